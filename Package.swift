@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+// TiMiRec Explorer: train, evaluate and explore the TiMiRec multi-interest recommender.
+// Layout and dependency direction: ../shared/DESIGN.md and docs/ARCHITECTURE.md.
+import PackageDescription
+
+let package = Package(
+  name: "TiMiRecExplorer",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "timirec", targets: ["timirec"]),
+    .library(name: "Tensor", targets: ["Tensor"]),
+    .library(name: "SeqRec", targets: ["SeqRec"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    // System libraries, each reached through one small shim header.
+    .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", providers: [.apt(["libncursesw5-dev"])]),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+    .target(name: "Tensor", dependencies: ["CBLAS"]),
+    .target(name: "SeqRec", dependencies: ["Tensor", "CZlib"]),
+    .target(name: "Explorer", dependencies: ["SeqRec", "CNcurses"]),
+    .executableTarget(
+      name: "timirec",
+      dependencies: [
+        "SeqRec", "Explorer",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // Benchmarks (run with `swift run -c release bench-<name>`; see benchmarks/README.md).
+    .executableTarget(name: "bench-engine", dependencies: ["Tensor", "CBLAS"], path: "benchmarks/engine"),
+    .executableTarget(name: "bench-data", dependencies: ["SeqRec"], path: "benchmarks/data"),
+
+    .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+    .testTarget(name: "SeqRecTests", dependencies: ["SeqRec"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
+  ]
+)

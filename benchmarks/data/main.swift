@@ -1,0 +1,1 @@
+print("bench-data: not built yet")
