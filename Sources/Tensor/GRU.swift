@@ -1,0 +1,270 @@
+import Foundation
+
+// A single-layer GRU over right-padded sequences, as ONE fused op (forward and a hand-written
+// backpropagation through time), because the TiMiRec interest predictor (spec §3.2) runs it
+// on every training step at B = 256, L = 20, D = H = 64.
+//
+// Equations and gate order (r, z, n) are PyTorch's `nn.GRU`, h₀ = 0:
+//   r = σ(W_ir x + b_ir + W_hr h + b_hr)
+//   z = σ(W_iz x + b_iz + W_hz h + b_hz)
+//   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+//   h' = (1 − z) ⊙ n + z ⊙ h
+// The rows of weight_ih (3H, D), weight_hh (3H, H) and the biases (3H) are the r, z, n
+// blocks in that order, so `weight_ih_l0` etc. of a PyTorch checkpoint load unchanged.
+//
+// Packed layout (like torch.nn.utils.rnn.pack_padded_sequence): sequences are sorted by
+// length, longest first, so at step t the sequences still running are a prefix of
+// `active[t]` sorted rows. Step t's rows are stored contiguously at packed row offset[t];
+// in all P = Σ lengths packed rows. Padding never enters any computation.
+//
+// Cost per call: forward one sgemm (P, D)·(D, 3H) for the input projection plus, per step,
+// one (active, H)·(H, 3H); backward per step one (active, 3H)·(3H, H), then one sgemm each
+// for dW_ih, dW_hh and dx over all packed rows.
+
+extension Tensor {
+  /// Runs a single-layer GRU over right-padded sequences and returns each sequence's hidden
+  /// state after its last valid step.
+  ///
+  /// ```
+  /// r = σ(W_ir x_t + b_ir + W_hr h + b_hr)          gate rows [0, H)
+  /// z = σ(W_iz x_t + b_iz + W_hz h + b_hz)          gate rows [H, 2H)
+  /// n = tanh(W_in x_t + b_in + r ⊙ (W_hn h + b_hn)) gate rows [2H, 3H)
+  /// h ← (1 − z) ⊙ n + z ⊙ h,   h₀ = 0,   for t in 0 ..< lengths[b]
+  /// ```
+  /// - Parameters:
+  ///   - input: (B, L, D), right-padded: row b is valid for t < lengths[b]; the values at
+  ///     padded positions are never read.
+  ///   - lengths: B true lengths, each in 0...L.
+  ///   - weightIH: (3H, D), PyTorch `weight_ih_l0`.
+  ///   - weightHH: (3H, H), PyTorch `weight_hh_l0`.
+  ///   - biasIH: (3H), `bias_ih_l0`.
+  ///   - biasHH: (3H), `bias_hh_l0`.
+  /// - Returns: (B, H), row b = h after lengths[b] steps (zeros when lengths[b] == 0).
+  ///   Gradients flow to all five tensors (backpropagation through time).
+  public static func gru(
+    _ input: Tensor, lengths: [Int], weightIH: Tensor, weightHH: Tensor, biasIH: Tensor, biasHH: Tensor
+  ) -> Tensor {
+    precondition(input.rank == 3, "gru: input must be (B, L, D), got \(input.shape)")
+    let (batch, maxLength, d) = (input.shape[0], input.shape[1], input.shape[2])
+    precondition(weightHH.rank == 2 && weightHH.shape[0] == 3 * weightHH.shape[1],
+                 "gru: weightHH must be (3H, H), got \(weightHH.shape)")
+    let h = weightHH.shape[1], g3 = 3 * h
+    precondition(weightIH.shape == [g3, d], "gru: weightIH must be (3H, D) = \([g3, d]), got \(weightIH.shape)")
+    precondition(biasIH.shape == [g3] && biasHH.shape == [g3],
+                 "gru: biases must be (3H) = [\(g3)], got \(biasIH.shape) and \(biasHH.shape)")
+    precondition(lengths.count == batch, "gru: \(lengths.count) lengths for batch \(batch)")
+    precondition(lengths.allSatisfy { (0...maxLength).contains($0) },
+                 "gru: lengths \(lengths) must lie in 0...\(maxLength)")
+
+    // Sorted row s holds sequence order[s]; longest first (stable, so ties keep batch order).
+    let order = (0..<batch).sorted { lengths[$0] > lengths[$1] || (lengths[$0] == lengths[$1] && $0 < $1) }
+    let steps = lengths.max() ?? 0
+    var active = [Int](repeating: 0, count: steps)  // sequences running at step t
+    var offset = [Int](repeating: 0, count: steps)  // first packed row of step t
+    var packedRows = 0
+    for t in 0..<steps {
+      active[t] = lengths.reduce(0) { $0 + ($1 > t ? 1 : 0) }
+      offset[t] = packedRows
+      packedRows += active[t]
+    }
+
+    // Saved for backward, all packed (P rows): x (P, D), gates r|z|n (P, 3H),
+    // W_hn h + b_hn (P, H), h before the step (P, H).
+    var xPacked = [Float](repeating: 0, count: packedRows * d)
+    var gates = [Float](repeating: 0, count: packedRows * g3)
+    var hiddenN = [Float](repeating: 0, count: packedRows * h)
+    var hPrev = [Float](repeating: 0, count: packedRows * h)
+    var state = [Float](repeating: 0, count: batch * h)  // (B, H) in sorted order
+    var out = [Float](repeating: 0, count: batch * h)
+
+    input.data.withUnsafeBufferPointer { x in
+      xPacked.withUnsafeMutableBufferPointer { xp in
+        for t in 0..<steps {
+          for s in 0..<active[t] {
+            let src = (order[s] * maxLength + t) * d, dst = (offset[t] + s) * d
+            for k in 0..<d { xp[dst + k] = x[src + k] }
+          }
+        }
+      }
+    }
+    // Input projection for every packed row at once: gi = x · W_ihᵀ + b_ih, (P, 3H).
+    var gi = [Float](repeating: 0, count: packedRows * g3)
+    var gh = [Float](repeating: 0, count: batch * g3)  // one step's h · W_hhᵀ + b_hh
+    gi.withUnsafeMutableBufferPointer { gi in
+      biasIH.data.withUnsafeBufferPointer { b in
+        for row in 0..<packedRows { for k in 0..<g3 { gi[row * g3 + k] = b[k] } }
+      }
+      xPacked.withUnsafeBufferPointer { xp in
+        weightIH.data.withUnsafeBufferPointer { w in
+          sgemm(transA: false, transB: true, m: packedRows, n: g3, k: d, a: xp.baseAddress!, lda: d,
+                b: w.baseAddress!, ldb: d, beta: 1, c: gi.baseAddress!, ldc: g3)
+        }
+      }
+    }
+
+    gi.withUnsafeBufferPointer { gi in
+      gh.withUnsafeMutableBufferPointer { gh in
+        state.withUnsafeMutableBufferPointer { hs in
+          gates.withUnsafeMutableBufferPointer { gates in
+            hiddenN.withUnsafeMutableBufferPointer { hn in
+              hPrev.withUnsafeMutableBufferPointer { hp in
+                weightHH.data.withUnsafeBufferPointer { whh in
+                  biasHH.data.withUnsafeBufferPointer { bhh in
+                    for t in 0..<steps {
+                      let rows = active[t], base = offset[t]
+                      // gh = h · W_hhᵀ + b_hh for the running rows, (rows, 3H).
+                      for s in 0..<rows { for k in 0..<g3 { gh[s * g3 + k] = bhh[k] } }
+                      if t > 0 {  // h₀ = 0: the product vanishes at t = 0
+                        sgemm(transA: false, transB: true, m: rows, n: g3, k: h, a: hs.baseAddress!, lda: h,
+                              b: whh.baseAddress!, ldb: h, beta: 1, c: gh.baseAddress!, ldc: g3)
+                      }
+                      for s in 0..<rows {
+                        let p = base + s
+                        let giRow = gi.baseAddress! + p * g3, ghRow = gh.baseAddress! + s * g3
+                        let gateRow = gates.baseAddress! + p * g3
+                        let hRow = hs.baseAddress! + s * h
+                        for j in 0..<h {
+                          let r = stableSigmoid(giRow[j] + ghRow[j])
+                          let z = stableSigmoid(giRow[h + j] + ghRow[h + j])
+                          let nh = ghRow[2 * h + j]
+                          let n = Foundation.tanh(giRow[2 * h + j] + r * nh)
+                          let previous = hRow[j]
+                          gateRow[j] = r
+                          gateRow[h + j] = z
+                          gateRow[2 * h + j] = n
+                          hn[p * h + j] = nh
+                          hp[p * h + j] = previous
+                          hRow[j] = (1 - z) * n + z * previous
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        for s in 0..<batch {
+          let b = order[s]
+          for j in 0..<h { out[b * h + j] = state[s * h + j] }
+        }
+      }
+    }
+
+    // Immutable copies for the backward closure (no copy happens: arrays are copy-on-write).
+    let savedX = xPacked, savedGates = gates, savedHiddenN = hiddenN, savedHPrev = hPrev
+    let parents = [input, weightIH, weightHH, biasIH, biasHH]
+    return Tensor.result([batch, h], out, op: "gru", parents: parents) { result in
+      // Backpropagation through time, steps in reverse. For one running row at step t,
+      // with δ = dL/dh after the step (forward restated on the right):
+      //   dn  = δ ⊙ (1 − z)                           h' = (1 − z) ⊙ n + z ⊙ h
+      //   dz  = δ ⊙ (h − n)
+      //   dh  = δ ⊙ z  + dgh · W_hh                    (direct path + through the gates)
+      //   dan = dn ⊙ (1 − n²)                          n = tanh(an), an = gi_n + r ⊙ gh_n
+      //   dr  = dan ⊙ gh_n,  dgh_n = dan ⊙ r,  dgi_n = dan
+      //   daz = dz ⊙ z(1 − z) = dgi_z = dgh_z          z = σ(gi_z + gh_z)
+      //   dar = dr ⊙ r(1 − r) = dgi_r = dgh_r          r = σ(gi_r + gh_r)
+      // and over all packed rows: dW_hh += dghᵀ · h_prev, db_hh += Σ dgh,
+      // dW_ih += dgiᵀ · x, db_ih += Σ dgi, dx = dgi · W_ih.
+      // Rows that are not running at step t keep h, so their δ passes through unchanged.
+      let whhData = weightHH.data, wihData = weightIH.data
+      var delta = [Float](repeating: 0, count: batch * h)  // (B, H) sorted order
+      var dgi = [Float](repeating: 0, count: packedRows * g3)
+      var dgh = [Float](repeating: 0, count: packedRows * g3)
+      result.grad.withUnsafeBufferPointer { g in
+        for s in 0..<batch {
+          let b = order[s]
+          for j in 0..<h { delta[s * h + j] = g[b * h + j] }
+        }
+      }
+      delta.withUnsafeMutableBufferPointer { dh in
+        dgi.withUnsafeMutableBufferPointer { dgi in
+          dgh.withUnsafeMutableBufferPointer { dgh in
+            savedGates.withUnsafeBufferPointer { gates in
+              savedHiddenN.withUnsafeBufferPointer { hn in
+                savedHPrev.withUnsafeBufferPointer { hp in
+                  whhData.withUnsafeBufferPointer { whh in
+                    for t in stride(from: steps - 1, through: 0, by: -1) {
+                      let rows = active[t], base = offset[t]
+                      for s in 0..<rows {
+                        let p = base + s
+                        let gateRow = gates.baseAddress! + p * g3
+                        let dgiRow = dgi.baseAddress! + p * g3, dghRow = dgh.baseAddress! + p * g3
+                        let dhRow = dh.baseAddress! + s * h
+                        for j in 0..<h {
+                          let r = gateRow[j], z = gateRow[h + j], n = gateRow[2 * h + j]
+                          let d = dhRow[j]
+                          let dn = d * (1 - z)
+                          let dz = d * (hp[p * h + j] - n)
+                          let dan = dn * (1 - n * n)
+                          let dr = dan * hn[p * h + j]
+                          let daz = dz * z * (1 - z)
+                          let dar = dr * r * (1 - r)
+                          dgiRow[j] = dar
+                          dgiRow[h + j] = daz
+                          dgiRow[2 * h + j] = dan
+                          dghRow[j] = dar
+                          dghRow[h + j] = daz
+                          dghRow[2 * h + j] = dan * r
+                          dhRow[j] = d * z
+                        }
+                      }
+                      // dh (rows, H) += dgh (rows, 3H) · W_hh (3H, H); not needed before t = 0.
+                      if t > 0 {
+                        sgemm(transA: false, transB: false, m: rows, n: h, k: g3,
+                              a: dgh.baseAddress! + base * g3, lda: g3, b: whh.baseAddress!, ldb: h,
+                              beta: 1, c: dh.baseAddress!, ldc: h)
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      guard packedRows > 0 else { return }
+      dgh.withUnsafeBufferPointer { dgh in
+        // dW_hh (3H, H) += dghᵀ (3H, P) · h_prev (P, H)
+        weightHH.accumulateGrad { gw in
+          savedHPrev.withUnsafeBufferPointer { hp in
+            sgemm(transA: true, transB: false, m: g3, n: h, k: packedRows, a: dgh.baseAddress!, lda: g3,
+                  b: hp.baseAddress!, ldb: h, beta: 1, c: gw.baseAddress!, ldc: h)
+          }
+        }
+        biasHH.accumulateGrad { gb in
+          for row in 0..<packedRows { for k in 0..<g3 { gb[k] += dgh[row * g3 + k] } }
+        }
+      }
+      dgi.withUnsafeBufferPointer { dgi in
+        // dW_ih (3H, D) += dgiᵀ (3H, P) · x (P, D)
+        weightIH.accumulateGrad { gw in
+          savedX.withUnsafeBufferPointer { xp in
+            sgemm(transA: true, transB: false, m: g3, n: d, k: packedRows, a: dgi.baseAddress!, lda: g3,
+                  b: xp.baseAddress!, ldb: d, beta: 1, c: gw.baseAddress!, ldc: d)
+          }
+        }
+        biasIH.accumulateGrad { gb in
+          for row in 0..<packedRows { for k in 0..<g3 { gb[k] += dgi[row * g3 + k] } }
+        }
+        // dx (P, D) = dgi (P, 3H) · W_ih (3H, D), scattered back to (B, L, D).
+        guard input.requiresGrad else { return }
+        var dxPacked = [Float](repeating: 0, count: packedRows * d)
+        dxPacked.withUnsafeMutableBufferPointer { dxp in
+          wihData.withUnsafeBufferPointer { w in
+            sgemm(transA: false, transB: false, m: packedRows, n: d, k: g3, a: dgi.baseAddress!, lda: g3,
+                  b: w.baseAddress!, ldb: d, c: dxp.baseAddress!, ldc: d)
+          }
+          input.accumulateGrad { gx in
+            for t in 0..<steps {
+              for s in 0..<active[t] {
+                let dst = (order[s] * maxLength + t) * d, src = (offset[t] + s) * d
+                for k in 0..<d { gx[dst + k] += dxp[src + k] }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

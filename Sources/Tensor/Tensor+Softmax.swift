@@ -1,0 +1,120 @@
+import Foundation
+
+// Softmax and log-softmax over one axis, with an optional validity mask (padding).
+//
+// A tensor of shape (outer, n, inner) is normalised over its middle axis: each of the
+// outer · inner slices of n entries is one distribution. Both ops are fused (one op with a
+// hand-written backward) because attention and the KL loss call them on every step.
+//
+// Numerics, per slice over the valid entries only:
+//   m = max_j x_j,   s = Σ_j exp(x_j − m),   softmax_j = exp(x_j − m) / s,
+//   logSoftmax_j = x_j − m − log s.
+// Subtracting m keeps exp from overflowing (logits of 1000 are fine). Masked entries are
+// never read: they get probability exactly 0 (log-softmax: 0, see below) and no gradient.
+// A slice with no valid entry, or whose valid entries are all −∞, gives all zeros and zero
+// gradient instead of NaN (PyTorch gives NaN there; ReChorus then replaces NaN by 0).
+
+extension Tensor {
+  /// Softmax over `axis`, optionally restricted to the entries where `mask` is true.
+  ///
+  /// ```
+  /// y_j = exp(x_j − m) / Σ_{k valid} exp(x_k − m),   m = max_{k valid} x_k     (valid j)
+  /// y_j = 0                                                                   (masked j)
+  /// ```
+  /// - Parameters:
+  ///   - axis: the axis normalised over (negative counts from the end), e.g. L in (B, K, L).
+  ///   - mask: `count` flags in row-major order of `self`; true = valid. Nil = all valid.
+  /// - Returns: the same shape. A slice with every entry masked is all zeros, not NaN, and
+  ///   passes no gradient. Subtracts the slice max for stability.
+  public func softmax(axis: Int, mask: [Bool]? = nil) -> Tensor {
+    normalizedExponential(axis: axis, mask: mask, logarithm: false)
+  }
+
+  /// Log-softmax over `axis`, optionally restricted to the entries where `mask` is true.
+  ///
+  /// ```
+  /// y_j = x_j − m − log Σ_{k valid} exp(x_k − m),   m = max_{k valid} x_k      (valid j)
+  /// y_j = 0                                                                   (masked j)
+  /// ```
+  /// Masked entries output 0 (not −∞) so that sums over a slice stay finite; callers that
+  /// multiply by probabilities (e.g. the KL loss) must give those entries probability 0.
+  /// - Parameters: as `softmax(axis:mask:)`.
+  /// - Returns: the same shape; all zeros (and zero gradient) for a fully masked slice.
+  public func logSoftmax(axis: Int, mask: [Bool]? = nil) -> Tensor {
+    normalizedExponential(axis: axis, mask: mask, logarithm: true)
+  }
+
+  /// The shared forward and backward of `softmax` (logarithm false) and `logSoftmax`.
+  private func normalizedExponential(axis: Int, mask: [Bool]?, logarithm: Bool) -> Tensor {
+    let ax = axisIndex(axis)
+    let (outer, n, inner) = around(ax)
+    if let mask {
+      precondition(mask.count == count,
+                   "\(logarithm ? "logSoftmax" : "softmax"): mask has \(mask.count) flags for shape \(shape) (\(count) elements)")
+    }
+    // Per slice (o, i): whether it has any usable entry. Used again by the backward.
+    var sliceValid = [Bool](repeating: false, count: outer * inner)
+    var out = [Float](repeating: 0, count: count)
+    data.withUnsafeBufferPointer { x in
+      out.withUnsafeMutableBufferPointer { y in
+        for o in 0..<outer {
+          for i in 0..<inner {
+            let base = o * n * inner + i  // element j of the slice is at base + j · inner
+            @inline(__always) func valid(_ j: Int) -> Bool { mask?[base + j * inner] ?? true }
+            var m = -Float.infinity
+            for j in 0..<n where valid(j) { m = Swift.max(m, x[base + j * inner]) }
+            guard m > -.infinity else { continue }  // nothing valid (or all −∞): zeros
+            sliceValid[o * inner + i] = true
+            var s: Float = 0
+            for j in 0..<n where valid(j) {
+              let e = Foundation.exp(x[base + j * inner] - m)
+              y[base + j * inner] = e
+              s += e
+            }
+            if logarithm {
+              let logS = Foundation.log(s)
+              for j in 0..<n where valid(j) { y[base + j * inner] = x[base + j * inner] - m - logS }
+            } else {
+              let inverse = 1 / s
+              for j in 0..<n where valid(j) { y[base + j * inner] *= inverse }
+            }
+          }
+        }
+      }
+    }
+    let input = self
+    return Tensor.result(shape, out, op: logarithm ? "log_softmax" : "softmax", parents: [input]) { result in
+      result.grad.withUnsafeBufferPointer { g in
+        result.data.withUnsafeBufferPointer { y in
+          input.accumulateGrad { gx in
+            for o in 0..<outer {
+              for i in 0..<inner where sliceValid[o * inner + i] {
+                let base = o * n * inner + i
+                @inline(__always) func valid(_ j: Int) -> Bool { mask?[base + j * inner] ?? true }
+                if logarithm {
+                  // Forward: y_j = x_j − log Σ_k exp(x_k), so ∂y_j/∂x_i = δ_ij − p_i with
+                  // p = exp(y):  dx_i += g_i − p_i · Σ_j g_j   (sums over valid entries).
+                  var total: Float = 0
+                  for j in 0..<n where valid(j) { total += g[base + j * inner] }
+                  for j in 0..<n where valid(j) {
+                    let k = base + j * inner
+                    gx[k] += g[k] - Foundation.exp(y[k]) * total
+                  }
+                } else {
+                  // Forward: y_j = exp(x_j) / Σ_k exp(x_k), so ∂y_j/∂x_i = y_j (δ_ij − y_i):
+                  // dx_i += y_i · (g_i − Σ_j g_j y_j). Masked y_i = 0 gets nothing.
+                  var dot: Float = 0
+                  for j in 0..<n where valid(j) { dot += g[base + j * inner] * y[base + j * inner] }
+                  for j in 0..<n where valid(j) {
+                    let k = base + j * inner
+                    gx[k] += y[k] * (g[k] - dot)
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
