@@ -1,0 +1,259 @@
+import Tensor
+
+// TiMiRec — Wang et al., "Target Interest Distillation for Multi-Interest Recommendation",
+// CIKM 2022 (slides in ../shared/paper; reference code ReChorus branch CIKM22,
+// src/models/sequential/TiMiRec.py, specified in ../shared/spec/REFERENCE.md §3).
+//
+// Stages:
+//   pretrain  trains the multi-interest extractor alone ("ComiRec+" with the transformer):
+//             each positive picks its best interest by dot product (eq. 2).
+//   finetune  trains extractor + predictor + proj together ("TiMiRec+"): interests mixed by
+//             softmax(z^q) (eq. 4), loss BPR (eq. 10) + T²·KL(p_T ‖ q_T) (eqs. 5–9, §3.4).
+//
+// Reproduce (Beauty, spec §3.8):
+//   timirec train --data data/beauty --out runs/beauty-pre --stage pretrain --K 4 --lr 1e-4 --l2 1e-6
+//   timirec train --data data/beauty --out runs/beauty-fine --stage finetune --init runs/beauty-pre \
+//                 --K 4 --lr 1e-4 --l2 1e-6 --temp 0.1 --n-layers 1
+
+/// Which part of TiMiRec is trained (spec §3.3–3.4).
+public enum Stage: String, Codable, Sendable, CaseIterable {
+  /// The extractor alone, best-matching interest per positive (ComiRec+).
+  case pretrain
+  /// Extractor, predictor and proj jointly, with target-interest distillation (TiMiRec+).
+  case finetune
+}
+
+/// TiMiRec's hyper-parameters (defaults from spec §3.6).
+public struct TiMiRecConfig: Codable, Equatable, Sendable {
+  /// Rows of the item tables: max item id + 1 (row 0 is padding).
+  public var itemCount: Int
+  /// D, embedding size (emb_size, 64).
+  public var embeddingSize: Int = 64
+  /// A, hidden size of the self-attention (attn_size, 8).
+  public var attentionSize: Int = 8
+  /// K, number of interests (K, 2).
+  public var interestCount: Int = 2
+  /// Add position embeddings to the history (add_pos, 1).
+  public var addPosition: Bool = true
+  /// Run the transformer layer before the attention (add_trm, 1).
+  public var addTransformer: Bool = true
+  /// Longest history used (history_max, 20).
+  public var historyMax: Int = 20
+  /// T, distillation temperature (temp, 1).
+  public var temperature: Float = 1
+  /// Layers of the proj MLP (n_layers, 1).
+  public var projectionLayers: Int = 1
+  /// Detach the teacher p_T (true, as the paper); false is Table 4's "w/o stopgrad".
+  public var stopGradient: Bool = true
+
+  public init(itemCount: Int, embeddingSize: Int = 64, attentionSize: Int = 8, interestCount: Int = 2,
+              addPosition: Bool = true, addTransformer: Bool = true, historyMax: Int = 20,
+              temperature: Float = 1, projectionLayers: Int = 1, stopGradient: Bool = true) {
+    self.itemCount = itemCount
+    self.embeddingSize = embeddingSize
+    self.attentionSize = attentionSize
+    self.interestCount = interestCount
+    self.addPosition = addPosition
+    self.addTransformer = addTransformer
+    self.historyMax = historyMax
+    self.temperature = temperature
+    self.projectionLayers = projectionLayers
+    self.stopGradient = stopGradient
+  }
+}
+
+/// A batch as the model sees it: histories, their lengths and candidate items.
+public struct ModelInput {
+  /// (B, L) item ids, oldest first, right-padded with 0.
+  public var history: [Int32]
+  /// (B) true history lengths.
+  public var lengths: [Int32]
+  /// (B, C) candidates; column 0 is the positive (training: [positive, negative]).
+  public var candidates: [Int32]
+  public var batchSize: Int
+  public var historyLength: Int
+  public var candidateCount: Int
+
+  public init(history: [Int32], lengths: [Int32], candidates: [Int32], batchSize: Int, historyLength: Int, candidateCount: Int) {
+    precondition(history.count == batchSize * historyLength && lengths.count == batchSize
+                 && candidates.count == batchSize * candidateCount,
+                 "ModelInput: (B, L, C) = (\(batchSize), \(historyLength), \(candidateCount)) does not fit \(history.count) history ids, \(lengths.count) lengths, \(candidates.count) candidates")
+    self.history = history
+    self.lengths = lengths
+    self.candidates = candidates
+    self.batchSize = batchSize
+    self.historyLength = historyLength
+    self.candidateCount = candidateCount
+  }
+}
+
+/// The TiMiRec model: extractor, and for the finetune stage the predictor with its proj MLP.
+public final class TiMiRec: ParameterContainer {
+  public let config: TiMiRecConfig
+  public let stage: Stage
+  public let extractor: MultiInterestExtractor
+  /// Nil in the pretrain stage.
+  public let predictor: InterestPredictor?
+
+  /// A freshly initialised model (spec §3.7).
+  public init(config: TiMiRecConfig, stage: Stage, rng: inout RNG) {
+    self.config = config
+    self.stage = stage
+    extractor = MultiInterestExtractor(config: config, rng: &rng)
+    predictor = stage == .finetune ? InterestPredictor(config: config, rng: &rng) : nil
+  }
+
+  /// Parameters in `state_dict` order with their reference names (spec §8).
+  public var namedParameters: [NamedParameter] {
+    extractor.namedParameters + (predictor?.namedParameters ?? [])
+  }
+
+  /// Everything a training step needs.
+  public struct TrainOutput {
+    /// Scores (B, C) of the candidates.
+    public let scores: Tensor
+    /// The recommendation loss (BPR, eq. 10), scalar.
+    public let recommendationLoss: Tensor
+    /// T²·KL(p_T ‖ q_T), scalar (finetune only).
+    public let distillationLoss: Tensor?
+    /// The training objective: recommendation + distillation, scalar.
+    public let loss: Tensor
+    /// z^q (B, K), the predictor's logits (finetune only).
+    public let predictedLogits: Tensor?
+    /// z^p (B, K) = cos(v_k, i_pos) before /T (finetune only).
+    public let teacherSimilarities: Tensor?
+  }
+
+  /// Item embeddings of the candidates, (B, C, D).
+  func candidateEmbeddings(_ input: ModelInput) -> Tensor {
+    Tensor.embedding(extractor.itemEmbeddings, indices: input.candidates, shape: [input.batchSize, input.candidateCount])
+  }
+
+  /// Training forward and loss for one batch (dropout on).
+  ///
+  /// pretrain: k* = argmax_k ⟨v_k, e_pos⟩ (no gradient through the choice), score_c = ⟨v_k*, e_c⟩.
+  /// finetune: u = Σ_k softmax(z^q)_k v_k, score_c = ⟨u, e_c⟩; loss adds
+  /// T²·KL(softmax(z^p/T) ‖ softmax(z^q/T)) (batchmean), z^p = cos(v_k, e_pos) detached
+  /// unless `config.stopGradient` is false.
+  /// - Parameter input: C must be 2 ([positive, negative]), where ReChorus' loss is BPR (§3.5).
+  public func trainForward(_ input: ModelInput, rng: inout RNG) -> TrainOutput {
+    precondition(input.candidateCount == 2, "trainForward: expects [positive, negative] (C = 2), got C = \(input.candidateCount)")
+    let b = input.batchSize, k = config.interestCount, d = config.embeddingSize
+    let v = extractor(history: input.history, lengths: input.lengths, batch: b, length: input.historyLength).interests  // (B, K, D)
+    let items = candidateEmbeddings(input)  // (B, C, D)
+    let positive = items.narrow(axis: 1, start: 0, length: 1)  // (B, 1, D)
+    let scores: Tensor
+    var distillation: Tensor? = nil
+    var logits: Tensor? = nil
+    var similarities: Tensor? = nil
+    switch stage {
+    case .pretrain:
+      let match = GradMode.withoutGrad { v.bmm(positive, transposeOther: true) }  // (B, K, 1)
+      let best = match.argmax(axis: 1)  // (B)
+      var index = [Int](repeating: 0, count: b * d)
+      for row in 0..<b { for j in 0..<d { index[row * d + j] = best[row] } }
+      let u = v.gather(axis: 1, indices: index, count: 1)  // (B, 1, D)
+      scores = u.bmm(items, transposeOther: true).reshape([b, input.candidateCount])  // (B, C)
+    case .finetune:
+      guard let predictor else { preconditionFailure("finetune model without predictor") }
+      let z = predictor(history: input.history, lengths: input.lengths, batch: b,
+                        length: input.historyLength, training: true, rng: &rng)  // (B, K)
+      let weights = z.softmax(axis: 1).reshape([b, 1, k])  // (B, 1, K)
+      let u = weights.bmm(v)  // (B, 1, D)
+      scores = u.bmm(items, transposeOther: true).reshape([b, input.candidateCount])  // (B, C)
+      let teacherInput = config.stopGradient ? v.detach() : v
+      let teacherItem = config.stopGradient ? positive.detach() : positive
+      let cosine = Tensor.cosineSimilarity(teacherInput, teacherItem, axis: -1)  // (B, K)
+      let t = config.temperature
+      let p = (cosine / t).softmax(axis: 1)  // (B, K)
+      let logQ = (z / t).logSoftmax(axis: 1)  // (B, K)
+      distillation = Tensor.klDivergenceBatchMean(target: p, logProbabilities: logQ) * (t * t)
+      logits = z
+      similarities = cosine
+    }
+    let split = scores.split([1, 1], axis: 1)
+    let rec = Tensor.bprLoss(positive: split[0], negative: split[1])
+    let loss = distillation.map { rec + $0 } ?? rec
+    return TrainOutput(scores: scores, recommendationLoss: rec, distillationLoss: distillation, loss: loss,
+                       predictedLogits: logits, teacherSimilarities: similarities)
+  }
+
+  /// Evaluation scores (no gradient recorded, dropout off).
+  ///
+  /// pretrain: score_c = max_k ⟨v_k, e_c⟩ (each candidate its best interest).
+  /// finetune: score_c = ⟨Σ_k softmax(z^q)_k v_k, e_c⟩ (eq. 4, no temperature).
+  /// - Returns: scores (B, C).
+  public func evaluationScores(_ input: ModelInput) -> Tensor {
+    GradMode.withoutGrad {
+      let b = input.batchSize, k = config.interestCount
+      let v = extractor(history: input.history, lengths: input.lengths, batch: b, length: input.historyLength).interests
+      let items = candidateEmbeddings(input)  // (B, C, D)
+      switch stage {
+      case .pretrain:
+        return v.bmm(items, transposeOther: true).max(axis: 1)  // (B, C)
+      case .finetune:
+        var unused = RNG(seed: 0)
+        let z = predictor!(history: input.history, lengths: input.lengths, batch: b,
+                           length: input.historyLength, training: false, rng: &unused)
+        let u = z.softmax(axis: 1).reshape([b, 1, k]).bmm(v)  // (B, 1, D)
+        return u.bmm(items, transposeOther: true).reshape([b, input.candidateCount])
+      }
+    }
+  }
+}
+
+// MARK: - Weights in and out (spec §8 names)
+
+/// Why a set of weights does not fit a model.
+public enum WeightsError: Error, Equatable, CustomStringConvertible {
+  case missing(name: String, source: String)
+  case shapeMismatch(name: String, expected: [Int], found: [Int], source: String)
+  case notFloat32(name: String, source: String)
+
+  public var description: String {
+    switch self {
+    case let .missing(name, source):
+      return "\(source): no tensor '\(name)'; the checkpoint was saved by a different model or configuration (check K, add_pos, add_trm, n_layers)"
+    case let .shapeMismatch(name, expected, found, source):
+      return "\(source): tensor '\(name)' has shape \(found), the model expects \(expected); was it trained on another dataset or with another K / embedding size?"
+    case let .notFloat32(name, source):
+      return "\(source): tensor '\(name)' is not F32; convert the checkpoint to float32"
+    }
+  }
+}
+
+extension ParameterContainer {
+  /// Overwrites every parameter with the tensor of the same name (after `prefix`) in `file`.
+  /// - Parameter required: whether a parameter absent from `file` is an error; when false
+  ///   it keeps its current value (how finetune takes the extractor from a pretrain file).
+  /// - Returns: the names that were loaded.
+  /// - Throws: `WeightsError` naming the first missing, mis-shaped or non-F32 tensor; the
+  ///   model is left untouched when anything is wrong.
+  @discardableResult
+  public func loadParameters(from file: SafeTensorsFile, prefix: String = "", required: Bool = true,
+                             source: String = "checkpoint") throws -> [String] {
+    var updates: [(Tensor, [Float])] = []
+    for (name, tensor) in namedParameters {
+      guard let stored = file.tensors[prefix + name] else {
+        if required { throw WeightsError.missing(name: prefix + name, source: source) }
+        continue
+      }
+      guard stored.shape == tensor.shape else {
+        throw WeightsError.shapeMismatch(name: name, expected: tensor.shape, found: stored.shape, source: source)
+      }
+      guard stored.dtype == .f32, let values = stored.floats else {
+        throw WeightsError.notFloat32(name: name, source: source)
+      }
+      updates.append((tensor, values))
+    }
+    for (tensor, values) in updates { tensor.data = values }
+    return updates.map(\.0.name)
+  }
+
+  /// Every parameter as an F32 safetensors entry under its reference name.
+  public func parameterTensors() -> [String: SafeTensor] {
+    var out: [String: SafeTensor] = [:]
+    for (name, tensor) in namedParameters { out[name] = SafeTensor(shape: tensor.shape, floats: tensor.data) }
+    return out
+  }
+}

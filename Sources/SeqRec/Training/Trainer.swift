@@ -1,0 +1,230 @@
+import Foundation
+import Tensor
+
+/// Where the trainer gets its batches (implemented over a loaded `Dataset`).
+public protocol TrainingSource {
+  /// Training instances per epoch.
+  var trainInstanceCount: Int { get }
+  /// One epoch of training batches: negatives re-drawn and instances shuffled with `rng`
+  /// (spec §1.4); candidates [positive, negative].
+  func trainBatches(batchSize: Int, rng: inout RNG) -> [ModelInput]
+  /// Dev or test batches: candidates [positive, stored negatives…] (spec §2).
+  func evaluationBatches(split: Split, batchSize: Int) -> [ModelInput]
+}
+
+/// Why training stopped with an error.
+public enum TrainingError: Error, CustomStringConvertible {
+  case nonFiniteLoss(epoch: Int, step: Int, value: Float)
+  case alreadyFinished(path: String, epochs: Int)
+  case nothingToResume(path: String)
+
+  public var description: String {
+    switch self {
+    case let .nonFiniteLoss(epoch, step, value):
+      return "training diverged: loss is \(value) at epoch \(epoch), step \(step); try a lower --lr (the best checkpoint so far is kept)"
+    case let .alreadyFinished(path, epochs):
+      return "\(path): this run already finished after \(epochs) epochs; evaluate it with `timirec evaluate --ckpt \(path)`"
+    case let .nothingToResume(path):
+      return "\(path): nothing to resume (no resume.json); start without --resume"
+    }
+  }
+}
+
+/// Scores batches with the model's evaluation path and averages the ranking metrics.
+public enum Evaluator {
+  /// HR@K and NDCG@K (spec §2) of `model` over `batches`.
+  public static func evaluate(_ model: TiMiRec, batches: [ModelInput], ks: [Int]) -> [String: Double] {
+    var ranks: [Int] = []
+    for batch in batches {
+      let scores = model.evaluationScores(batch)
+      ranks += RankingMetrics.ranks(scores: scores.data, candidates: batch.candidateCount)
+    }
+    return RankingMetrics.metrics(ranks: ranks, ks: ks)
+  }
+}
+
+/// How a training run ended.
+public struct TrainingOutcome {
+  public var epochsDone: Int
+  public var bestEpoch: Int
+  public var bestDev: [String: Double]
+  public var interrupted: Bool
+  public var finished: Bool
+  /// Mean seconds of one epoch's training pass (excluding dev evaluation).
+  public var secondsPerEpoch: Double
+}
+
+/// The training loop of spec §2: Adam steps over shuffled batches, dev NDCG@5 after every
+/// epoch, best-checkpoint saving (ties re-save), early stopping, atomic checkpoints with the
+/// resume state after every epoch.
+public final class Trainer {
+  public let model: TiMiRec
+  public let training: TrainingConfig
+  public let source: TrainingSource
+  public let checkpointPath: String
+  public let fingerprint: DatasetFingerprint
+  public let initializedFrom: String?
+  /// Receives one line per epoch (also written to train.log).
+  public var log: (String) -> Void = { print($0) }
+  /// Receives (batches done, batches per epoch, instances/s, running loss) after each step.
+  public var progress: ((Int, Int, Double, Double) -> Void)?
+  /// Polled after every batch; true ends training after that batch (Ctrl-C).
+  public var shouldStop: () -> Bool = { false }
+
+  let optimizer: Adam
+  var rng: RNG
+  var devHistory: [Double] = []
+  var bestWeights: [String: SafeTensor]
+  var bestEpoch = 0
+  var bestDev: [String: Double] = [:]
+  var logText = ""
+  var epochsDone = 0
+  var seconds = 0.0
+  var trainSeconds: [Double] = []
+
+  public init(model: TiMiRec, training: TrainingConfig, source: TrainingSource, checkpointPath: String,
+              fingerprint: DatasetFingerprint, initializedFrom: String?) {
+    self.model = model
+    self.training = training
+    self.source = source
+    self.checkpointPath = checkpointPath
+    self.fingerprint = fingerprint
+    self.initializedFrom = initializedFrom
+    optimizer = Adam(parameters: model.namedParameters.map { ($0.name, $0.tensor) },
+                     learningRate: training.learningRate, weightDecay: training.l2)
+    rng = RNG(seed: training.seed &+ 0x5EED)
+    bestWeights = model.parameterTensors()
+  }
+
+  /// Restores the state saved after the last completed epoch in `checkpointPath`.
+  /// - Throws: `TrainingError.nothingToResume`, `.alreadyFinished`, `CheckpointError`,
+  ///   `WeightsError` or `AdamStateError` when the files do not fit this model.
+  public func resume() throws {
+    guard let state = try CheckpointDirectory.readResumeState(checkpointPath) else {
+      throw TrainingError.nothingToResume(path: checkpointPath)
+    }
+    if state.finished { throw TrainingError.alreadyFinished(path: checkpointPath, epochs: state.epochsDone) }
+    let config = try CheckpointDirectory.readConfig(checkpointPath)
+    if config.modelConfig != model.config {
+      throw CheckpointError.mismatch(path: checkpointPath, what: "the model configuration",
+                                     checkpoint: "\(config.modelConfig)", expected: "\(model.config)")
+    }
+    if config.dataset != fingerprint {
+      throw CheckpointError.mismatch(path: checkpointPath, what: "the dataset", checkpoint: "\(config.dataset)",
+                                     expected: "\(fingerprint)")
+    }
+    let last = try CheckpointDirectory.readTensors(checkpointPath, file: "last.safetensors")
+    let best = try CheckpointDirectory.readTensors(checkpointPath, file: "model.safetensors")
+    let moments = try CheckpointDirectory.readTensors(checkpointPath, file: "optimizer.safetensors")
+    var first: [String: [Float]] = [:], second: [String: [Float]] = [:]
+    for (name, _) in model.namedParameters {
+      first[name] = try moments.floats(named: "exp_avg." + name)
+      second[name] = try moments.floats(named: "exp_avg_sq." + name)
+    }
+    guard let restored = RNG(state: state.rngState) else {
+      throw CheckpointError.unreadable(path: checkpointPath, reason: "resume.json: invalid RNG state")
+    }
+    try model.loadParameters(from: last, source: checkpointPath + "/last.safetensors")
+    try optimizer.restoreState(stepCount: state.adamSteps, firstMoments: first, secondMoments: second)
+    bestWeights = best.tensors
+    rng = restored
+    devHistory = state.devHistory
+    epochsDone = state.epochsDone
+    seconds = state.seconds
+    bestEpoch = config.bestEpoch
+    bestDev = config.bestDev
+    logText = (try? String(contentsOfFile: checkpointPath + "/train.log", encoding: .utf8)) ?? ""
+  }
+
+  /// Spec §2 early stopping: more than 20 epochs and the last 10 dev values non-increasing,
+  /// or 20 epochs since the first occurrence of the best value.
+  public static func shouldStopEarly(_ history: [Double]) -> Bool {
+    guard let best = history.max(), let bestIndex = history.firstIndex(of: best) else { return false }
+    if history.count > 20 {
+      let tail = history.suffix(10)
+      if zip(tail, tail.dropFirst()).allSatisfy({ $0 >= $1 }) { return true }
+    }
+    return history.count - bestIndex > 20
+  }
+
+  /// Trains until early stopping, the epoch limit, or `shouldStop()`.
+  /// - Throws: `TrainingError.nonFiniteLoss` (the checkpoint on disk stays as it was after
+  ///   the last completed epoch) or file errors from writing the checkpoint.
+  public func run() throws -> TrainingOutcome {
+    let devBatches = source.evaluationBatches(split: .dev, batchSize: training.evalBatchSize)
+    var interrupted = false
+    var finished = false
+    while epochsDone < training.maxEpochs {
+      let epoch = epochsDone + 1
+      let start = Date()
+      var epochRNG = rng
+      let batches = source.trainBatches(batchSize: training.batchSize, rng: &epochRNG)
+      var lossSum = 0.0, instances = 0
+      for (step, batch) in batches.enumerated() {
+        optimizer.zeroGrad()
+        let output = model.trainForward(batch, rng: &epochRNG)
+        let loss = output.loss.item()
+        guard loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step + 1, value: loss) }
+        output.loss.backward()
+        optimizer.step()
+        lossSum += Double(loss) * Double(batch.batchSize)
+        instances += batch.batchSize
+        progress?(step + 1, batches.count, Double(instances) / max(Date().timeIntervalSince(start), 1e-9),
+                  lossSum / Double(instances))
+        if shouldStop() { interrupted = true; break }
+      }
+      if interrupted { break }
+      let trainTime = Date().timeIntervalSince(start)
+      let dev = Evaluator.evaluate(model, batches: devBatches, ks: [5])
+      let evalTime = Date().timeIntervalSince(start) - trainTime
+      rng = epochRNG
+      epochsDone = epoch
+      seconds += trainTime + evalTime
+      trainSeconds.append(trainTime)
+      let value = dev["NDCG@5"] ?? 0
+      devHistory.append(value)
+      let isBest = value >= (devHistory.max() ?? value)
+      if isBest {
+        bestWeights = model.parameterTensors()
+        bestEpoch = epoch
+        bestDev = dev
+      }
+      let line = String(format: "epoch %3d  loss %.4f  dev HR@5 %.4f NDCG@5 %.4f  train %.1fs  eval %.1fs%@",
+                        epoch, lossSum / Double(max(instances, 1)), dev["HR@5"] ?? 0, value, trainTime, evalTime,
+                        isBest ? "  *" : "")
+      log(line)
+      logText += line + "\n"
+      finished = Trainer.shouldStopEarly(devHistory) || epochsDone >= training.maxEpochs
+      try save(finished: finished)
+      if finished { break }
+      if shouldStop() { interrupted = true; break }
+    }
+    let mean = trainSeconds.isEmpty ? 0 : trainSeconds.reduce(0, +) / Double(trainSeconds.count)
+    return TrainingOutcome(epochsDone: epochsDone, bestEpoch: bestEpoch, bestDev: bestDev, interrupted: interrupted,
+                           finished: finished, secondsPerEpoch: mean)
+  }
+
+  /// Writes the whole checkpoint directory atomically.
+  func save(finished: Bool) throws {
+    let config = CheckpointConfig(stage: model.stage, modelConfig: model.config, training: training,
+                                  dataset: fingerprint, initializedFrom: initializedFrom, bestEpoch: bestEpoch,
+                                  bestDev: bestDev)
+    let state = ResumeState(epochsDone: epochsDone, devHistory: devHistory, adamSteps: optimizer.stepCount,
+                            rngState: rng.state, finished: finished, seconds: seconds)
+    var moments: [String: SafeTensor] = [:]
+    let first = optimizer.firstMoments, second = optimizer.secondMoments
+    for (name, tensor) in model.namedParameters {
+      moments["exp_avg." + name] = SafeTensor(shape: tensor.shape, floats: first[name] ?? [])
+      moments["exp_avg_sq." + name] = SafeTensor(shape: tensor.shape, floats: second[name] ?? [])
+    }
+    let metadata = ["format": "pt", "model": "TiMiRec", "stage": model.stage.rawValue]
+    try CheckpointDirectory.writeAtomically(checkpointPath, files: [
+      "config.json": try CheckpointDirectory.json(config),
+      "resume.json": try CheckpointDirectory.json(state),
+      "model.safetensors": try SafeTensorsFile(tensors: bestWeights, metadata: metadata).encoded(),
+      "last.safetensors": try SafeTensorsFile(tensors: model.parameterTensors(), metadata: metadata).encoded(),
+      "optimizer.safetensors": try SafeTensorsFile(tensors: moments).encoded(),
+      "train.log": Data(logText.utf8),
+    ])
+  }
+}
