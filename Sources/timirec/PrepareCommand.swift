@@ -1,12 +1,88 @@
 import ArgumentParser
+import Foundation
+import SeqRec
 
+/// `timirec prepare <source> --input PATH --output DIR`: raw data → ReChorus dataset folder.
 struct PrepareCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "prepare", abstract: "(not built yet)")
+    commandName: "prepare",
+    abstract: "Build a ReChorus-format dataset folder (train/dev/test.csv, items.tsv, dataset.json) from raw data.",
+    discussion: """
+      Implements the authors' preprocessing (spec §1.2): stable sort by (time, user), re-index from 1, \
+      leave-one-out (last item test, second-to-last dev, first always train), dev/test negatives drawn \
+      uniformly outside the user's clicked items. The folder is written to a temporary name and renamed \
+      when complete.
+      Examples:
+        timirec prepare sequences --input ../shared/data/beauty/Beauty.txt --output data/Beauty \\
+          --titles ../shared/data/beauty/item_titles.tsv \\
+          --attributes ../shared/data/beauty/Beauty_item2attributes.json --datamaps ../shared/data/beauty/datamaps.json
+        timirec prepare movielens --input ../shared/data/ml-100k/u.data --output data/ml-100k
+      """)
 
-  @Argument(parsing: .captureForPassthrough) var rest: [String] = []
+  @Argument(help: "Source format: sequences (user item item ...), movielens (u.data / ratings.dat), amazon (review JSON lines, .gz ok).")
+  var source: String
+
+  @Option(help: "Interaction file (movielens: also a folder with u.data or ratings.dat).")
+  var input: String
+
+  @Option(help: "Output dataset folder (must not exist unless --force).")
+  var output: String
+
+  @Option(help: "Negatives per dev/test row.")
+  var negatives: Int = 1000
+
+  @Option(help: "Seed of the negative sampler (xoshiro256**).")
+  var seed: UInt64 = 0
+
+  @Option(help: "Titles table item_id<TAB>...<TAB>title, keyed by the source's item ids.")
+  var titles: String?
+
+  @Option(help: "Item -> attribute ids JSON (S3-Rec *_item2attributes.json); needs --datamaps.")
+  var attributes: String?
+
+  @Option(help: "datamaps.json with id2attribute (attribute names for --attributes).")
+  var datamaps: String?
+
+  @Option(help: "Item metadata: Amazon product JSON lines, or a MovieLens u.item / movies.dat not beside the ratings.")
+  var metadata: String?
+
+  @Option(help: "Dataset name in dataset.json (default: the output folder's name).")
+  var name: String?
+
+  @Flag(help: "Replace an existing output folder.")
+  var force = false
+
+  func validate() throws {
+    guard SourceFormat(rawValue: source) != nil else {
+      throw ValidationError("unknown source '\(source)'; choose one of: \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    guard negatives >= 0 else { throw ValidationError("--negatives must be >= 0, got \(negatives)") }
+  }
 
   func run() throws {
-    throw NotBuiltYet(command: "prepare")
+    let started = Date()
+    var options = PrepareOptions(source: SourceFormat(rawValue: source)!, input: input,
+                                 name: name ?? (output as NSString).lastPathComponent)
+    options.negatives = negatives
+    options.seed = seed
+    options.titles = titles
+    options.attributes = attributes
+    options.datamaps = datamaps
+    options.metadata = metadata
+    do {
+      if FileManager.default.fileExists(atPath: output) && !force { throw DataError.outputExists(path: output) }
+      let prepared = try prepareDataset(options)
+      try prepared.dataset.write(to: output, overwrite: force)
+      print("prepared \(options.name) from \(input) (\(source)) -> \(output)")
+      print(prepared.statistics.summary)
+      if let catalog = prepared.dataset.catalog {
+        print("items with a title: \(catalog.titledCount) of \(prepared.dataset.itemCount - 1)")
+      }
+      for warning in prepared.warnings { print("warning: \(warning)") }
+      print(String(format: "done in %.2f s", Date().timeIntervalSince(started)))
+    } catch let error as DataError {
+      FileHandle.standardError.write(Data(("error: " + error.message + "\n").utf8))
+      throw ExitCode(1)
+    }
   }
 }
