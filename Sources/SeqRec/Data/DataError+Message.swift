@@ -7,7 +7,7 @@ extension DataError: CustomStringConvertible {
   public var message: String {
     switch self {
     case .fileMissing(let path):
-      return "\(path): no such file or folder; check the path (a dataset folder needs train.csv, dev.csv and test.csv)"
+      return "\(path): no such file or folder; check the path (a dataset folder holds train.csv, dev.csv and test.csv)"
     case .unreadable(let path, let reason):
       return "\(path): cannot read or write (\(reason)); check permissions and free space"
     case .emptyFile(let path):
@@ -17,7 +17,7 @@ extension DataError: CustomStringConvertible {
     case .missingColumn(let path, let column, let header):
       return "\(path):1: header '\(clip(header))' has no column '\(column)'; columns must be tab-separated and include it"
     case .wrongFieldCount(let path, let line, let found, let expected):
-      return "\(path):\(line): \(found) field\(found == 1 ? "" : "s"), expected \(expected); is the separator right (tab for ReChorus CSV)?"
+      return "\(path):\(line): \(found) field\(found == 1 ? "" : "s"), expected \(expected); is the separator right (tab for ReChorus CSV and u.data, :: for ratings.dat)?"
     case .notAnInteger(let path, let line, let column, let value):
       return "\(path):\(line): \(column) '\(clip(value))' is not an integer; ids and times must be whole numbers"
     case .idNotPositive(let path, let line, let column, let value):

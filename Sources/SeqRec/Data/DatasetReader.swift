@@ -361,3 +361,11 @@ final class ResultSlots<T>: @unchecked Sendable {
     return try r.get()
   }
 }
+
+/// Namespace spelling of `Dataset.load(folder:)`, for call sites that read better as
+/// `DatasetReader.load(folder:)`.
+public enum DatasetReader {
+  /// See `Dataset.load(folder:)`: loads and validates a ReChorus dataset folder.
+  /// - Throws: `DataError` with file, line and value of the first problem.
+  public static func load(folder: String) throws -> Dataset { try Dataset.load(folder: folder) }
+}
