@@ -16,3 +16,19 @@ static inline int     cn_attr_dim(void)     { return (int)A_DIM; }
 static inline int     cn_attr_underline(void) { return (int)A_UNDERLINE; }
 static inline void    cn_set_escdelay(int ms) { set_escdelay(ms); }
 static inline int     cn_set_locale(void)   { return setlocale(LC_ALL, "") != NULL; }
+/* Added for the explorer's driver (Sources/Explorer/NcursesTerminal.swift). */
+#include <stdio.h>
+static inline FILE   *cn_stdout(void)       { return stdout; }
+static inline FILE   *cn_stdin(void)        { return stdin; }
+static inline int     cn_key_code_yes(void) { return KEY_CODE_YES; }
+static inline int     cn_colors(void)       { return COLORS; }
+/* Reads one key or character; *code is 1 for a function key (KEY_*), 0 for a character.
+   Returns ERR on timeout. */
+static inline int     cn_get_key(int *value, int *code) {
+  wint_t wch = 0;
+  int rc = wget_wch(stdscr, &wch);
+  if (rc == ERR) return ERR;
+  *value = (int)wch;
+  *code = (rc == KEY_CODE_YES);
+  return OK;
+}

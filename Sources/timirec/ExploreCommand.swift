@@ -1,12 +1,112 @@
 import ArgumentParser
+import Explorer
+import Foundation
 
+/// `timirec explore`: the full-screen explorer, or `--snapshot` for the same view as text/JSON.
 struct ExploreCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "explore", abstract: "(not built yet)")
+    commandName: "explore",
+    abstract: "Explore a trained TiMiRec in the terminal (default: the bundled demo in demo-data/).",
+    discussion: """
+      Interactive: timirec explore [--data DIR --ckpt CKPT]   (press ? for the keys)
+      Text:        timirec explore --snapshot --user 7 --step 30 --temp 0.5 --width 100 [--json]
+      --ckpt defaults to DIR/checkpoint. Steps run 0…n_u: at step t the model reads the items \
+      before t and the item at t is the target (t = n_u: after the last item, no target).
+      """)
 
-  @Argument(parsing: .captureForPassthrough) var rest: [String] = []
+  @Option(help: "Dataset folder (train.csv, dev.csv, test.csv, items.tsv).") var data: String?
+  @Option(help: "Checkpoint folder (default: <data>/checkpoint).") var ckpt: String?
+  @Flag(help: "Print the view as text (or --json) instead of opening the UI.") var snapshot = false
+  @Option(help: "Snapshot: user id (default: the first user).") var user: Int?
+  @Option(help: "Snapshot: step t in 0…n_u (default: n_u − 1, the test item as target).") var step: Int?
+  @Option(help: "Temperature T (default: the checkpoint's training temperature).") var temp: Float?
+  @Option(help: "Snapshot: width in columns.") var width: Int = 100
+  @Flag(help: "Snapshot: print JSON with every number of the view.") var json = false
+  @Flag(name: .customLong("tempered-mix"), help: "Mix the TiMiRec list with softmax(z^q/T) (the `m` key).")
+  var temperedMix = false
+  @Option(help: "Snapshot: select a recommended item, timirec:ROW or best:ROW (1-based), to show its own p.")
+  var select: String?
+  @Flag(help: "Print the key table as Markdown (docs/KEYS.md) and exit.") var keys = false
+
+  func validate() throws {
+    if let temp, !(temp > 0) { throw ValidationError("--temp must be > 0, got \(temp)") }
+    guard width >= 40 else { throw ValidationError("--width must be ≥ 40, got \(width)") }
+    if !snapshot && (user != nil || step != nil || json || select != nil) {
+      throw ValidationError("--user, --step, --json and --select go with --snapshot")
+    }
+  }
 
   func run() throws {
-    throw NotBuiltYet(command: "explore")
+    if keys { print(KeyBindings.markdown(), terminator: ""); return }
+    let folder = data ?? DemoPaths.defaultDemoFolder()
+    let checkpoint = ckpt ?? (folder as NSString).appendingPathComponent("checkpoint")
+    do {
+      let session = try ExplorerSession.load(data: folder, checkpoint: checkpoint)
+      var userIndex = 0
+      if let user {
+        guard let index = session.userIndex(forId: user) else {
+          throw ExplorerError.noSuchUser(user, available: session.users.first!...session.users.last!)
+        }
+        userIndex = index
+      }
+      var state = ExplorerState.initial(session: session, userIndex: userIndex)
+      if let step {
+        let id = session.users[userIndex]
+        let n = session.sequenceLength(user: id)
+        guard (0...n).contains(step) else { throw ExplorerError.stepOutOfRange(user: id, step: step, length: n) }
+        state.step = step
+      }
+      if let temp { state.temperature = temp }
+      if temperedMix { state.mix = .tempered }
+      if let select { try applySelection(select, to: &state) }
+      if snapshot {
+        let view = ViewBuilder(session: session).view(for: state)
+        if json {
+          let encoder = JSONEncoder()
+          encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+          print(String(decoding: try encoder.encode(view), as: UTF8.self))
+        } else {
+          print(SnapshotText.render(view, state: state, width: width), terminator: "")
+        }
+        return
+      }
+      switch try ExplorerApp.run(session: session, state: state) {
+      case .quit, .inputEnded: return
+      case .signal(let s): throw ExitCode(128 + s)
+      }
+    } catch let error as ExplorerError {
+      FileHandle.standardError.write(Data(("error: \(error)\n").utf8))
+      throw ExitCode(1)
+    }
+  }
+
+  func applySelection(_ text: String, to state: inout ExplorerState) throws {
+    let parts = text.split(separator: ":")
+    guard parts.count == 2, let row = Int(parts[1]), row >= 1 else {
+      throw ValidationError("--select takes timirec:ROW or best:ROW with ROW ≥ 1, not '\(text)'")
+    }
+    switch parts[0] {
+    case "timirec": state.focus = .timirec
+    case "best", "best-match": state.focus = .bestMatch
+    default: throw ValidationError("--select list must be timirec or best, not '\(parts[0])'")
+    }
+    state.selection = row - 1
+  }
+}
+
+/// Where the bundled demo lives.
+enum DemoPaths {
+  /// `demo-data` in the current directory, else beside the package the binary was built in
+  /// (`.build/<config>/timirec` → `../../demo-data`), else `demo-data`.
+  static func defaultDemoFolder() -> String {
+    let fm = FileManager.default
+    if fm.fileExists(atPath: "demo-data/train.csv") { return "demo-data" }
+    var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<5 {
+      let candidate = url.appendingPathComponent("demo-data")
+      if fm.fileExists(atPath: candidate.appendingPathComponent("train.csv").path) { return candidate.path }
+      url.deleteLastPathComponent()
+    }
+    return "demo-data"
   }
 }

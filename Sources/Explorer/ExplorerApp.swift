@@ -1,0 +1,132 @@
+// The interactive loop: read a key, let the state handle it, recompute the view when the
+// reaction asks for it, draw the frame (STYLE.md §13). Drawing goes through `Terminal`, so
+// tests can run the loop against an in-memory terminal.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why the loop ended.
+public enum ExplorerExit: Equatable, Sendable {
+  /// `q`/Esc.
+  case quit
+  /// A signal asked to stop (SIGINT, SIGTERM, SIGHUP); exit with 128 + signal.
+  case signal(Int32)
+  /// The terminal stopped delivering keys (`maxIdleReads` reached, tests only).
+  case inputEnded
+}
+
+/// The explorer's event loop over any `Terminal`.
+public final class ExplorerLoop {
+  public let builder: ViewBuilder
+  public private(set) var state: ExplorerState
+  public private(set) var context: ExplorerContext
+  public private(set) var view: ExplorerView
+  /// The last frame sent to the terminal.
+  public private(set) var lastFrame: Frame?
+  /// Seconds spent in view computation and in drawing, per handled key (benchmarks).
+  public private(set) var timings: [(compute: Double, draw: Double)] = []
+  /// Polled between keys; returns a signal number to stop.
+  public var stopRequested: () -> Int32? = { nil }
+
+  public init(session: ExplorerSession, state: ExplorerState, listLength: Int = 20) {
+    builder = ViewBuilder(session: session, listLength: listLength)
+    self.state = state
+    context = ExplorerContext(session: session, listLength: listLength)
+    view = builder.view(for: state)
+  }
+
+  /// Draws the current frame on `terminal`.
+  public func draw(on terminal: Terminal) {
+    let (rows, columns) = terminal.size
+    let k = builder.session.interestCount
+    if let layout = ScreenLayout.compute(rows: rows, columns: columns, interestCount: k) {
+      context.pageSize = layout.usersPageSize
+    }
+    let frame = ScreenRenderer.render(view: view, state: state, context: context, rows: rows, columns: columns, interestCount: k)
+    terminal.show(frame)
+    lastFrame = frame
+  }
+
+  /// Applies one key; returns false when the explorer should quit.
+  @discardableResult
+  public func press(_ key: Key, terminal: Terminal?) -> Bool {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let reaction = state.handle(key, context: context)
+    if reaction.contains(.quit) { return false }
+    if reaction.contains(.recompute) { view = builder.view(for: state) }
+    let computed = DispatchTime.now().uptimeNanoseconds
+    if !reaction.isEmpty, let terminal { draw(on: terminal) }
+    let drawn = DispatchTime.now().uptimeNanoseconds
+    timings.append((Double(computed - start) / 1e9, Double(drawn - computed) / 1e9))
+    return true
+  }
+
+  /// Runs until `q`, a signal, or (with `maxIdleReads`) that many empty reads in a row.
+  public func run(on terminal: Terminal, maxIdleReads: Int? = nil) -> ExplorerExit {
+    draw(on: terminal)
+    var idle = 0
+    while true {
+      if let signal = stopRequested() { return .signal(signal) }
+      guard let key = terminal.readKey(timeoutMilliseconds: 100) else {
+        idle += 1
+        if let maxIdleReads, idle >= maxIdleReads { return .inputEnded }
+        continue
+      }
+      idle = 0
+      if !press(key, terminal: terminal) { return .quit }
+    }
+  }
+}
+
+/// The full-screen explorer on the process's terminal.
+public enum ExplorerApp {
+  /// Runs the UI until the person quits; the terminal is restored on every way out.
+  /// - Returns: how it ended (the caller maps `.signal(s)` to exit code 128 + s).
+  /// - Throws: `ExplorerError.notATerminal` or `.terminal` before the UI starts.
+  public static func run(session: ExplorerSession, state: ExplorerState) throws -> ExplorerExit {
+    guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw ExplorerError.notATerminal }
+    let loop = ExplorerLoop(session: session, state: state)
+    loop.stopRequested = { NcursesTerminal.pendingSignal }
+    let capture = StderrCapture()
+    defer { capture.finish() }
+    let terminal = try NcursesTerminal()
+    defer { terminal.shutdown() }
+    return loop.run(on: terminal)
+  }
+}
+
+/// Sends stderr to a temporary file while curses owns the screen and replays it afterwards
+/// (STYLE.md §14: never print while curses is active).
+final class StderrCapture {
+  private var saved: Int32 = -1
+  private var path = ""
+  private var finished = false
+
+  init() {
+    var template = Array((NSTemporaryDirectory() + "/timirec-explore-stderr.XXXXXX").utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard fd >= 0 else { return }
+    path = String(cString: template)
+    fflush(nil)
+    saved = dup(STDERR_FILENO)
+    dup2(fd, STDERR_FILENO)
+    close(fd)
+  }
+
+  /// Restores stderr and prints what was written meanwhile.
+  func finish() {
+    guard !finished, saved >= 0 else { return }
+    finished = true
+    fflush(nil)
+    dup2(saved, STDERR_FILENO)
+    close(saved)
+    if let data = FileManager.default.contents(atPath: path), !data.isEmpty {
+      FileHandle.standardError.write(data)
+    }
+    unlink(path)
+  }
+
+  deinit { finish() }
+}

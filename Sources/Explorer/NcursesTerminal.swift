@@ -1,0 +1,174 @@
+// The only file that calls ncurses (DESIGN.md): maps `Style` roles to colour pairs and
+// attributes, raw key codes to `Key`, and owns setup/teardown of the screen.
+//
+// Teardown runs on every way out (STYLE.md §14): `shutdown()` from the caller's `defer`
+// (normal exit and thrown errors), SIGINT/SIGTERM/SIGHUP (the loop sees `pendingSignal`
+// within 100 ms and unwinds; a second signal restores and exits at once), and fatal traps
+// (SIGILL/SIGTRAP/SIGSEGV/SIGBUS/SIGFPE: restore, then re-raise with the default action).
+
+@preconcurrency import CNcurses
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// ncursesw behind the `Terminal` protocol.
+public final class NcursesTerminal: Terminal {
+  /// Set by the signal handler: the signal that asked the explorer to stop (0 = none).
+  nonisolated(unsafe) static var requestedSignal: Int32 = 0
+  /// True while curses owns the screen (read by the signal handlers).
+  nonisolated(unsafe) static var active = false
+
+  private var attributes: [Int32]
+  private var stopped = false
+
+  /// Takes over the terminal (alternate screen, no echo, keypad, hidden cursor).
+  /// - Throws: `ExplorerError.terminal` when TERM is unknown or the terminal cannot be set up.
+  public init() throws {
+    _ = cn_set_locale()
+    guard let screen = newterm(nil, cn_stdout(), cn_stdin()) else {
+      let term = getenv("TERM").map { String(cString: $0) } ?? "(unset)"
+      throw ExplorerError.terminal("ncurses does not know TERM=\(term); try TERM=xterm-256color")
+    }
+    _ = set_term(screen)
+    NcursesTerminal.active = true
+    NcursesTerminal.requestedSignal = 0
+    cbreak()
+    noecho()
+    nonl()
+    _ = keypad(cn_stdscr(), true)
+    _ = curs_set(0)
+    cn_set_escdelay(25)
+    attributes = Array(repeating: 0, count: Style.allCases.count)
+    setUpStyles()
+    NcursesTerminal.installSignalHandlers()
+  }
+
+  deinit { shutdown() }
+
+  /// Gives the terminal back: cursor shown, attributes reset, main screen restored. Safe to
+  /// call twice.
+  public func shutdown() {
+    guard !stopped else { return }
+    stopped = true
+    _ = curs_set(1)
+    endwin()
+    NcursesTerminal.active = false
+    for s in [SIGINT, SIGTERM, SIGHUP] { signal(s, SIG_DFL) }
+  }
+
+  /// The signal that asked to stop, if any (SIGINT, SIGTERM, SIGHUP).
+  public static var pendingSignal: Int32? { requestedSignal == 0 ? nil : requestedSignal }
+
+  // MARK: Terminal
+
+  public var size: (rows: Int, columns: Int) {
+    (Int(getmaxy(cn_stdscr())), Int(getmaxx(cn_stdscr())))
+  }
+
+  public func beginFrame() { werase(cn_stdscr()) }
+
+  public func draw(row: Int, column: Int, text: String, style: Style) {
+    _ = wattrset(cn_stdscr(), attributes[style.rawValue])
+    _ = mvwaddstr(cn_stdscr(), Int32(row), Int32(column), text)
+  }
+
+  public func endFrame() {
+    _ = wattrset(cn_stdscr(), 0)
+    wrefresh(cn_stdscr())
+  }
+
+  public func readKey(timeoutMilliseconds: Int) -> Key? {
+    wtimeout(cn_stdscr(), Int32(timeoutMilliseconds))
+    var value: Int32 = 0, code: Int32 = 0
+    guard cn_get_key(&value, &code) == OK else { return nil }
+    if code != 0 {
+      switch value {
+      case KEY_UP: return .up
+      case KEY_DOWN: return .down
+      case KEY_LEFT: return .left
+      case KEY_RIGHT: return .right
+      case KEY_HOME: return .home
+      case KEY_END: return .end
+      case KEY_PPAGE: return .pageUp
+      case KEY_NPAGE: return .pageDown
+      case KEY_BTAB: return .backTab
+      case KEY_ENTER: return .enter
+      case KEY_BACKSPACE: return .backspace
+      case KEY_RESIZE: return .resize
+      default: return nil
+      }
+    }
+    switch value {
+    case 9: return .tab
+    case 10, 13: return .enter
+    case 27: return .escape
+    case 8, 127: return .backspace
+    default:
+      guard value >= 32, let scalar = Unicode.Scalar(UInt32(value)) else { return nil }
+      return .character(Character(scalar))
+    }
+  }
+
+  // MARK: Styles
+
+  private func setUpStyles() {
+    let bold = Int32(cn_attr_bold()), reverse = Int32(cn_attr_reverse()), dim = Int32(cn_attr_dim())
+    let colour = has_colors() && cn_colors() >= 8
+    if colour {
+      start_color()
+      use_default_colors()
+    }
+    // (foreground, background, extra attributes, monochrome attributes) per role.
+    let d = Int16(-1)
+    let spec: [Style: (Int16, Int16, Int32, Int32)] = [
+      .normal: (d, d, 0, 0),
+      .header: (Int16(COLOR_WHITE), Int16(COLOR_BLUE), bold, reverse | bold),
+      .paneTitle: (Int16(COLOR_BLACK), Int16(COLOR_WHITE), 0, reverse),
+      .paneTitleFocused: (Int16(COLOR_BLACK), Int16(COLOR_CYAN), bold, reverse | bold),
+      .selectionFocused: (Int16(COLOR_BLACK), Int16(COLOR_YELLOW), 0, reverse | bold),
+      .selection: (d, d, reverse, reverse),
+      .dim: (d, d, dim, dim),
+      .window: (Int16(COLOR_CYAN), d, 0, 0),
+      .target: (Int16(COLOR_YELLOW), d, bold, bold),
+      .barQ: (Int16(COLOR_GREEN), d, 0, 0),
+      .barP: (Int16(COLOR_MAGENTA), d, 0, 0),
+      .emphasis: (d, d, bold, bold),
+      .warning: (Int16(COLOR_YELLOW), d, 0, bold),
+      .error: (Int16(COLOR_RED), d, bold, bold),
+      .footerKey: (Int16(COLOR_BLACK), Int16(COLOR_CYAN), 0, reverse),
+      .footer: (d, d, 0, 0),
+    ]
+    for style in Style.allCases {
+      let (fg, bg, extra, mono) = spec[style] ?? (d, d, 0, 0)
+      if colour {
+        let pair = Int16(style.rawValue + 1)
+        init_pair(pair, fg, bg)
+        attributes[style.rawValue] = Int32(cn_color_pair(pair)) | extra
+      } else {
+        attributes[style.rawValue] = mono
+      }
+    }
+  }
+
+  // MARK: Signals
+
+  static func installSignalHandlers() {
+    for s in [SIGINT, SIGTERM, SIGHUP] {
+      signal(s) { sig in
+        if NcursesTerminal.requestedSignal != 0 {
+          // Second signal: the loop did not get to unwind; restore and leave now.
+          if NcursesTerminal.active { endwin() }
+          _exit(128 + sig)
+        }
+        NcursesTerminal.requestedSignal = sig
+      }
+    }
+    for s in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT] {
+      signal(s) { sig in
+        if NcursesTerminal.active { endwin(); NcursesTerminal.active = false }
+        signal(sig, SIG_DFL)
+        raise(sig)
+      }
+    }
+  }
+}

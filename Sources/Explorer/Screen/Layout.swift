@@ -1,0 +1,57 @@
+// Layout: a pure function from the terminal size (in cells) and K to pane rectangles.
+
+/// Where each pane goes. Sizes are in terminal cells (rows × columns).
+public struct ScreenLayout: Equatable, Sendable {
+  /// The smallest terminal the explorer draws into.
+  public static let minimumRows = 24
+  public static let minimumColumns = 80
+
+  public var header: Rect
+  public var users: Rect
+  public var history: Rect
+  /// Column of the vertical rule between the left and right halves.
+  public var separatorColumn: Int
+  public var distributions: Rect
+  public var interests: Rect
+  /// True when each interest gets a second row (its attention).
+  public var detailedInterests: Bool
+  public var recommendations: Rect
+  public var footer: Rect
+
+  /// The layout for a `rows` × `columns` terminal and K interests, or nil when the terminal
+  /// is too small (then the screen says so instead of drawing garbage).
+  ///
+  /// Left third: users (a third of the height) above the history. Right: distributions
+  /// (K + 2 rows incl. title and note), interests (1 + 2K rows, or 1 + K when short of room),
+  /// recommendations (the rest, at least 6 rows). Each rectangle includes its title row.
+  public static func compute(rows: Int, columns: Int, interestCount k: Int) -> ScreenLayout? {
+    guard rows >= minimumRows && columns >= minimumColumns else { return nil }
+    let body = rows - 2
+    let left = min(48, max(30, columns * 3 / 10))
+    let users = max(5, body / 3)
+    let right = columns - left - 1
+    let distributions = k + 2
+    var interests = 1 + 2 * k
+    var detailed = true
+    let minimumRecommendations = 6
+    if body - distributions - interests < minimumRecommendations {
+      interests = 1 + k
+      detailed = false
+    }
+    let recommendations = body - distributions - interests
+    guard recommendations >= minimumRecommendations else { return nil }
+    return ScreenLayout(
+      header: Rect(row: 0, column: 0, height: 1, width: columns),
+      users: Rect(row: 1, column: 0, height: users, width: left),
+      history: Rect(row: 1 + users, column: 0, height: body - users, width: left),
+      separatorColumn: left,
+      distributions: Rect(row: 1, column: left + 1, height: distributions, width: right),
+      interests: Rect(row: 1 + distributions, column: left + 1, height: interests, width: right),
+      detailedInterests: detailed,
+      recommendations: Rect(row: 1 + distributions + interests, column: left + 1, height: recommendations, width: right),
+      footer: Rect(row: rows - 1, column: 0, height: 1, width: columns))
+  }
+
+  /// Rows of the users list (its page size for PgUp/PgDn).
+  public var usersPageSize: Int { max(1, users.height - 1) }
+}

@@ -1,0 +1,44 @@
+// `timirec explore --snapshot`: the same panes as the screen, stacked, every row shown.
+
+public enum SnapshotText {
+  /// The view as plain text `width` columns wide: status line, notes, then the history,
+  /// distributions, interests (with attention) and recommendations panes in full.
+  public static func render(_ view: ExplorerView, state: ExplorerState, width: Int) -> String {
+    var out: [String] = []
+    func line(_ spans: StyledLine) -> String {
+      var frame = Frame(rows: 1, columns: width)
+      frame.put(spans, row: 0, column: 0)
+      return frame.text(row: 0)
+    }
+    func section(_ content: PaneContent) {
+      out.append("")
+      let title = "── \(content.title) " + (content.titleRight.isEmpty ? "" : "(\(content.titleRight)) ")
+      out.append(clip(title + String(repeating: "─", count: max(0, width - cellWidth(title))), to: width))
+      for l in content.lines { out.append(line(l)) }
+    }
+    // The header, wrapped at its separators so nothing is cut at narrow widths.
+    var current = ""
+    for span in Panes.header(view) {
+      let piece = span.text.trimmingCharacters(in: " ")
+      if !current.isEmpty && cellWidth(current) + cellWidth(piece) + 1 > width { out.append(clip(current, to: width)); current = "" }
+      current += (current.isEmpty ? "" : " ") + piece
+    }
+    if !current.isEmpty { out.append(clip(current, to: width)) }
+    for note in view.notes { out.append(clip("note: " + note, to: width)) }
+    section(Panes.history(view, height: .max, width: width, all: true))
+    section(Panes.distributions(view, width: width))
+    section(Panes.interests(view, width: width, detailed: true, attentionCount: 5))
+    let rows = (view.recommendations.map { max($0.timirec?.count ?? 1, $0.bestMatch.count) } ?? 0) + 2
+    section(Panes.recommendations(view, state: state, height: rows, width: width))
+    return out.map { l in var s = l; while s.last == " " { s.removeLast() }; return s }.joined(separator: "\n") + "\n"
+  }
+}
+
+extension String {
+  func trimmingCharacters(in set: Character) -> String {
+    var s = Substring(self)
+    while s.first == set { s.removeFirst() }
+    while s.last == set { s.removeLast() }
+    return String(s)
+  }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import SeqRec
+import Tensor
+
+/// Why the explorer cannot start; each message says what to do next.
+public enum ExplorerError: Error, CustomStringConvertible, Equatable {
+  case dataset(path: String, reason: String)
+  case checkpoint(path: String, reason: String)
+  case mismatch(data: String, checkpoint: String, what: String, inCheckpoint: String, inDataset: String)
+  case noUsers(path: String)
+  case noSuchUser(Int, available: ClosedRange<Int>)
+  case stepOutOfRange(user: Int, step: Int, length: Int)
+  case notATerminal
+  case terminal(String)
+
+  public var description: String {
+    switch self {
+    case let .dataset(path, reason):
+      return "cannot load the dataset \(path): \(reason)\nhint: pass --data DIR with train.csv, dev.csv and test.csv (see `timirec prepare --help`), or run `timirec demo generate` to rebuild demo-data/"
+    case let .checkpoint(path, reason):
+      return "cannot load the checkpoint \(path): \(reason)\nhint: pass --ckpt DIR written by `timirec train` (config.json + model.safetensors)"
+    case let .mismatch(data, checkpoint, what, inCheckpoint, inDataset):
+      return "the checkpoint \(checkpoint) does not fit the dataset \(data): \(what) is \(inCheckpoint) in the checkpoint but \(inDataset) in the dataset\nhint: use the checkpoint trained on this dataset folder"
+    case let .noUsers(path):
+      return "the dataset \(path) has no users with interactions"
+    case let .noSuchUser(user, available):
+      return "no user \(user) with interactions in this dataset; user ids run \(available.lowerBound)…\(available.upperBound)"
+    case let .stepOutOfRange(user, step, length):
+      return "step \(step) is outside 0…\(length) for user \(user) (\(length) interactions; step \(length) means after the last one)"
+    case .notATerminal:
+      return "timirec explore needs a terminal (stdin and stdout must be a TTY); use `timirec explore --snapshot --user U --step T` for text output"
+    case let .terminal(reason):
+      return "cannot start the terminal UI: \(reason)"
+    }
+  }
+}
+
+/// A loaded dataset and checkpoint: everything the explorer reads, never writes.
+public final class ExplorerSession {
+  public let dataset: Dataset
+  public let corpus: SequenceCorpus
+  public let model: TiMiRec
+  public let checkpoint: CheckpointConfig
+  /// Shown in the status bar.
+  public let datasetPath: String
+  public let checkpointPath: String
+  /// User ids with at least one interaction, ascending.
+  public let users: [Int]
+  /// Position of each user id in `users` (−1 for ids without interactions).
+  let userIndexById: [Int]
+
+  /// Wraps an already loaded dataset and model (tests, benchmarks).
+  /// - Precondition: the model's item table has `dataset.itemCount` rows.
+  public init(dataset: Dataset, model: TiMiRec, checkpoint: CheckpointConfig,
+              datasetPath: String = "", checkpointPath: String = "") {
+    precondition(model.config.itemCount == dataset.itemCount,
+                 "ExplorerSession: model has \(model.config.itemCount) item rows, dataset \(dataset.itemCount)")
+    self.dataset = dataset
+    self.model = model
+    self.checkpoint = checkpoint
+    self.datasetPath = datasetPath
+    self.checkpointPath = checkpointPath
+    corpus = SequenceCorpus(dataset: dataset, historyMax: model.config.historyMax)
+    var list: [Int] = []
+    var index = [Int](repeating: -1, count: corpus.userCount)
+    for u in 0..<corpus.userCount where corpus.sequenceOffsets[u + 1] > corpus.sequenceOffsets[u] {
+      index[u] = list.count
+      list.append(u)
+    }
+    users = list
+    userIndexById = index
+  }
+
+  /// Loads and cross-checks a dataset folder and a checkpoint folder.
+  /// - Throws: `ExplorerError` with one clear message (missing files, unreadable files, a
+  ///   checkpoint trained on another dataset: item count, user count).
+  public static func load(data: String, checkpoint: String) throws -> ExplorerSession {
+    let dataset: Dataset
+    do { dataset = try Dataset.load(folder: data) } catch let error as DataError {
+      throw ExplorerError.dataset(path: data, reason: error.message)
+    } catch { throw ExplorerError.dataset(path: data, reason: "\(error)") }
+    let config: CheckpointConfig
+    do { config = try CheckpointDirectory.readConfig(checkpoint) } catch {
+      throw ExplorerError.checkpoint(path: checkpoint, reason: "\(error)")
+    }
+    let checks: [(String, Int, Int)] = [
+      ("the item count (max item id + 1)", config.modelConfig.itemCount, dataset.itemCount),
+      ("the user count (max user id + 1)", config.dataset.userCount, dataset.userCount),
+    ]
+    for (what, mine, theirs) in checks where mine != theirs {
+      throw ExplorerError.mismatch(data: data, checkpoint: checkpoint, what: what,
+                                   inCheckpoint: "\(mine)", inDataset: "\(theirs)")
+    }
+    let model: TiMiRec
+    do { (model, _) = try CheckpointDirectory.loadModel(checkpoint) } catch {
+      throw ExplorerError.checkpoint(path: checkpoint, reason: "\(error)")
+    }
+    let session = ExplorerSession(dataset: dataset, model: model, checkpoint: config,
+                                  datasetPath: data, checkpointPath: checkpoint)
+    if session.users.isEmpty { throw ExplorerError.noUsers(path: data) }
+    return session
+  }
+
+  /// K.
+  public var interestCount: Int { model.config.interestCount }
+  /// True for a finetuned checkpoint (it has the predictor that gives q).
+  public var hasPredictor: Bool { model.predictor != nil }
+  /// The temperature the checkpoint was trained with.
+  public var trainingTemperature: Float { model.config.temperature }
+
+  /// n_u of user id `user`.
+  public func sequenceLength(user: Int) -> Int {
+    corpus.sequenceOffsets[user + 1] - corpus.sequenceOffsets[user]
+  }
+
+  /// Index of user id `user` in `users`, if it has interactions.
+  public func userIndex(forId user: Int) -> Int? {
+    user >= 0 && user < userIndexById.count && userIndexById[user] >= 0 ? userIndexById[user] : nil
+  }
+
+  /// Title/category of an item ("item <id>" when there is no title).
+  public func label(_ item: Int) -> ItemLabel {
+    let title = dataset.catalog?.title(item) ?? ""
+    let category = dataset.catalog?.categoryLabels(item).first ?? ""
+    return ItemLabel(id: item, title: title.isEmpty ? "item \(item)" : title, category: category)
+  }
+}

@@ -1,0 +1,140 @@
+// Handlers: change the state and say what must happen next; they never draw (STYLE.md §13).
+
+/// What the loop must do after a key.
+public struct Reaction: OptionSet, Sendable {
+  public let rawValue: Int
+  public init(rawValue: Int) { self.rawValue = rawValue }
+  /// Draw the frame again (cheap parts changed: selection, help, status).
+  public static let redraw = Reaction(rawValue: 1 << 0)
+  /// Recompute the view (user, step, T, mix changed) and redraw.
+  public static let recompute = Reaction(rawValue: 1 << 1)
+  /// The terminal size changed: lay out again.
+  public static let relayout = Reaction(rawValue: 1 << 2)
+  /// Leave the explorer.
+  public static let quit = Reaction(rawValue: 1 << 3)
+}
+
+extension ExplorerState {
+  /// Handles one key: help and search modes first, then the key table.
+  /// - Returns: what the loop must do; `[]` for an unbound key.
+  public mutating func handle(_ key: Key, context: ExplorerContext) -> Reaction {
+    if key == .resize { return [.relayout, .redraw] }
+    switch mode {
+    case .help:
+      if key == .escape || key == .character("q") || key == .character("?") || key == .enter {
+        mode = .browse
+        return .redraw
+      }
+      return []
+    case .search(let text):
+      return handleSearch(key, text: text, context: context)
+    case .browse:
+      break
+    }
+    guard let binding = KeyBindings.binding(for: key) else { return [] }
+    if let reason = binding.disabledReason(self, context) {
+      status = reason
+      return .redraw
+    }
+    status = nil
+    return perform(binding.action, context: context)
+  }
+
+  /// Runs one action of the key table.
+  public mutating func perform(_ action: ExplorerAction, context: ExplorerContext) -> Reaction {
+    let length = context.sequenceLengths[userIndex]
+    switch action {
+    case .stepBack: step = max(0, step - 1); return .recompute
+    case .stepForward: step = min(length, step + 1); return .recompute
+    case .firstStep: step = 0; return .recompute
+    case .lastStep: step = max(0, length - 1); return .recompute
+    case .moveUp, .moveDown, .pageUp, .pageDown:
+      let delta: Int
+      switch action {
+      case .moveUp: delta = -1
+      case .moveDown: delta = 1
+      case .pageUp: delta = -max(1, context.pageSize)
+      default: delta = max(1, context.pageSize)
+      }
+      if focus == .users || action == .pageUp || action == .pageDown {
+        selectUser(userIndex + delta, context: context)
+        return .recompute
+      }
+      selection = min(max(0, selection + delta), max(0, context.listLength - 1))
+      return .recompute
+    case .focusNext, .focusPrevious:
+      var panes = FocusPane.allCases
+      if !context.hasPredictor { panes.removeAll { $0 == .timirec } }
+      let at = panes.firstIndex(of: focus) ?? 0
+      focus = panes[(at + (action == .focusNext ? 1 : panes.count - 1)) % panes.count]
+      selection = 0
+      return .recompute
+    case .randomUser:
+      // SplitMix64 step: reproducible from the state alone.
+      randomState &+= 0x9E37_79B9_7F4A_7C15
+      var z = randomState
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      z ^= z >> 31
+      selectUser(Int(z % UInt64(context.userCount)), context: context)
+      return .recompute
+    case .search:
+      mode = .search("")
+      return .redraw
+    case .colder, .warmer:
+      let factor = action == .colder ? 1 / KeyBindings.temperatureFactor : KeyBindings.temperatureFactor
+      temperature = min(max(temperature * factor, KeyBindings.temperatureRange.lowerBound),
+                        KeyBindings.temperatureRange.upperBound)
+      return .recompute
+    case .resetTemperature:
+      temperature = context.trainingTemperature
+      return .recompute
+    case .toggleMix:
+      mix = mix == .model ? .tempered : .model
+      return .recompute
+    case .help:
+      mode = .help
+      return .redraw
+    case .quit:
+      return .quit
+    }
+  }
+
+  /// Moves to user index `index` (clamped), at the step whose target is its test item.
+  mutating func selectUser(_ index: Int, context: ExplorerContext) {
+    let clamped = min(max(0, index), context.userCount - 1)
+    if clamped != userIndex { selection = 0 }
+    userIndex = clamped
+    step = max(0, context.sequenceLengths[clamped] - 1)
+  }
+
+  private mutating func handleSearch(_ key: Key, text: String, context: ExplorerContext) -> Reaction {
+    switch key {
+    case .escape:
+      mode = .browse
+      status = nil
+      return .redraw
+    case .backspace:
+      mode = .search(String(text.dropLast()))
+      return .redraw
+    case .enter:
+      mode = .browse
+      guard let id = Int(text) else { status = "type a user id, then Enter"; return .redraw }
+      // Binary search: user ids are ascending.
+      var lo = 0, hi = context.userIds.count
+      while lo < hi { let mid = (lo + hi) / 2; if context.userIds[mid] < id { lo = mid + 1 } else { hi = mid } }
+      if lo < context.userIds.count && context.userIds[lo] == id {
+        selectUser(lo, context: context)
+        status = "user \(id)"
+      } else {
+        status = "no user \(id) (ids \(context.userIds.first ?? 0)…\(context.userIds.last ?? 0))"
+      }
+      return .recompute
+    case .character(let c) where c.isASCII && c.isNumber:
+      mode = .search(text + String(c))
+      return .redraw
+    default:
+      return []
+    }
+  }
+}

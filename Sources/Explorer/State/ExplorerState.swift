@@ -1,0 +1,61 @@
+// The explorer's state: a small plain value. It does no I/O and knows nothing of curses;
+// `Actions.swift` changes it, `ViewBuilder` turns it into an `ExplorerView`.
+
+/// The panes that take ↑/↓ when focused (Tab cycles through them).
+public enum FocusPane: String, Codable, CaseIterable, Sendable {
+  case users
+  case timirec
+  case bestMatch
+
+  /// Name shown in the footer.
+  public var title: String {
+    switch self {
+    case .users: return "Users"
+    case .timirec: return "TiMiRec list"
+    case .bestMatch: return "Best-match list"
+    }
+  }
+}
+
+/// What the keyboard currently drives.
+public enum InputMode: Equatable, Sendable {
+  /// Normal browsing.
+  case browse
+  /// The `?` help overlay is open.
+  case help
+  /// `/` search: digits of a user id typed so far.
+  case search(String)
+}
+
+/// Everything that decides what is on screen, apart from the loaded data.
+public struct ExplorerState: Equatable, Sendable {
+  /// Index into `ExplorerSession.users` (not the user id).
+  public var userIndex: Int
+  /// t: the target is the item at position t of the user's sequence; t ∈ 0…n_u.
+  public var step: Int
+  /// T of q_T and p_T (and of the mix when `mix == .tempered`).
+  public var temperature: Float
+  public var mix: MixMode = .model
+  public var focus: FocusPane = .users
+  /// Row of the cursor in the focused recommendation list.
+  public var selection: Int = 0
+  public var mode: InputMode = .browse
+  /// One-line message for the status bar (e.g. "no user 99999").
+  public var status: String?
+  /// State of the generator behind `r` (random user), so a key sequence is reproducible.
+  public var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+  public init(userIndex: Int, step: Int, temperature: Float) {
+    self.userIndex = userIndex
+    self.step = step
+    self.temperature = temperature
+  }
+
+  /// The state a session opens with: the first user, at the step whose target is the user's
+  /// last (test) item, at the checkpoint's training temperature.
+  public static func initial(session: ExplorerSession, userIndex: Int = 0) -> ExplorerState {
+    let user = session.users[userIndex]
+    let n = session.sequenceLength(user: user)
+    return ExplorerState(userIndex: userIndex, step: max(0, n - 1), temperature: session.trainingTemperature)
+  }
+}

@@ -1,0 +1,164 @@
+// The one key-binding table: the dispatcher (`Actions.swift`), the footer, the `?` help
+// screen and docs/KEYS.md all read `KeyBindings.all` (STYLE.md §12).
+
+/// A key as the explorer understands it (the terminal driver translates raw codes).
+public enum Key: Hashable, Sendable {
+  case character(Character)
+  case up, down, left, right, home, end, pageUp, pageDown
+  case tab, backTab, enter, escape, backspace
+  /// The terminal changed size.
+  case resize
+}
+
+/// Everything a key can ask for.
+public enum ExplorerAction: String, CaseIterable, Sendable {
+  case stepBack, stepForward, firstStep, lastStep
+  case moveUp, moveDown, pageUp, pageDown
+  case focusNext, focusPrevious
+  case randomUser, search
+  case colder, warmer, resetTemperature, toggleMix
+  case help, quit
+}
+
+/// Groups of the help screen, in display order.
+public enum BindingGroup: String, CaseIterable, Sendable {
+  case time = "Time"
+  case navigation = "Users and lists"
+  case temperature = "Temperature and mix"
+  case general = "General"
+}
+
+/// One row of the key table.
+public struct KeyBinding: Sendable {
+  /// Keys that trigger the action.
+  public let keys: [Key]
+  /// How the keys are written on screen, e.g. "←/h".
+  public let keyLabel: String
+  public let action: ExplorerAction
+  /// One sentence for the help screen.
+  public let description: String
+  /// Short label for the footer ("" when not in the footer).
+  public let footerLabel: String
+  public let group: BindingGroup
+  /// Why the binding does nothing right now, or nil when it is active.
+  public let disabledReason: @Sendable (ExplorerState, ExplorerContext) -> String?
+
+  init(_ keys: [Key], _ keyLabel: String, _ action: ExplorerAction, _ description: String,
+       footer: String = "", group: BindingGroup,
+       disabled: @escaping @Sendable (ExplorerState, ExplorerContext) -> String? = { _, _ in nil }) {
+    self.keys = keys
+    self.keyLabel = keyLabel
+    self.action = action
+    self.description = description
+    self.footerLabel = footer
+    self.group = group
+    self.disabledReason = disabled
+  }
+
+  public var inFooter: Bool { !footerLabel.isEmpty }
+}
+
+/// What the handlers need to know about the loaded data (a narrow view of the session).
+public struct ExplorerContext: Sendable {
+  /// Number of users with interactions.
+  public var userCount: Int
+  /// n_u per user index.
+  public var sequenceLengths: [Int]
+  /// User id per user index.
+  public var userIds: [Int]
+  /// The checkpoint's training temperature (the `0` key returns to it).
+  public var trainingTemperature: Float
+  /// False for a pretrain checkpoint.
+  public var hasPredictor: Bool
+  /// Rows in each recommendation list.
+  public var listLength: Int
+  /// Rows per page of the users pane (set by the layout).
+  public var pageSize: Int = 10
+
+  public init(userIds: [Int], sequenceLengths: [Int], trainingTemperature: Float, hasPredictor: Bool, listLength: Int) {
+    userCount = userIds.count
+    self.userIds = userIds
+    self.sequenceLengths = sequenceLengths
+    self.trainingTemperature = trainingTemperature
+    self.hasPredictor = hasPredictor
+    self.listLength = listLength
+  }
+
+  public init(session: ExplorerSession, listLength: Int) {
+    self.init(userIds: session.users, sequenceLengths: session.users.map { session.sequenceLength(user: $0) },
+              trainingTemperature: session.trainingTemperature, hasPredictor: session.hasPredictor,
+              listLength: listLength)
+  }
+}
+
+/// The table.
+public enum KeyBindings {
+  /// Lowest and highest temperature; each `[`/`]` multiplies T by 10^∓0.1.
+  public static let temperatureRange: ClosedRange<Float> = 0.01...100
+  public static let temperatureFactor: Float = 1.258_925_4  // 10^0.1
+
+  public static let all: [KeyBinding] = [
+    KeyBinding([.left, .character("h")], "←/h", .stepBack, "Step back: the target moves one item earlier",
+               footer: "step", group: .time,
+               disabled: { s, _ in s.step == 0 ? "already at the first step" : nil }),
+    KeyBinding([.right, .character("l")], "→/l", .stepForward, "Step forward: the target moves one item later",
+               group: .time,
+               disabled: { s, c in s.step >= c.sequenceLengths[s.userIndex] ? "already after the last item" : nil }),
+    KeyBinding([.home, .character("g")], "Home/g", .firstStep, "First step (empty history)", group: .time),
+    KeyBinding([.end, .character("G")], "End/G", .lastStep, "Last step: the test item is the target", group: .time),
+    KeyBinding([.up, .character("k")], "↑/k", .moveUp, "Previous user, or previous item of the focused list",
+               footer: "move", group: .navigation),
+    KeyBinding([.down, .character("j")], "↓/j", .moveDown, "Next user, or next item of the focused list",
+               group: .navigation),
+    KeyBinding([.pageUp], "PgUp", .pageUp, "A page of users up", group: .navigation),
+    KeyBinding([.pageDown], "PgDn", .pageDown, "A page of users down", group: .navigation),
+    KeyBinding([.tab], "Tab", .focusNext, "Focus the next pane: users → TiMiRec list → best-match list",
+               footer: "focus", group: .navigation),
+    KeyBinding([.backTab], "S-Tab", .focusPrevious, "Focus the previous pane", group: .navigation),
+    KeyBinding([.character("/")], "/", .search, "Search a user by id (type digits, Enter jumps, Esc cancels)",
+               footer: "search", group: .navigation),
+    KeyBinding([.character("r")], "r", .randomUser, "Jump to a random user", footer: "random", group: .navigation),
+    KeyBinding([.character("["), .character("-")], "[/-", .colder, "Lower T (sharper q and p), ×10^-0.1",
+               footer: "T", group: .temperature,
+               disabled: { s, _ in s.temperature <= temperatureRange.lowerBound ? "T is at its minimum" : nil }),
+    KeyBinding([.character("]"), .character("+"), .character("=")], "]/+", .warmer,
+               "Raise T (flatter q and p), ×10^0.1", group: .temperature,
+               disabled: { s, _ in s.temperature >= temperatureRange.upperBound ? "T is at its maximum" : nil }),
+    KeyBinding([.character("0")], "0", .resetTemperature, "Back to the training temperature", group: .temperature),
+    KeyBinding([.character("m")], "m", .toggleMix,
+               "Mix the TiMiRec list with softmax(z^q/T) instead of the model's softmax(z^q)",
+               footer: "mix", group: .temperature,
+               disabled: { _, c in c.hasPredictor ? nil : "a pretrain checkpoint has no q to mix with" }),
+    KeyBinding([.character("?")], "?", .help, "Open or close this help", footer: "help", group: .general),
+    KeyBinding([.character("q"), .escape], "q/Esc", .quit, "Quit (Esc closes help or search first)",
+               footer: "quit", group: .general),
+  ]
+
+  /// The binding for `key` in browse mode, if any.
+  public static func binding(for key: Key) -> KeyBinding? {
+    all.first { $0.keys.contains(key) }
+  }
+
+  /// The footer: "←/h step  ↑/k move  …" from the bindings marked for it.
+  public static var footerItems: [(keys: String, label: String)] {
+    all.filter(\.inFooter).map { b in
+      // The footer merges a pair of opposite bindings under the first one's label.
+      switch b.action {
+      case .stepBack: return ("←→", b.footerLabel)
+      case .moveUp: return ("↑↓", b.footerLabel)
+      case .colder: return ("[ ]", b.footerLabel)
+      default: return (b.keyLabel, b.footerLabel)
+      }
+    }
+  }
+
+  /// docs/KEYS.md, generated from the table.
+  public static func markdown() -> String {
+    var out = "# Explorer keys\n\nGenerated from `Sources/Explorer/State/KeyBindings.swift` (`timirec explore --keys`).\n"
+    for group in BindingGroup.allCases {
+      out += "\n## \(group.rawValue)\n\n| keys | action |\n|---|---|\n"
+      for b in all where b.group == group { out += "| `\(b.keyLabel)` | \(b.description) |\n" }
+    }
+    return out
+  }
+}

@@ -1,0 +1,162 @@
+// What the explorer shows for one state: a plain value, computed by `ViewBuilder` from an
+// `ExplorerState` and an `ExplorerSession`, drawn by `Screen/` and printed by
+// `timirec explore --snapshot` (text) or `--snapshot --json` (this struct, encoded).
+//
+// Shape letters: K interests, L history window, N item-table rows.
+
+/// An item with what the screen prints for it.
+public struct ItemLabel: Codable, Equatable, Sendable {
+  /// Item id (1-based; 0 is padding).
+  public var id: Int
+  /// Title from items.tsv, or "item <id>" when there is none.
+  public var title: String
+  /// First category label from items.tsv, or "" when there is none.
+  public var category: String
+}
+
+/// Where an entry of the user's sequence stands relative to the step t.
+public enum TimelineRole: String, Codable, Sendable {
+  /// Before t but older than the model's window (history, not seen by the model).
+  case history
+  /// In the window: the last `historyMax` items before t, which the model reads.
+  case window
+  /// The item at t: the target.
+  case target
+  /// After t.
+  case future
+}
+
+/// One row of the history timeline.
+public struct TimelineEntry: Codable, Equatable, Sendable {
+  /// 0-based position in the user's sequence.
+  public var position: Int
+  public var item: ItemLabel
+  /// "train", "dev" or "test".
+  public var split: String
+  public var role: TimelineRole
+  /// For window entries: the interest (0-based) that gives this slot the largest attention
+  /// weight, and that weight; nil elsewhere.
+  public var strongestInterest: Int?
+  public var strongestWeight: Float?
+}
+
+/// An item with a score.
+public struct ScoredItem: Codable, Equatable, Sendable {
+  public var item: ItemLabel
+  public var score: Float
+  /// For the best-matching list: the interest (0-based) that gives this item its score.
+  public var interest: Int?
+  /// True when this is the target (the true next item).
+  public var isTarget: Bool
+}
+
+/// A history item with its attention weight in one interest.
+public struct AttentionEntry: Codable, Equatable, Sendable {
+  /// 0-based position in the user's sequence.
+  public var position: Int
+  public var item: ItemLabel
+  /// Attention weight a_kj (the weights of one interest sum to 1 over the window).
+  public var weight: Float
+}
+
+/// One of the K interests.
+public struct InterestSummary: Codable, Equatable, Sendable {
+  /// 0-based interest index k (shown as k + 1).
+  public var index: Int
+  /// Dominant category of the nearest items, or "" without categories.
+  public var label: String
+  /// The 5 items with the largest ⟨v_k, e_i⟩ (padding row excluded), best first.
+  public var nearest: [ScoredItem]
+  /// Attention weights over the window, heaviest first (every window slot).
+  public var attention: [AttentionEntry]
+  /// ‖v_k‖.
+  public var norm: Float
+}
+
+/// The interest distributions at temperature T.
+public struct DistributionsSummary: Codable, Equatable, Sendable {
+  /// The predictor's logits z^q (K); nil for a pretrain checkpoint.
+  public var logits: [Float]?
+  /// q_T = softmax(z^q / T) (K); nil for a pretrain checkpoint.
+  public var q: [Float]?
+  /// cos(v_k, e_target) (K); nil without a target.
+  public var cosines: [Float]?
+  /// p_T = softmax(cos(v_k, e_target) / T) (K); nil without a target.
+  public var p: [Float]?
+  /// JS(q_T, p_T) in bits; nil unless both exist.
+  public var jensenShannon: Float?
+}
+
+/// Which weights mix the interests into the TiMiRec recommendation.
+public enum MixMode: String, Codable, Sendable {
+  /// softmax(z^q), exactly as the model scores at inference (eq. 4).
+  case model
+  /// softmax(z^q / T): "what if the mix were sharper/flatter".
+  case tempered
+}
+
+/// The item the cursor is on in a recommendation list, with its own p.
+public struct SelectedItem: Codable, Equatable, Sendable {
+  public var item: ItemLabel
+  /// "timirec" or "best-match".
+  public var list: String
+  /// 0-based row in that list.
+  public var row: Int
+  /// softmax(cos(v_k, e_item) / T) (K).
+  public var p: [Float]
+  /// argmax of p: the interest the item belongs to.
+  public var interest: Int
+}
+
+/// The two recommendation lists.
+public struct RecommendationsSummary: Codable, Equatable, Sendable {
+  /// How the TiMiRec list mixes interests.
+  public var mix: MixMode
+  /// The mixing weights used for the TiMiRec list (K); nil for a pretrain checkpoint.
+  public var mixWeights: [Float]?
+  /// Top-N by ⟨Σ_k w_k v_k, e_i⟩; nil for a pretrain checkpoint.
+  public var timirec: [ScoredItem]?
+  /// Top-N by max_k ⟨v_k, e_i⟩ (ComiRec's best-matching interest).
+  public var bestMatch: [ScoredItem]
+  /// Pessimistic rank of the target among all non-excluded items (nil: no target, target in
+  /// the history, or no TiMiRec list).
+  public var timirecTargetRank: Int?
+  public var bestMatchTargetRank: Int?
+  /// Distinct history items excluded from both lists.
+  public var excludedCount: Int
+  /// True when the target itself is a history item (so it cannot be ranked).
+  public var targetInHistory: Bool
+  /// Items ranked in each list (N − 1 − excluded).
+  public var rankedCount: Int
+  public var selected: SelectedItem?
+}
+
+/// The whole view for one (user, step, temperature, mix, selection).
+public struct ExplorerView: Codable, Equatable, Sendable {
+  public var dataset: String
+  public var checkpoint: String
+  /// "pretrain" or "finetune".
+  public var stage: String
+  public var interestCount: Int
+  public var itemCount: Int
+  public var userCount: Int
+  public var user: Int
+  /// n_u, the length of the user's whole sequence.
+  public var sequenceLength: Int
+  /// t: the target is the item at position t; t = n_u means "after the last item".
+  public var step: Int
+  public var historyLength: Int
+  /// First position of the window (t − min(t, historyMax)).
+  public var windowStart: Int
+  public var temperature: Float
+  public var trainingTemperature: Float
+  public var target: ItemLabel?
+  public var targetSplit: String?
+  public var timeline: [TimelineEntry]
+  /// Notes for the person: empty history, no predictor, no target.
+  public var notes: [String]
+  /// Empty when the history is empty.
+  public var interests: [InterestSummary]
+  public var distributions: DistributionsSummary?
+  public var recommendations: RecommendationsSummary?
+}

@@ -1,0 +1,274 @@
+import SeqRec
+import Tensor
+
+/// Turns an `ExplorerState` into an `ExplorerView` by running the SeqRec model forward.
+///
+/// Everything model-side comes from the SeqRec code that evaluation uses: the extractor's
+/// interests v (K, D) and attention (K, L), the predictor's logits z^q (K), the item table
+/// E (N, D), and the scores ⟨v_k, e_i⟩ as one BLAS product V·Eᵀ (K, N). From those:
+/// ```
+/// nearest_k   = top-5_i ⟨v_k, e_i⟩                       (i ≥ 1)
+/// q_T         = softmax(z^q / T)                          (eq. 6)
+/// p_T         = softmax(cos(v_k, e_target) / T)           (eqs. 5, 7)
+/// TiMiRec_i   = ⟨Σ_k w_k v_k, e_i⟩ = Σ_k w_k ⟨v_k, e_i⟩,  w = softmax(z^q)   (eq. 4; or
+///               softmax(z^q / T) when the mix is tempered)
+/// bestMatch_i = max_k ⟨v_k, e_i⟩                          (eq. 2, ComiRec)
+/// ```
+/// Both lists skip the padding row and every item of the history S(u, t).
+///
+/// The forward pass for a (user, step) is cached, so changing T, the mix or the selection
+/// costs only the cheap parts. The result is a pure function of (session, state).
+public final class ViewBuilder {
+  public let session: ExplorerSession
+  /// Items per recommendation list in the view.
+  public var listLength: Int
+  /// Nearest items per interest.
+  public var nearestCount = 5
+
+  private var cached: Forward?
+
+  public init(session: ExplorerSession, listLength: Int = 20) {
+    self.session = session
+    self.listLength = listLength
+  }
+
+  /// The model's outputs for one (user, step).
+  struct Forward {
+    let user: Int
+    let step: Int
+    /// The window: the last ≤ historyMax items before t, oldest first, (L).
+    let window: [Int32]
+    let windowStart: Int
+    /// v (K, D) row-major.
+    let interests: [Float]
+    /// a (K, L) row-major.
+    let attention: [Float]
+    /// z^q (K); nil for a pretrain checkpoint.
+    let logits: [Float]?
+    /// ⟨v_k, e_i⟩ (K, N) row-major.
+    let scores: [Float]
+    /// True for every item of S(u, t) and for the padding row, (N).
+    let excluded: [Bool]
+    let excludedCount: Int
+  }
+
+  /// Runs (or reuses) the model forward for `user` at step `step` (t ≥ 1).
+  func forward(user: Int, step t: Int) -> Forward {
+    if let cached, cached.user == user, cached.step == t { return cached }
+    let model = session.model
+    let corpus = session.corpus
+    let k = model.config.interestCount, d = model.config.embeddingSize
+    let start = corpus.sequenceOffsets[user]
+    let window = Array(corpus.history(user: user, position: start + t))  // (L)
+    let l = window.count
+    let result: Forward = GradMode.withoutGrad {
+      let out = model.extractor(history: window, lengths: [Int32(l)], batch: 1, length: l)
+      var logits: [Float]? = nil
+      if let predictor = model.predictor {
+        var unused = RNG(seed: 0)
+        logits = predictor(history: window, lengths: [Int32(l)], batch: 1, length: l,
+                           training: false, rng: &unused).data  // (1, K)
+      }
+      let v = out.interests.reshape([k, d])  // (K, D)
+      let scores = v.matmul(model.extractor.itemEmbeddings, transposeOther: true)  // (K, N)
+      var excluded = [Bool](repeating: false, count: model.config.itemCount)
+      excluded[0] = true
+      var count = 0
+      for p in start..<(start + t) {
+        let item = Int(corpus.sequenceItems[p])
+        if !excluded[item] { excluded[item] = true; count += 1 }
+      }
+      return Forward(user: user, step: t, window: window, windowStart: t - l, interests: v.data,
+                     attention: out.attention.data, logits: logits, scores: scores.data,
+                     excluded: excluded, excludedCount: count)
+    }
+    cached = result
+    return result
+  }
+
+  /// The view of `state`.
+  public func view(for state: ExplorerState) -> ExplorerView {
+    let session = self.session
+    let model = session.model
+    let k = model.config.interestCount
+    let n = model.config.itemCount
+    let user = session.users[state.userIndex]
+    let sequence = session.corpus.userSequence(user)
+    let length = sequence.items.count
+    let t = min(max(state.step, 0), length)
+    let windowStart = t - min(t, model.config.historyMax)
+    let target: ItemLabel? = t < length ? session.label(Int(sequence.items[t])) : nil
+    var notes: [String] = []
+
+    var view = ExplorerView(
+      dataset: session.dataset.name, checkpoint: session.checkpointPath, stage: model.stage.rawValue,
+      interestCount: k, itemCount: n, userCount: session.users.count, user: user,
+      sequenceLength: length, step: t, historyLength: t, windowStart: windowStart,
+      temperature: state.temperature, trainingTemperature: session.trainingTemperature,
+      target: target, targetSplit: t < length ? splitName(sequence.splits[t]) : nil,
+      timeline: [], notes: [], interests: [], distributions: nil, recommendations: nil)
+
+    var timeline: [TimelineEntry] = []
+    timeline.reserveCapacity(length)
+    for position in 0..<length {
+      let role: TimelineRole = position < windowStart ? .history : position < t ? .window : position == t ? .target : .future
+      timeline.append(TimelineEntry(position: position, item: session.label(Int(sequence.items[position])),
+                                    split: splitName(sequence.splits[position]), role: role,
+                                    strongestInterest: nil, strongestWeight: nil))
+    }
+
+    if !session.hasPredictor {
+      notes.append("pretrain checkpoint: no predictor, so no q and no TiMiRec mix; q needs a finetuned checkpoint")
+    }
+    guard t > 0 else {
+      notes.append("step 0: the history is empty, so there is nothing to extract yet; press → to give the model its first item")
+      view.timeline = timeline
+      view.notes = notes
+      return view
+    }
+    if target == nil {
+      notes.append("after the last item: no target, so no p (the lists are what the model would suggest next)")
+    }
+
+    let f = forward(user: user, step: t)
+    let l = f.window.count
+    let d = model.config.embeddingSize
+    let table = model.extractor.itemEmbeddings
+
+    // Which interest reads each window slot most.
+    for j in 0..<l {
+      var best = 0
+      for kk in 1..<k where f.attention[kk * l + j] > f.attention[best * l + j] { best = kk }
+      timeline[f.windowStart + j].strongestInterest = best
+      timeline[f.windowStart + j].strongestWeight = f.attention[best * l + j]
+    }
+
+    // Interests: nearest items, attention, label.
+    var interests: [InterestSummary] = []
+    f.scores.withUnsafeBufferPointer { all in
+      for kk in 0..<k {
+        let row = UnsafeBufferPointer(rebasing: all[(kk * n)..<((kk + 1) * n)])
+        let top = InterestMath.topIndices(row, count: nearestCount) { $0 == 0 }
+        let nearest = top.map { ScoredItem(item: session.label($0), score: row[$0], interest: kk, isTarget: false) }
+        var attention = (0..<l).map {
+          AttentionEntry(position: f.windowStart + $0, item: session.label(Int(f.window[$0])), weight: f.attention[kk * l + $0])
+        }
+        attention.sort { $0.weight > $1.weight || ($0.weight == $1.weight && $0.position > $1.position) }
+        var norm: Float = 0
+        for j in 0..<d { norm += f.interests[kk * d + j] * f.interests[kk * d + j] }
+        interests.append(InterestSummary(index: kk, label: dominantCategory(nearest.map(\.item)),
+                                         nearest: nearest, attention: attention, norm: norm.squareRoot()))
+      }
+    }
+
+    // Distributions at T.
+    let temperature = state.temperature
+    var distributions = DistributionsSummary(logits: f.logits, q: nil, cosines: nil, p: nil, jensenShannon: nil)
+    if let z = f.logits { distributions.q = InterestMath.softmax(z, temperature: temperature) }
+    if let target {
+      let cos = teacherCosines(f, item: target.id, k: k, d: d, table: table)
+      distributions.cosines = cos
+      distributions.p = InterestMath.softmax(cos, temperature: temperature)
+    }
+    if let q = distributions.q, let p = distributions.p {
+      distributions.jensenShannon = InterestMath.jensenShannon(q, p)
+    }
+
+    // Recommendations.
+    var mixWeights: [Float]? = nil
+    if let z = f.logits {
+      mixWeights = InterestMath.softmax(z, temperature: state.mix == .tempered ? temperature : 1)
+    }
+    var bestScores = [Float](repeating: -.infinity, count: n)
+    var bestInterest = [Int](repeating: 0, count: n)
+    for kk in 0..<k {
+      for i in 0..<n where f.scores[kk * n + i] > bestScores[i] {
+        bestScores[i] = f.scores[kk * n + i]
+        bestInterest[i] = kk
+      }
+    }
+    var mixed: [Float]? = nil
+    if let w = mixWeights {
+      mixed = Tensor(shape: [1, k], data: w).matmul(Tensor(shape: [k, n], data: f.scores)).data  // (1, N)
+    }
+    let targetId = target?.id
+    let targetInHistory = targetId.map { f.excluded[$0] } ?? false
+    let isExcluded: (Int) -> Bool = { f.excluded[$0] }
+    func list(_ scores: [Float], withInterest: Bool) -> ([ScoredItem], Int?) {
+      scores.withUnsafeBufferPointer { s in
+        let top = InterestMath.topIndices(s, count: listLength, excluded: isExcluded)
+        let items = top.map {
+          ScoredItem(item: session.label($0), score: s[$0], interest: withInterest ? bestInterest[$0] : nil,
+                     isTarget: $0 == targetId)
+        }
+        var rank: Int? = nil
+        if let targetId, !targetInHistory { rank = InterestMath.rank(of: targetId, in: s, excluded: isExcluded) }
+        return (items, rank)
+      }
+    }
+    let (bestList, bestRank) = list(bestScores, withInterest: true)
+    var recommendations = RecommendationsSummary(
+      mix: state.mix, mixWeights: mixWeights, timirec: nil, bestMatch: bestList, timirecTargetRank: nil,
+      bestMatchTargetRank: bestRank, excludedCount: f.excludedCount, targetInHistory: targetInHistory,
+      rankedCount: n - 1 - f.excludedCount, selected: nil)
+    if let mixed {
+      let (items, rank) = list(mixed, withInterest: false)
+      recommendations.timirec = items
+      recommendations.timirecTargetRank = rank
+    }
+    if targetInHistory {
+      notes.append("the target is already in the history, so it is excluded from both lists and has no rank")
+    }
+
+    // The selected recommendation and its own p.
+    let focusedList: [ScoredItem]? = state.focus == .timirec ? recommendations.timirec
+      : state.focus == .bestMatch ? recommendations.bestMatch : nil
+    if let items = focusedList, !items.isEmpty {
+      let row = min(max(state.selection, 0), items.count - 1)
+      let item = items[row].item
+      let p = InterestMath.softmax(teacherCosines(f, item: item.id, k: k, d: d, table: table), temperature: temperature)
+      let strongest = p.indices.max { p[$0] < p[$1] } ?? 0
+      recommendations.selected = SelectedItem(item: item, list: state.focus == .timirec ? "timirec" : "best-match",
+                                              row: row, p: p, interest: strongest)
+    }
+
+    view.timeline = timeline
+    view.notes = notes
+    view.interests = interests
+    view.distributions = distributions
+    view.recommendations = recommendations
+    return view
+  }
+
+  /// cos(v_k, e_item) for every k with the model's own cosine op (the teacher, eq. 5).
+  private func teacherCosines(_ f: Forward, item: Int, k: Int, d: Int, table: Tensor) -> [Float] {
+    GradMode.withoutGrad {
+      let v = Tensor(shape: [k, d], data: f.interests)
+      let e = Tensor(shape: [1, d], data: Array(table.data[(item * d)..<((item + 1) * d)]))
+      return Tensor.cosineSimilarity(v, e, axis: -1).data  // (K)
+    }
+  }
+
+  /// The most frequent non-empty category among `items`; ties go to the one met first.
+  private func dominantCategory(_ items: [ItemLabel]) -> String {
+    var counts: [String: Int] = [:]
+    var order: [String] = []
+    for item in items where !item.category.isEmpty {
+      if counts[item.category] == nil { order.append(item.category) }
+      counts[item.category, default: 0] += 1
+    }
+    var best = ""
+    var bestCount = 0
+    for c in order where counts[c]! > bestCount { best = c; bestCount = counts[c]! }
+    return best
+  }
+}
+
+/// "train", "dev" or "test".
+func splitName(_ split: Split) -> String {
+  switch split {
+  case .train: return "train"
+  case .dev: return "dev"
+  case .test: return "test"
+  }
+}
