@@ -158,6 +158,19 @@ final class GRUTests: XCTestCase {
     XCTAssert(t.allSatisfy { $0.grad.allSatisfy { $0 == 0 } })
   }
 
+  func testGateActivationsAreAccurateAndSaturate() {
+    var worstTanh = 0.0, worstSigmoid = 0.0
+    for v in stride(from: Float(-12), through: 12, by: 1e-3) {
+      let t = Foundation.tanh(Double(v)), s = 1 / (1 + Foundation.exp(-Double(v)))
+      if t != 0 { worstTanh = max(worstTanh, abs(Double(gateTanh(v)) - t) / abs(t)) }
+      worstSigmoid = max(worstSigmoid, abs(Double(gateSigmoid(v)) - s) / s)
+    }
+    XCTAssertLessThan(worstTanh, 1e-6)
+    XCTAssertLessThan(worstSigmoid, 1e-6)
+    XCTAssertEqual(gateTanh(1e-20), 1e-20)
+    XCTAssertEqual([gateTanh(-200), gateTanh(200), gateSigmoid(-200), gateSigmoid(200)], [-1, 1, 0, 1])
+  }
+
   /// Forward + backward at the training size (B = 256, L = 20, D = H = 64). Prints a timing
   /// only when GRU_TIMING is set (meaningful in a release build: `swift test -c release`).
   func testTimingAtTrainingSize() throws {
