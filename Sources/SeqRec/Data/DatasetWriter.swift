@@ -4,6 +4,12 @@ import Dispatch
 import Foundation
 #if canImport(Glibc)
 import Glibc
+private let posixWrite = Glibc.write
+private let posixClose = Glibc.close
+#elseif canImport(Darwin)
+import Darwin
+private let posixWrite = Darwin.write
+private let posixClose = Darwin.close
 #endif
 
 extension Dataset {
@@ -141,7 +147,7 @@ final class OutputFile {
     try bytes.withUnsafeBytes { raw in
       var done = 0
       while done < raw.count {
-        let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+        let n = posixWrite(fd, raw.baseAddress! + done, raw.count - done)
         if n < 0 {
           if errno == EINTR { continue }
           throw DataError.unreadable(path: path, reason: String(cString: strerror(errno)))
@@ -151,7 +157,7 @@ final class OutputFile {
     }
   }
   func close() {
-    if fd >= 0 { _ = Glibc.close(fd); fd = -1 }
+    if fd >= 0 { _ = posixClose(fd); fd = -1 }
   }
   deinit { close() }
 }
