@@ -118,6 +118,23 @@ final class AdamTests: XCTestCase {
     assertClose(theta.data, reference.theta.map(Float.init), relative: 0, absolute: tolerance, "three default steps")
   }
 
+  /// The 8-lane SIMD body and the scalar tail compute the same bits: an 11-element parameter
+  /// (8 lanes + 3 tail) against the same values as 11 one-element parameters (tail only).
+  func testVectorAndScalarPathsAgreeBitwise() {
+    let values = testValues(11, seed: 8), gradients = testValues(11, seed: 9, scale: 0.3)
+    let whole = Tensor(shape: [11], data: values, requiresGrad: true, name: "w")
+    let pieces = (0..<11).map { Tensor(shape: [1], data: [values[$0]], requiresGrad: true, name: "w\($0)") }
+    let adamWhole = Adam(parameters: [("w", whole)], learningRate: 0.01, weightDecay: 0.1)
+    let adamPieces = Adam(parameters: pieces.map { ($0.name, $0) }, learningRate: 0.01, weightDecay: 0.1)
+    for step in 0..<3 {
+      whole.grad = gradients.map { $0 * Float(step + 1) }
+      for (i, piece) in pieces.enumerated() { piece.grad = [gradients[i] * Float(step + 1)] }
+      adamWhole.step()
+      adamPieces.step()
+    }
+    XCTAssertEqual(whole.data.map(\.bitPattern), pieces.map { $0.data[0].bitPattern })
+  }
+
   /// A parameter that never received a gradient (empty `grad`) is treated as a zero gradient:
   /// with no decay and zero moments it does not move; with decay it shrinks towards 0.
   func testEmptyGradientIsZeroGradient() {
