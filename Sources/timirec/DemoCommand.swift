@@ -1,12 +1,86 @@
 import ArgumentParser
+import Explorer
+import Foundation
+import SeqRec
 
+/// `timirec demo`: the bundled demo (a seeded household simulator) and its report.
 struct DemoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "demo", abstract: "(not built yet)")
+    commandName: "demo",
+    abstract: "Generate the bundled demo dataset, or report how well q names the member who watches next.",
+    subcommands: [Generate.self, Report.self])
 
-  @Argument(parsing: .captureForPassthrough) var rest: [String] = []
+  struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Write the simulated household dataset (train/dev/test.csv, items.tsv, dataset.json, members.tsv).",
+      discussion: "The whole demo (data + checkpoint) is rebuilt by demo-data/regenerate.sh.")
 
-  func run() throws {
-    throw NotBuiltYet(command: "demo")
+    @Option(help: "Output folder.") var out: String = "demo-data"
+    @Option(help: "Households (dataset users).") var households: Int = HouseholdSimulatorConfig().households
+    @Option(help: "Titles in the catalogue.") var titles: Int = HouseholdSimulatorConfig().titles
+    @Option(help: "Negatives per dev/test row.") var negatives: Int = HouseholdSimulatorConfig().negatives
+    @Option(help: "Seed.") var seed: UInt64 = HouseholdSimulatorConfig().seed
+    @Flag(help: "Replace the dataset files in an existing folder (a checkpoint/ inside is kept).") var force = false
+
+    func run() throws {
+      var config = HouseholdSimulatorConfig()
+      config.households = households
+      config.titles = titles
+      config.negatives = negatives
+      config.seed = seed
+      let demo = try HouseholdSimulator.generate(config)
+      let fm = FileManager.default
+      let temporary = out + ".generating"
+      try? fm.removeItem(atPath: temporary)
+      do { try demo.dataset.write(to: temporary) } catch let error as DataError {
+        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+        throw ExitCode(1)
+      }
+      try demo.membersTSV().write(toFile: temporary + "/members.tsv", atomically: true, encoding: .utf8)
+      if fm.fileExists(atPath: out) {
+        guard force else {
+          try? fm.removeItem(atPath: temporary)
+          FileHandle.standardError.write(Data("error: \(out) exists; pass --force to replace its dataset files\n".utf8))
+          throw ExitCode(1)
+        }
+        for name in ["train.csv", "dev.csv", "test.csv", "items.tsv", "dataset.json", "members.tsv"] {
+          try? fm.removeItem(atPath: out + "/" + name)
+          try fm.moveItem(atPath: temporary + "/" + name, toPath: out + "/" + name)
+        }
+        try fm.removeItem(atPath: temporary)
+      } else {
+        try fm.moveItem(atPath: temporary, toPath: out)
+      }
+      let s = demo.dataset.manifest!.statistics
+      print("wrote \(out): \(s.users) households, \(s.items) titles, \(s.interactions) interactions (\(s.trainRows) train, \(s.devRows) dev, \(s.testRows) test rows, \(negatives) negatives each)")
+    }
+  }
+
+  struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "How often q's top interest names the true next member, vs the best-matching interest rule.")
+
+    @Option(help: "Demo dataset folder (with members.tsv).") var data: String?
+    @Option(help: "Checkpoint (default: <data>/checkpoint).") var ckpt: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+      let folder = data ?? DemoPaths.defaultDemoFolder()
+      do {
+        let session = try ExplorerSession.load(data: folder, checkpoint: ckpt ?? folder + "/checkpoint")
+        let (_, members) = try HouseholdSimulator.readMembers(path: folder + "/members.tsv")
+        let report = MemberAgreement.report(session: session, members: members)
+        if json {
+          let encoder = JSONEncoder()
+          encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+          print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+          print(report.text, terminator: "")
+        }
+      } catch let error as ExplorerError {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(1)
+      }
+    }
   }
 }

@@ -27,7 +27,7 @@ public struct ScreenLayout: Equatable, Sendable {
   public static func compute(rows: Int, columns: Int, interestCount k: Int) -> ScreenLayout? {
     guard rows >= minimumRows && columns >= minimumColumns else { return nil }
     let body = rows - 2
-    let left = min(48, max(30, columns * 3 / 10))
+    let left = min(44, max(26, columns * 3 / 10))
     let users = max(5, body / 3)
     let right = columns - left - 1
     let distributions = k + 2

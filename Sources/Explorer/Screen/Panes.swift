@@ -15,14 +15,14 @@ public enum Panes {
   /// The status bar.
   public static func header(_ view: ExplorerView) -> StyledLine {
     let target = view.targetSplit.map { "target: \($0) item" } ?? "no target"
-    let mix = view.recommendations.map { mixText($0.mix) } ?? "—"
+    let mix = view.recommendations.map { $0.mix == .model ? "model" : "tempered" } ?? "—"
     return [
       Span(" TiMiRec Explorer ", .header),
-      Span("│ \(view.dataset) · \(view.stage) K=\(view.interestCount) ", .header),
+      Span("│ T=\(formatTemperature(view.temperature)) ", .header),
       Span("│ user \(view.user) · \(view.sequenceLength) items ", .header),
       Span("│ t=\(view.step)/\(view.sequenceLength) \(target) ", .header),
-      Span("│ T=\(formatTemperature(view.temperature)) (trained \(formatTemperature(view.trainingTemperature))) ", .header),
       Span("│ mix: \(mix) ", .header),
+      Span("│ \(view.dataset) · \(view.stage) K=\(view.interestCount) · trained at T=\(formatTemperature(view.trainingTemperature)) ", .header),
     ]
   }
 
@@ -37,7 +37,6 @@ public enum Panes {
       line.append(Span(" \(item.keys)", .footerKey))
       line.append(Span(" \(item.label) ", .footer))
     }
-    line.append(Span(" focus: \(state.focus.title)", .footer))
     if let status = state.status {
       let used = line.reduce(0) { $0 + cellWidth($1.text) }
       let room = width - used - 3
@@ -64,10 +63,10 @@ public enum Panes {
     for i in top..<min(count, top + height) {
       let selected = i == state.userIndex
       let style: Style = selected ? (state.focus == .users ? .selectionFocused : .selection) : .normal
-      let text = "\(selected ? "▸" : " ") user \(padLeft(String(context.userIds[i]), to: 6))  \(padLeft(String(context.sequenceLengths[i]), to: 5)) items"
+      let text = "\(selected ? "▸" : " ") \(padLeft(String(context.userIds[i]), to: 7)) \(padLeft(String(context.sequenceLengths[i]), to: 6))"
       lines.append([Span(pad(text, to: width), style)])
     }
-    return PaneContent(title: "Users", titleRight: "\(state.userIndex + 1)/\(count)", lines: lines)
+    return PaneContent(title: "Users", titleRight: "id · items · \(state.userIndex + 1)/\(count)", lines: lines)
   }
 
   // MARK: - History
@@ -108,7 +107,7 @@ public enum Panes {
       lines = Array(rows[top..<(top + height)])
     }
     let window = view.step - view.windowStart
-    return PaneContent(title: "History", titleRight: "t=\(view.step) · window \(window) (│) · target ▶", lines: lines)
+    return PaneContent(title: "History", titleRight: "t=\(view.step) · │ window \(window) · ▶ target", lines: lines)
   }
 
   // MARK: - Interests
@@ -130,7 +129,7 @@ public enum Panes {
         lines.append([Span(pad("  built from", to: 14), .dim), Span(built, .dim)])
       }
     }
-    return PaneContent(title: "Interests", titleRight: "K=\(view.interestCount) · 5 nearest by ⟨v,e⟩ · top attention", lines: lines)
+    return PaneContent(title: "Interests", titleRight: "K=\(view.interestCount) · 5 nearest items by ⟨v_k,e_i⟩ · attention", lines: lines)
   }
 
   // MARK: - Distributions
@@ -165,7 +164,7 @@ public enum Panes {
     if d.p == nil { notes.append("no target at this step, so no p") }
     if !notes.isEmpty { lines.append([Span(notes.joined(separator: "; "), .warning)]) }
     let js = d.jensenShannon.map { "JS(q,p) = \(format($0, 4)) bits" } ?? "JS(q,p) —"
-    return PaneContent(title: "Distributions", titleRight: "q_T = softmax(z^q/T) · p_T = softmax(cos/T) · T=\(t) · \(js)", lines: lines)
+    return PaneContent(title: "Distributions", titleRight: "\(js) · T=\(t) · q=softmax(z^q/T) p=softmax(cos/T)", lines: lines)
   }
 
   // MARK: - Recommendations
@@ -196,8 +195,8 @@ public enum Panes {
       return [Span(left, selected ? style : .dim), Span(pad(item.item.title, to: titleWidth), style),
               Span(right, selected ? style : .dim)]
     }
-    let headerLeft = pad("TiMiRec (q-mix) · \(rankText(r.timirecTargetRank))", to: columnWidth)
-    let headerRight = pad("Best-matching interest · \(rankText(r.bestMatchTargetRank))", to: columnWidth)
+    let headerLeft = pad("TiMiRec · \(rankText(r.timirecTargetRank))", to: columnWidth)
+    let headerRight = pad("Best-match · \(rankText(r.bestMatchTargetRank))", to: columnWidth)
     var lines: [StyledLine] = [[Span(headerLeft, state.focus == .timirec ? .paneTitleFocused : .emphasis), Span(" "),
                                 Span(headerRight, state.focus == .bestMatch ? .paneTitleFocused : .emphasis)]]
     let rows = max(0, height - 2)
@@ -211,8 +210,8 @@ public enum Panes {
     } else {
       lines.append([Span("Tab focuses a list; its cursor item shows its own p (which interest it belongs to)", .dim)])
     }
-    let excluded = "\(r.excludedCount) history item\(r.excludedCount == 1 ? "" : "s") excluded from both"
-    return PaneContent(title: "Recommendations", titleRight: "\(excluded) · TiMiRec mix: \(mixText(r.mix))", lines: lines)
+    let excluded = "\(r.excludedCount) history item\(r.excludedCount == 1 ? "" : "s") excluded"
+    return PaneContent(title: "Recommendations", titleRight: "mix \(mixText(r.mix)) · \(excluded)", lines: lines)
   }
 
   // MARK: - Help

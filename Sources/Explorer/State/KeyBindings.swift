@@ -147,6 +147,7 @@ public enum KeyBindings {
       case .stepBack: return ("←→", b.footerLabel)
       case .moveUp: return ("↑↓", b.footerLabel)
       case .colder: return ("[ ]", b.footerLabel)
+      case .quit: return ("q", b.footerLabel)
       default: return (b.keyLabel, b.footerLabel)
       }
     }

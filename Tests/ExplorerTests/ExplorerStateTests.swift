@@ -1,0 +1,203 @@
+import XCTest
+
+@testable import Explorer
+
+/// Key sequences fed to the state machine and the loop, with no terminal: assertions on the
+/// state, the reactions and the visible lines of the frame.
+final class ExplorerStateTests: XCTestCase {
+  let session = TinyExplorer.session()
+
+  func testInitialStateIsTheTestStepAtTheTrainingTemperature() {
+    let s = ExplorerState.initial(session: session)
+    XCTAssertEqual(s.userIndex, 0)
+    XCTAssertEqual(s.step, 4)
+    XCTAssertEqual(s.temperature, 0.5)
+    XCTAssertEqual(s.mix, .model)
+  }
+
+  func testStepKeysAndBounds() {
+    let context = ExplorerContext(session: session, listLength: 20)
+    var s = ExplorerState.initial(session: session)
+    XCTAssertEqual(s.handle(.left, context: context), .recompute)
+    XCTAssertEqual(s.step, 3)
+    _ = s.handle(.character("l"), context: context)
+    _ = s.handle(.right, context: context)
+    XCTAssertEqual(s.step, 5)
+    // Past the end: disabled, with the reason in the status bar.
+    XCTAssertEqual(s.handle(.right, context: context), .redraw)
+    XCTAssertEqual(s.status, "already after the last item")
+    _ = s.handle(.home, context: context)
+    XCTAssertEqual(s.step, 0)
+    XCTAssertEqual(s.handle(.character("h"), context: context), .redraw)
+    _ = s.handle(.end, context: context)
+    XCTAssertEqual(s.step, 4)
+    XCTAssertNil(s.status)
+  }
+
+  func testTemperatureKeysWorkOnALogScaleAndReset() {
+    let context = ExplorerContext(session: session, listLength: 20)
+    var s = ExplorerState.initial(session: session)
+    _ = s.handle(.character("]"), context: context)
+    XCTAssertEqual(s.temperature, 0.5 * KeyBindings.temperatureFactor, accuracy: 1e-6)
+    for _ in 0..<10 { _ = s.handle(.character("["), context: context) }
+    XCTAssertEqual(s.temperature, 0.5 / KeyBindings.temperatureFactor / KeyBindings.temperatureFactor / KeyBindings.temperatureFactor
+                   / KeyBindings.temperatureFactor / KeyBindings.temperatureFactor / KeyBindings.temperatureFactor
+                   / KeyBindings.temperatureFactor / KeyBindings.temperatureFactor / KeyBindings.temperatureFactor, accuracy: 1e-4)
+    XCTAssertEqual(s.temperature, 0.5 * Float(pow(10, -0.9)), accuracy: 1e-5)  // net nine steps of 10^-0.1
+    _ = s.handle(.character("+"), context: context)
+    _ = s.handle(.character("-"), context: context)
+    _ = s.handle(.character("0"), context: context)
+    XCTAssertEqual(s.temperature, 0.5)
+    _ = s.handle(.character("m"), context: context)
+    XCTAssertEqual(s.mix, .tempered)
+  }
+
+  func testUsersFocusSearchAndRandom() {
+    let context = ExplorerContext(session: session, listLength: 20)
+    var s = ExplorerState.initial(session: session)
+    _ = s.handle(.down, context: context)
+    XCTAssertEqual(s.userIndex, 1)
+    XCTAssertEqual(s.step, 2)  // user 2 has 3 items: its test item is at t = 2
+    _ = s.handle(.character("/"), context: context)
+    XCTAssertEqual(s.mode, .search(""))
+    for c in "3" { _ = s.handle(.character(c), context: context) }
+    _ = s.handle(.enter, context: context)
+    XCTAssertEqual(s.mode, .browse)
+    XCTAssertEqual(session.users[s.userIndex], 3)
+    _ = s.handle(.character("/"), context: context)
+    for c in "99" { _ = s.handle(.character(c), context: context) }
+    _ = s.handle(.enter, context: context)
+    XCTAssertEqual(s.status, "no user 99 (ids 1…3)")
+    XCTAssertEqual(session.users[s.userIndex], 3)
+    // Tab moves the focus to the lists; ↓ then moves the selection, not the user.
+    _ = s.handle(.tab, context: context)
+    XCTAssertEqual(s.focus, .timirec)
+    _ = s.handle(.down, context: context)
+    XCTAssertEqual(s.selection, 1)
+    XCTAssertEqual(session.users[s.userIndex], 3)
+    _ = s.handle(.backTab, context: context)
+    XCTAssertEqual(s.focus, .users)
+    // r is reproducible from the state.
+    var a = s, b = s
+    _ = a.handle(.character("r"), context: context)
+    _ = b.handle(.character("r"), context: context)
+    XCTAssertEqual(a, b)
+  }
+
+  func testHelpAndQuit() {
+    let context = ExplorerContext(session: session, listLength: 20)
+    var s = ExplorerState.initial(session: session)
+    XCTAssertEqual(s.handle(.character("?"), context: context), .redraw)
+    XCTAssertEqual(s.mode, .help)
+    XCTAssertEqual(s.handle(.character("x"), context: context), [])
+    XCTAssertEqual(s.handle(.escape, context: context), .redraw)
+    XCTAssertEqual(s.mode, .browse)
+    XCTAssertEqual(s.handle(.escape, context: context), .quit)
+    XCTAssertEqual(s.handle(.character("q"), context: context), .quit)
+    XCTAssertEqual(s.handle(.resize, context: context), [.relayout, .redraw])
+  }
+
+  func testPretrainSkipsTheTiMiRecListAndDisablesTheMix() {
+    let session = TinyExplorer.session(stage: .pretrain)
+    let context = ExplorerContext(session: session, listLength: 20)
+    var s = ExplorerState.initial(session: session)
+    _ = s.handle(.tab, context: context)
+    XCTAssertEqual(s.focus, .bestMatch)
+    _ = s.handle(.character("m"), context: context)
+    XCTAssertEqual(s.mix, .model)
+    XCTAssertEqual(s.status, "a pretrain checkpoint has no q to mix with")
+  }
+
+  /// Every binding's keys are unique, and help and footer come from the same table.
+  func testKeyTableDrivesHelpAndFooter() {
+    var seen: [Key: ExplorerAction] = [:]
+    for b in KeyBindings.all {
+      for key in b.keys {
+        XCTAssertNil(seen[key], "\(key) bound twice")
+        seen[key] = b.action
+      }
+    }
+    XCTAssertEqual(Set(KeyBindings.all.map(\.action)), Set(ExplorerAction.allCases))
+    let help = Panes.help().map { $0.map(\.text).joined() }.joined(separator: "\n")
+    for b in KeyBindings.all { XCTAssertTrue(help.contains(b.description), b.description) }
+    let markdown = KeyBindings.markdown()
+    for b in KeyBindings.all { XCTAssertTrue(markdown.contains("`\(b.keyLabel)`")) }
+  }
+
+  /// docs/KEYS.md is the generated table (regenerate with `timirec explore --keys > docs/KEYS.md`).
+  func testKeysMarkdownIsUpToDate() throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/KEYS.md")
+    let stored = try String(contentsOf: url, encoding: .utf8)
+    XCTAssertEqual(stored, KeyBindings.markdown(), "docs/KEYS.md is stale: run `timirec explore --keys > docs/KEYS.md`")
+  }
+
+  /// The loop on an in-memory terminal: keys in, frames out.
+  func testLoopDrawsFramesForKeys() {
+    let terminal = MemoryTerminal(rows: 30, columns: 100,
+                                  keys: [.left, .character("["), .character("?"), .escape, .resize, .character("q")])
+    let loop = ExplorerLoop(session: session, state: .initial(session: session))
+    XCTAssertEqual(loop.run(on: terminal, maxIdleReads: 3), .quit)
+    XCTAssertEqual(loop.state.step, 3)
+    XCTAssertLessThan(loop.state.temperature, 0.5)
+    XCTAssertEqual(terminal.frames.count, 6)  // first frame + one per key before q
+    let helpFrame = terminal.frames[3]
+    XCTAssertTrue(helpFrame.contains("Help: keys"))
+    XCTAssertFalse(terminal.frames[4].contains("Help: keys"))
+    XCTAssertTrue(terminal.frames[1].contains("t=3/5"))
+    // A smaller terminal shows a message instead of the panes.
+    terminal.rows = 20
+    loop.draw(on: terminal)
+    XCTAssertTrue(terminal.frames.last!.contains("Terminal too small: 100×20"))
+  }
+
+  func testLayoutFitsTheMinimumAndRefusesLess() {
+    XCTAssertNotNil(ScreenLayout.compute(rows: 24, columns: 80, interestCount: 4))
+    XCTAssertNil(ScreenLayout.compute(rows: 23, columns: 80, interestCount: 4))
+    XCTAssertNil(ScreenLayout.compute(rows: 24, columns: 79, interestCount: 4))
+    let l = ScreenLayout.compute(rows: 30, columns: 100, interestCount: 2)!
+    XCTAssertEqual(l.users.height + l.history.height, 28)
+    XCTAssertEqual(l.distributions.height + l.interests.height + l.recommendations.height, 28)
+    XCTAssertEqual(l.users.width + 1 + l.distributions.width, 100)
+    XCTAssertTrue(l.detailedInterests)
+    XCTAssertTrue(ScreenLayout.compute(rows: 24, columns: 80, interestCount: 4)!.detailedInterests)
+    let small = ScreenLayout.compute(rows: 24, columns: 80, interestCount: 6)!
+    XCTAssertFalse(small.detailedInterests)
+    XCTAssertGreaterThanOrEqual(small.recommendations.height, 6)
+  }
+
+  func testTextHelpers() {
+    XCTAssertEqual(clip("abcdef", to: 4), "abc…")
+    XCTAssertEqual(clip("abc", to: 4), "abc")
+    XCTAssertEqual(cellWidth("漢字"), 4)
+    XCTAssertEqual(pad("漢字x", to: 4), "漢… ")
+    XCTAssertEqual(bar(0.5, width: 4), "██  ")
+    XCTAssertEqual(bar(1, width: 3), "███")
+    XCTAssertEqual(format(0.12345, 3), "0.123")
+    XCTAssertEqual(format(-1.5, 1), "-1.5")
+    XCTAssertEqual(formatTemperature(0.1), "0.100")
+    var frame = Frame(rows: 1, columns: 6)
+    frame.put([Span("a漢字bcd")], row: 0, column: 0)
+    XCTAssertEqual(frame.text, "a漢字…")
+  }
+}
+
+/// A terminal in memory: keys from a list, frames kept as text.
+final class MemoryTerminal: Terminal {
+  var rows: Int
+  var columns: Int
+  var keys: [Key]
+  var frames: [String] = []
+  private var current = Frame(rows: 0, columns: 0)
+
+  init(rows: Int, columns: Int, keys: [Key]) {
+    self.rows = rows
+    self.columns = columns
+    self.keys = keys
+  }
+
+  var size: (rows: Int, columns: Int) { (rows, columns) }
+  func beginFrame() { current = Frame(rows: rows, columns: columns) }
+  func draw(row: Int, column: Int, text: String, style: Style) { current.put([Span(text, style)], row: row, column: column) }
+  func endFrame() { frames.append(current.text) }
+  func readKey(timeoutMilliseconds: Int) -> Key? { keys.isEmpty ? nil : keys.removeFirst() }
+}
