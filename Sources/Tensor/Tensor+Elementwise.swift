@@ -54,45 +54,143 @@ func broadcastOffsets(from: [Int], to: [Int]) -> [Int]? {
   return offsets
 }
 
-extension Tensor {
-  /// Shared machinery of the four broadcasting binary ops.
-  /// `forward(x, y)` gives the value; `dx(x, y, out)` and `dy(x, y, out)` the partials.
-  @inline(__always)
-  func broadcasting(
-    _ other: Tensor, op: String,
-    forward: @escaping (Float, Float) -> Float,
-    dx: @escaping (Float, Float, Float) -> Float,
-    dy: @escaping (Float, Float, Float) -> Float
-  ) -> Tensor {
-    guard let outShape = broadcastShape(shape, other.shape) else {
-      preconditionFailure("\(op): shapes \(shape) and \(other.shape) do not broadcast")
+/// The four broadcasting binary ops. Their derivatives are written out per op in
+/// `Tensor.binary` (no closures in the inner loops: these run on every training step).
+enum BinaryOp: String {
+  case add, sub, mul, div
+
+  @inline(__always) func apply(_ x: Float, _ y: Float) -> Float {
+    switch self {
+    case .add: return x + y
+    case .sub: return x - y
+    case .mul: return x * y
+    case .div: return x / y
     }
-    let mapA = broadcastOffsets(from: shape, to: outShape)
-    let mapB = broadcastOffsets(from: other.shape, to: outShape)
+  }
+}
+
+/// How one operand's elements map onto the output's (row-major, output of `total` elements).
+enum BroadcastPattern {
+  /// Same shape: element i.
+  case identity
+  /// A single element: element 0.
+  case scalar
+  /// The operand is a suffix of the output's shape (repeated over leading rows): element i % n.
+  case rows(Int)
+  /// The operand is the output's shape with trailing extents 1: element i / inner.
+  case columns(inner: Int)
+  /// Anything else: an explicit offset per output element.
+  case general([Int])
+
+  init(from: [Int], to: [Int]) {
+    let n = from.elementCount
+    if from == to { self = .identity; return }
+    if n == 1 { self = .scalar; return }
+    let pad = to.count - from.count
+    if Array(to.suffix(from.count)) == from { self = .rows(n); return }
+    // (…, 1, 1) against (…, a, b) with equal leading extents.
+    var k = from.count
+    while k > 0 && from[k - 1] == 1 { k -= 1 }
+    if pad == 0 && k < from.count && Array(from[..<k]) == Array(to[..<k]) {
+      self = .columns(inner: to[k...].reduce(1, *))
+      return
+    }
+    self = .general(broadcastOffsets(from: from, to: to)!)
+  }
+
+  @inline(__always) func index(_ i: Int) -> Int {
+    switch self {
+    case .identity: return i
+    case .scalar: return 0
+    case .rows(let n): return i % n
+    case .columns(let inner): return i / inner
+    case .general(let offsets): return offsets[i]
+    }
+  }
+}
+
+extension Tensor {
+  /// Shared forward and backward of the four broadcasting binary ops.
+  func binary(_ other: Tensor, _ op: BinaryOp) -> Tensor {
+    guard let outShape = broadcastShape(shape, other.shape) else {
+      preconditionFailure("\(op.rawValue): shapes \(shape) and \(other.shape) do not broadcast")
+    }
+    let pa = BroadcastPattern(from: shape, to: outShape)
+    let pb = BroadcastPattern(from: other.shape, to: outShape)
     let total = outShape.elementCount
     var out = [Float](repeating: 0, count: total)
     data.withUnsafeBufferPointer { a in
       other.data.withUnsafeBufferPointer { b in
         out.withUnsafeMutableBufferPointer { o in
-          switch (mapA, mapB) {
-          case (nil, nil): for i in 0..<total { o[i] = forward(a[i], b[i]) }
-          case (nil, let mb?): for i in 0..<total { o[i] = forward(a[i], b[mb[i]]) }
-          case (let ma?, nil): for i in 0..<total { o[i] = forward(a[ma[i]], b[i]) }
-          case (let ma?, let mb?): for i in 0..<total { o[i] = forward(a[ma[i]], b[mb[i]]) }
+          switch (pa, pb, op) {
+          case (.identity, .identity, .add): for i in 0..<total { o[i] = a[i] + b[i] }
+          case (.identity, .identity, .mul): for i in 0..<total { o[i] = a[i] * b[i] }
+          case (.identity, .rows(let n), .add):
+            var i = 0
+            while i < total { for j in 0..<n { o[i + j] = a[i + j] + b[j] }; i += n }
+          case (.identity, .columns(let inner), .mul):
+            for r in 0..<(total / inner) { let y = b[r]; for j in 0..<inner { o[r * inner + j] = a[r * inner + j] * y } }
+          default:
+            for i in 0..<total { o[i] = op.apply(a[pa.index(i)], b[pb.index(i)]) }
           }
         }
       }
     }
     let lhs = self, rhs = other
-    return Tensor.result(outShape, out, op: op, parents: [lhs, rhs]) { result in
-      let a = lhs.data, b = rhs.data, o = result.data, g = result.grad
-      @inline(__always) func ia(_ i: Int) -> Int { mapA?[i] ?? i }
-      @inline(__always) func ib(_ i: Int) -> Int { mapB?[i] ?? i }
-      lhs.accumulateGrad { ga in
-        for i in 0..<total { ga[ia(i)] += g[i] * dx(a[ia(i)], b[ib(i)], o[i]) }
-      }
-      rhs.accumulateGrad { gb in
-        for i in 0..<total { gb[ib(i)] += g[i] * dy(a[ia(i)], b[ib(i)], o[i]) }
+    return Tensor.result(outShape, out, op: op.rawValue, parents: [lhs, rhs]) { result in
+      // Forward: o = a ∘ b. d/da: add, sub → 1; mul → b; div → 1/b.
+      //                     d/db: add → 1; sub → −1; mul → a; div → −a/b².
+      // Each gradient is summed over the output elements that broadcasting mapped onto it.
+      result.grad.withUnsafeBufferPointer { g in
+        lhs.data.withUnsafeBufferPointer { a in
+          rhs.data.withUnsafeBufferPointer { b in
+            lhs.accumulateGrad { ga in
+              switch (op, pa) {
+              case (.add, .identity), (.sub, .identity): for i in 0..<total { ga[i] += g[i] }
+              case (.mul, .identity):
+                switch pb {
+                case .identity: for i in 0..<total { ga[i] += g[i] * b[i] }
+                case .columns(let inner):
+                  for r in 0..<(total / inner) { let y = b[r]; for j in 0..<inner { ga[r * inner + j] += g[r * inner + j] * y } }
+                default: for i in 0..<total { ga[i] += g[i] * b[pb.index(i)] }
+                }
+              default:
+                for i in 0..<total {
+                  let ia = pa.index(i), y = b[pb.index(i)]
+                  switch op {
+                  case .add, .sub: ga[ia] += g[i]
+                  case .mul: ga[ia] += g[i] * y
+                  case .div: ga[ia] += g[i] / y
+                  }
+                }
+              }
+            }
+            rhs.accumulateGrad { gb in
+              switch (op, pb) {
+              case (.add, .identity): for i in 0..<total { gb[i] += g[i] }
+              case (.add, .rows(let n)):
+                var i = 0
+                while i < total { for j in 0..<n { gb[j] += g[i + j] }; i += n }
+              case (.mul, .columns(let inner)) where pa.isIdentity:
+                for r in 0..<(total / inner) {
+                  var sum: Float = 0
+                  for j in 0..<inner { sum += g[r * inner + j] * a[r * inner + j] }
+                  gb[r] += sum
+                }
+              default:
+                for i in 0..<total {
+                  let ib = pb.index(i), x = a[pa.index(i)]
+                  switch op {
+                  case .add: gb[ib] += g[i]
+                  case .sub: gb[ib] -= g[i]
+                  case .mul: gb[ib] += g[i] * x
+                  case .div: let y = b[ib]; gb[ib] -= g[i] * x / (y * y)
+                  }
+                }
+              }
+            }
+          }
+        }
       }
     }
   }
@@ -114,19 +212,19 @@ extension Tensor {
 
   /// Elementwise sum with broadcasting.
   public static func + (a: Tensor, b: Tensor) -> Tensor {
-    a.broadcasting(b, op: "add", forward: { $0 + $1 }, dx: { _, _, _ in 1 }, dy: { _, _, _ in 1 })
+    a.binary(b, .add)
   }
   /// Elementwise difference with broadcasting.
   public static func - (a: Tensor, b: Tensor) -> Tensor {
-    a.broadcasting(b, op: "sub", forward: { $0 - $1 }, dx: { _, _, _ in 1 }, dy: { _, _, _ in -1 })
+    a.binary(b, .sub)
   }
   /// Elementwise product with broadcasting.
   public static func * (a: Tensor, b: Tensor) -> Tensor {
-    a.broadcasting(b, op: "mul", forward: { $0 * $1 }, dx: { _, y, _ in y }, dy: { x, _, _ in x })
+    a.binary(b, .mul)
   }
   /// Elementwise quotient with broadcasting: d(x/y)/dy = -x/y².
   public static func / (a: Tensor, b: Tensor) -> Tensor {
-    a.broadcasting(b, op: "div", forward: { $0 / $1 }, dx: { _, y, _ in 1 / y }, dy: { x, y, _ in -x / (y * y) })
+    a.binary(b, .div)
   }
 
   // MARK: - Scalar
@@ -169,4 +267,8 @@ func stableSigmoid(_ x: Float) -> Float {
   if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
   let e = Foundation.exp(x)
   return e / (1 + e)
+}
+
+extension BroadcastPattern {
+  var isIdentity: Bool { if case .identity = self { return true } else { return false } }
 }

@@ -204,3 +204,17 @@ extension Tensor {
     return y.reshape(Array(shape.dropLast()) + [weight.shape[0]])
   }
 }
+
+/// Process-wide memory settings for training.
+public enum AllocatorTuning {
+  /// Makes glibc keep freed blocks for reuse instead of returning every large array to the
+  /// kernel: a training step allocates and frees the same ~100 large activation arrays each
+  /// time, and with glibc's defaults each one is a fresh mmap whose pages fault in again
+  /// (measured: ~10 % of a step in page faults). Call once at start-up; no effect elsewhere.
+  public static func keepFreedMemory() {
+    #if canImport(Glibc)
+    _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
+    _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
+    #endif
+  }
+}

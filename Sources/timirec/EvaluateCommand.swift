@@ -1,12 +1,68 @@
 import ArgumentParser
+import Foundation
+import SeqRec
+import Tensor
 
+/// `timirec evaluate`: HR@K and NDCG@K of a checkpoint on the dev or test split (spec §2).
 struct EvaluateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "evaluate", abstract: "(not built yet)")
+    commandName: "evaluate",
+    abstract: "HR@K and NDCG@K of a checkpoint (pessimistic ties; pretrain: best interest, finetune: q-mixture).")
 
-  @Argument(parsing: .captureForPassthrough) var rest: [String] = []
+  @Option(help: "Prepared dataset folder.") var data: String
+  @Option(help: "Checkpoint folder written by `timirec train`.") var ckpt: String
+  @Option(help: "test or dev.") var split: String = "test"
+  @Option(help: "Cut-offs K, comma-separated.") var topk: String = "5,10,20,50"
+  @Flag(help: "Print JSON instead of a table.") var json = false
+  @Option(help: "Threads (BLAS).") var threads: Int = 2
 
   func run() throws {
-    throw NotBuiltYet(command: "evaluate")
+    BLAS.setThreads(threads)
+    let ks = try parseTopK(topk)
+    let which: Split
+    switch split {
+    case "test": which = .test
+    case "dev": which = .dev
+    default: throw ValidationError("--split takes test or dev, not '\(split)'")
+    }
+    let dataset = try DatasetReader.load(folder: data)
+    let config = try CheckpointDirectory.readConfig(ckpt)
+    let fingerprint = dataset.fingerprint
+    if config.dataset.itemCount != fingerprint.itemCount || config.dataset.userCount != fingerprint.userCount {
+      throw CheckpointError.mismatch(path: ckpt, what: "the dataset", checkpoint: "\(config.dataset)", expected: "\(fingerprint)")
+    }
+    let (model, _) = try CheckpointDirectory.loadModel(ckpt)
+    let source = SequenceCorpus(dataset: dataset, historyMax: model.config.historyMax)
+    let batches = source.evaluationBatches(split: which, batchSize: 256)
+    let start = Date()
+    let metrics = Evaluator.evaluate(model, batches: batches, ks: ks)
+    let seconds = Date().timeIntervalSince(start)
+    let rows = batches.reduce(0) { $0 + $1.batchSize }
+    if json {
+      var object: [String: Any] = metrics
+      object["rows"] = rows
+      object["split"] = split
+      object["stage"] = config.stage.rawValue
+      object["checkpoint"] = ckpt
+      object["best_epoch"] = config.bestEpoch
+      object["seconds"] = seconds
+      let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+      print(String(decoding: data, as: UTF8.self))
+    } else {
+      print("\(ckpt) (\(config.stage.rawValue), best epoch \(config.bestEpoch)) on \(dataset.name) \(split): \(rows) rows, \(batches.first?.candidateCount ?? 0) candidates each, \(String(format: "%.1f", seconds)) s")
+      for k in ks {
+        print(String(format: "  HR@%-3d %.4f   NDCG@%-3d %.4f", k, metrics["HR@\(k)"] ?? 0, k, metrics["NDCG@\(k)"] ?? 0))
+      }
+    }
   }
+}
+
+/// Parses "5,10,20,50" into cut-offs ≥ 1.
+func parseTopK(_ text: String) throws -> [Int] {
+  let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+  let values = parts.compactMap { Int($0) }
+  guard !values.isEmpty, values.count == parts.count, values.allSatisfy({ $0 >= 1 }) else {
+    throw ValidationError("--topk takes comma-separated integers ≥ 1 such as 5,10,20,50, not '\(text)'")
+  }
+  return values
 }

@@ -1,12 +1,161 @@
 import ArgumentParser
+import Foundation
+import SeqRec
+import Tensor
 
+/// `timirec train`: pretrain or finetune TiMiRec on a prepared dataset folder.
 struct TrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "train", abstract: "(not built yet)")
+    commandName: "train",
+    abstract: "Train TiMiRec: --stage pretrain (the extractor, \"ComiRec+\") or finetune (\"TiMiRec+\").",
+    discussion: """
+      Defaults follow the reference code (spec §3.6). Beauty, as in the paper (spec §3.8):
+        timirec train --data data/beauty --out runs/beauty-pre --stage pretrain --K 4 --lr 1e-4 --l2 1e-6
+        timirec train --data data/beauty --out runs/beauty-fine --stage finetune --init runs/beauty-pre \\
+                      --K 4 --lr 1e-4 --l2 1e-6 --temp 0.1 --n-layers 1
+      A checkpoint is written after every epoch; Ctrl-C stops after the current batch and
+      `--resume` continues from the last completed epoch.
+      """)
 
-  @Argument(parsing: .captureForPassthrough) var rest: [String] = []
+  @Option(help: "Prepared dataset folder (train.csv, dev.csv, test.csv).") var data: String
+  @Option(help: "Checkpoint folder to write.") var out: String
+  @Option(help: "pretrain or finetune.") var stage: Stage = .finetune
+  @Option(help: "Pretrain checkpoint to start the finetune stage from.") var `init`: String?
+  @Flag(help: "Finetune from random initialisation, without a pretrain checkpoint (Table 4's joint training).")
+  var joint = false
+  @Flag(name: .customLong("no-stopgrad"), help: "Let the distillation gradient flow into the teacher (Table 4).")
+  var noStopgrad = false
+  @Option(name: .customLong("K"), help: "Number of interests K.") var interests: Int = 2
+  @Option(help: "Distillation temperature T.") var temp: Float = 1
+  @Option(name: .customLong("n-layers"), help: "Layers of the predictor's projection MLP.") var nLayers: Int = 1
+  @Option(name: .customLong("add-pos"), help: "Position embeddings in the extractor (1 or 0).") var addPos: Int = 1
+  @Option(name: .customLong("add-trm"), help: "Transformer layer in the extractor (1 or 0).") var addTrm: Int = 1
+  @Option(name: .customLong("emb-size"), help: "Embedding size D.") var embSize: Int = 64
+  @Option(name: .customLong("history-max"), help: "Longest history used.") var historyMax: Int = 20
+  @Option(help: "Adam learning rate.") var lr: Float = 1e-3
+  @Option(help: "L2 weight decay (not on biases).") var l2: Float = 0
+  @Option(name: .customLong("batch-size"), help: "Training batch size.") var batchSize: Int = 256
+  @Option(help: "Maximum number of epochs.") var epochs: Int = 200
+  @Option(help: "Random seed.") var seed: UInt64 = 0
+  @Option(help: "Threads (BLAS).") var threads: Int = 2
+  @Flag(help: "Continue an interrupted run in --out from its last completed epoch.") var resume = false
+
+  func validate() throws {
+    guard [0, 1].contains(addPos), [0, 1].contains(addTrm) else {
+      throw ValidationError("--add-pos and --add-trm take 0 or 1")
+    }
+    guard interests >= 1, nLayers >= 1, embSize >= 1, historyMax >= 1, batchSize >= 1, epochs >= 1, threads >= 1 else {
+      throw ValidationError("--K, --n-layers, --emb-size, --history-max, --batch-size, --epochs and --threads must be ≥ 1")
+    }
+    guard temp > 0, lr > 0, l2 >= 0 else { throw ValidationError("--temp and --lr must be > 0 and --l2 ≥ 0") }
+    if stage == .finetune && self.`init` == nil && !joint && !resume {
+      throw ValidationError("--stage finetune needs --init <pretrain checkpoint> (or --joint to train from scratch)")
+    }
+    if stage == .pretrain && (self.`init` != nil || joint) {
+      throw ValidationError("--init and --joint apply to --stage finetune only")
+    }
+  }
 
   func run() throws {
-    throw NotBuiltYet(command: "train")
+    AllocatorTuning.keepFreedMemory()
+    BLAS.setThreads(threads)
+    let dataset = try DatasetReader.load(folder: data)
+    let fingerprint = dataset.fingerprint
+    let modelConfig = TiMiRecConfig(
+      itemCount: dataset.itemCount, embeddingSize: embSize, interestCount: interests, addPosition: addPos == 1,
+      addTransformer: addTrm == 1, historyMax: historyMax, temperature: temp, projectionLayers: nLayers,
+      stopGradient: !noStopgrad)
+    var training = TrainingConfig()
+    training.learningRate = lr
+    training.l2 = l2
+    training.batchSize = batchSize
+    training.maxEpochs = epochs
+    training.seed = seed
+    training.threads = threads
+
+    var rng = RNG(seed: seed)
+    let model = TiMiRec(config: modelConfig, stage: stage, rng: &rng)
+    var initializedFrom: String? = nil
+    if stage == .finetune, let initPath = self.`init`, !resume {
+      try loadPretrained(initPath, into: model, fingerprint: fingerprint)
+      initializedFrom = initPath
+    }
+    let source = SequenceCorpus(dataset: dataset, historyMax: historyMax)
+    let trainer = Trainer(model: model, training: training, source: source, checkpointPath: out,
+                          fingerprint: fingerprint, initializedFrom: initializedFrom)
+    if resume {
+      try trainer.resume()
+      print("resuming \(out) after epoch \(trainer.epochsDone)")
+    }
+    let tty = isatty(STDERR_FILENO) == 1
+    let started = Date()
+    trainer.progress = { done, total, speed, loss in
+      guard tty, done % 5 == 0 || done == total else { return }
+      let elapsed = Date().timeIntervalSince(started)
+      _ = elapsed
+      let remaining = Double(total - done) * Double(batchSize) / max(speed, 1)
+      let width = 24, filled = width * done / max(total, 1)
+      let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+      let line = String(format: "\r%@ %5.1f%%  %8.0f inst/s  loss %.4f  ETA %3.0fs ", bar,
+                        100 * Double(done) / Double(max(total, 1)), speed, loss, remaining)
+      FileHandle.standardError.write(Data(line.utf8))
+    }
+    trainer.log = { line in
+      if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+      FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+    Interrupt.install()
+    trainer.shouldStop = { Interrupt.requested }
+    print("training \(stage.rawValue) on \(dataset.name): \(source.trainInstanceCount) instances/epoch, \(model.parameterCount) parameters")
+    let outcome = try trainer.run()
+    if outcome.interrupted {
+      print("""
+        interrupted after \(outcome.epochsDone) completed epochs; the best checkpoint (epoch \(outcome.bestEpoch)) is in \(out).
+        continue with: timirec train \(CommandLine.arguments.dropFirst(2).filter { $0 != "--resume" }.joined(separator: " ")) --resume
+        """)
+      throw ExitCode(130)
+    }
+    print(String(format: "done: %d epochs, best epoch %d (dev NDCG@5 %.4f), %.1f s/epoch training",
+                 outcome.epochsDone, outcome.bestEpoch, outcome.bestDev["NDCG@5"] ?? 0, outcome.secondsPerEpoch))
+    let (best, _) = try CheckpointDirectory.loadModel(out)
+    let test = Evaluator.evaluate(best, batches: source.evaluationBatches(split: .test, batchSize: 256), ks: [5, 10, 20, 50])
+    print("test " + RankingMetrics.names(ks: [5, 10, 20, 50]).map { String(format: "%@ %.4f", $0, test[$0] ?? 0) }.joined(separator: "  "))
+  }
+
+  /// Copies the extractor of a pretrain checkpoint into `model` after checking that it was
+  /// trained on the same dataset with the same extractor settings (spec §3.4).
+  func loadPretrained(_ path: String, into model: TiMiRec, fingerprint: DatasetFingerprint) throws {
+    let config = try CheckpointDirectory.readConfig(path)
+    let mine = model.config, theirs = config.modelConfig
+    let checks: [(String, String, String)] = [
+      ("the dataset", "\(config.dataset)", "\(fingerprint)"),
+      ("K", "\(theirs.interestCount)", "\(mine.interestCount)"),
+      ("the embedding size", "\(theirs.embeddingSize)", "\(mine.embeddingSize)"),
+      ("add_pos", "\(theirs.addPosition)", "\(mine.addPosition)"),
+      ("add_trm", "\(theirs.addTransformer)", "\(mine.addTransformer)"),
+      ("history_max", "\(theirs.historyMax)", "\(mine.historyMax)"),
+      ("attn_size", "\(theirs.attentionSize)", "\(mine.attentionSize)"),
+    ]
+    for (what, checkpoint, expected) in checks where checkpoint != expected {
+      throw CheckpointError.mismatch(path: path, what: what, checkpoint: checkpoint, expected: expected)
+    }
+    let tensors = try CheckpointDirectory.readTensors(path)
+    try model.extractor.loadParameters(from: tensors, source: path + "/model.safetensors")
+    print("extractor initialised from \(path) (\(config.stage.rawValue), best epoch \(config.bestEpoch))")
+  }
+}
+
+extension Stage: ExpressibleByArgument {}
+
+/// Ctrl-C handling: the first SIGINT asks the trainer to stop after the current batch; a
+/// second one ends the process at once.
+enum Interrupt {
+  nonisolated(unsafe) static var requested = false
+
+  static func install() {
+    signal(SIGINT) { _ in
+      if Interrupt.requested { signal(SIGINT, SIG_DFL); raise(SIGINT); return }
+      Interrupt.requested = true
+    }
   }
 }

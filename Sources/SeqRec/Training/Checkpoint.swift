@@ -79,8 +79,6 @@ public struct ResumeState: Codable, Equatable, Sendable {
   public var devHistory: [Double]
   /// Adam's step counter.
   public var adamSteps: Int
-  /// The training RNG's state after the last completed epoch.
-  public var rngState: [UInt64]
   /// True when early stopping or the epoch limit ended the run.
   public var finished: Bool
   /// Seconds spent training (train + dev evaluation) so far.

@@ -5,9 +5,10 @@ import Tensor
 public protocol TrainingSource {
   /// Training instances per epoch.
   var trainInstanceCount: Int { get }
-  /// One epoch of training batches: negatives re-drawn and instances shuffled with `rng`
-  /// (spec §1.4); candidates [positive, negative].
-  func trainBatches(batchSize: Int, rng: inout RNG) -> [ModelInput]
+  /// One epoch of training batches: negatives re-drawn and instances shuffled (spec §1.4),
+  /// a pure function of (seed, epoch) so a resumed run sees the same batches; candidates
+  /// [positive, negative].
+  func trainBatches(batchSize: Int, seed: UInt64, epoch: Int) -> [ModelInput]
   /// Dev or test batches: candidates [positive, stored negatives…] (spec §2).
   func evaluationBatches(split: Split, batchSize: Int) -> [ModelInput]
 }
@@ -72,13 +73,13 @@ public final class Trainer {
   public var shouldStop: () -> Bool = { false }
 
   let optimizer: Adam
-  var rng: RNG
+  let stepper: DataParallelStepper
   var devHistory: [Double] = []
   var bestWeights: [String: SafeTensor]
   var bestEpoch = 0
   var bestDev: [String: Double] = [:]
   var logText = ""
-  var epochsDone = 0
+  public private(set) var epochsDone = 0
   var seconds = 0.0
   var trainSeconds: [Double] = []
 
@@ -92,7 +93,7 @@ public final class Trainer {
     self.initializedFrom = initializedFrom
     optimizer = Adam(parameters: model.namedParameters.map { ($0.name, $0.tensor) },
                      learningRate: training.learningRate, weightDecay: training.l2)
-    rng = RNG(seed: training.seed &+ 0x5EED)
+    stepper = DataParallelStepper(model: model, threads: training.threads)
     bestWeights = model.parameterTensors()
   }
 
@@ -121,13 +122,9 @@ public final class Trainer {
       first[name] = try moments.floats(named: "exp_avg." + name)
       second[name] = try moments.floats(named: "exp_avg_sq." + name)
     }
-    guard let restored = RNG(state: state.rngState) else {
-      throw CheckpointError.unreadable(path: checkpointPath, reason: "resume.json: invalid RNG state")
-    }
     try model.loadParameters(from: last, source: checkpointPath + "/last.safetensors")
     try optimizer.restoreState(stepCount: state.adamSteps, firstMoments: first, secondMoments: second)
     bestWeights = best.tensors
-    rng = restored
     devHistory = state.devHistory
     epochsDone = state.epochsDone
     seconds = state.seconds
@@ -157,15 +154,13 @@ public final class Trainer {
     while epochsDone < training.maxEpochs {
       let epoch = epochsDone + 1
       let start = Date()
-      var epochRNG = rng
-      let batches = source.trainBatches(batchSize: training.batchSize, rng: &epochRNG)
+      // Batches and dropout masks depend only on (seed, epoch): a resumed run repeats them.
+      let batches = source.trainBatches(batchSize: training.batchSize, seed: training.seed, epoch: epoch - 1)
+      var epochRNG = RNG(seed: training.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(epoch))
       var lossSum = 0.0, instances = 0
       for (step, batch) in batches.enumerated() {
-        optimizer.zeroGrad()
-        let output = model.trainForward(batch, rng: &epochRNG)
-        let loss = output.loss.item()
+        let loss = stepper.computeGradients(batch, rng: &epochRNG)
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step + 1, value: loss) }
-        output.loss.backward()
         optimizer.step()
         lossSum += Double(loss) * Double(batch.batchSize)
         instances += batch.batchSize
@@ -177,7 +172,6 @@ public final class Trainer {
       let trainTime = Date().timeIntervalSince(start)
       let dev = Evaluator.evaluate(model, batches: devBatches, ks: [5])
       let evalTime = Date().timeIntervalSince(start) - trainTime
-      rng = epochRNG
       epochsDone = epoch
       seconds += trainTime + evalTime
       trainSeconds.append(trainTime)
@@ -210,7 +204,7 @@ public final class Trainer {
                                   dataset: fingerprint, initializedFrom: initializedFrom, bestEpoch: bestEpoch,
                                   bestDev: bestDev)
     let state = ResumeState(epochsDone: epochsDone, devHistory: devHistory, adamSteps: optimizer.stepCount,
-                            rngState: rng.state, finished: finished, seconds: seconds)
+                            finished: finished, seconds: seconds)
     var moments: [String: SafeTensor] = [:]
     let first = optimizer.firstMoments, second = optimizer.secondMoments
     for (name, tensor) in model.namedParameters {

@@ -1,0 +1,85 @@
+import Dispatch
+import Tensor
+
+extension ModelInput {
+  /// Rows `range` of the batch (history length L and candidates per row unchanged).
+  public func rows(_ range: Range<Int>) -> ModelInput {
+    let l = historyLength, c = candidateCount
+    return ModelInput(
+      history: Array(history[(range.lowerBound * l)..<(range.upperBound * l)]),
+      lengths: Array(lengths[range]),
+      candidates: Array(candidates[(range.lowerBound * c)..<(range.upperBound * c)]),
+      batchSize: range.count, historyLength: l, candidateCount: c)
+  }
+}
+
+/// Computes one training step's gradients with the batch split across threads.
+///
+/// Each extra thread owns a replica of the model whose parameter arrays share storage with
+/// the main model's (copy-on-write, so no copy is made while nobody writes) and whose
+/// gradients are its own. Thread i runs forward and backward on its slice of rows with the
+/// loss scaled by rows_i / B, so the summed gradients equal those of the whole batch (BPR
+/// and KL batchmean are means over rows). OpenBLAS runs single-threaded inside each worker.
+public final class DataParallelStepper {
+  public let model: TiMiRec
+  let replicas: [TiMiRec]
+  public let threads: Int
+
+  /// - Parameter threads: worker threads (1 runs the step on the calling thread, unsplit).
+  public init(model: TiMiRec, threads: Int) {
+    self.model = model
+    self.threads = max(threads, 1)
+    var scratch = RNG(seed: 0)
+    replicas = (1..<self.threads).map { _ in TiMiRec(config: model.config, stage: model.stage, rng: &scratch) }
+    if self.threads > 1 { BLAS.setThreads(1) }
+  }
+
+  /// Zeroes the gradients, runs forward and backward, and leaves the batch's gradient in the
+  /// main model's parameters.
+  /// - Returns: the batch's loss (row-weighted mean of the slices' losses).
+  public func computeGradients(_ batch: ModelInput, rng: inout RNG) -> Float {
+    let parameters = model.namedParameters.map(\.tensor)
+    for p in parameters { p.zeroGrad() }
+    if threads == 1 || batch.batchSize < 2 * threads {
+      let output = model.trainForward(batch, rng: &rng)
+      output.loss.backward()
+      return output.loss.item()
+    }
+    let replicaParameters = replicas.map { $0.namedParameters.map(\.tensor) }
+    for list in replicaParameters {
+      for (mine, main) in zip(list, parameters) {
+        mine.data = main.data  // shares storage until someone writes
+        mine.zeroGrad()
+      }
+    }
+    let b = batch.batchSize
+    let bounds = (0...threads).map { $0 * b / threads }
+    let seeds = (0..<threads).map { _ in rng.next() }
+    var losses = [Float](repeating: 0, count: threads)
+    nonisolated(unsafe) let workers: [TiMiRec] = [model] + replicas
+    nonisolated(unsafe) let slices = (0..<threads).map { batch.rows(bounds[$0]..<bounds[$0 + 1]) }
+    losses.withUnsafeMutableBufferPointer { out in
+      nonisolated(unsafe) let out = out
+      DispatchQueue.concurrentPerform(iterations: threads) { i in
+        var local = RNG(seed: seeds[i])
+        let slice = slices[i]
+        let output = workers[i].trainForward(slice, rng: &local)
+        let weighted = output.loss * (Float(slice.batchSize) / Float(b))
+        weighted.backward()
+        out[i] = weighted.item()
+      }
+    }
+    // Sum the replicas' gradients into the main model and release the shared storage before
+    // the optimiser writes the main parameters.
+    for list in replicaParameters {
+      for (mine, main) in zip(list, parameters) {
+        mine.data = []
+        guard !mine.grad.isEmpty else { continue }
+        main.grad.withUnsafeMutableBufferPointer { g in
+          mine.grad.withUnsafeBufferPointer { r in for j in 0..<g.count { g[j] += r[j] } }
+        }
+      }
+    }
+    return losses.reduce(0, +)
+  }
+}
