@@ -33,6 +33,7 @@ let package = Package(
     // Benchmarks (run with `swift run -c release bench-<name>`; see benchmarks/README.md).
     .executableTarget(name: "bench-engine", dependencies: ["Tensor", "CBLAS"], path: "benchmarks/engine"),
     .executableTarget(name: "bench-data", dependencies: ["SeqRec"], path: "benchmarks/data"),
+    .executableTarget(name: "bench-explore", dependencies: ["Explorer"], path: "benchmarks/explore"),
 
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
     .testTarget(name: "SeqRecTests", dependencies: ["SeqRec"], resources: [.copy("Fixtures")]),

@@ -71,6 +71,9 @@ print("OpenBLAS config:     \(BLAS.config)")
 print("OPENBLAS_CORETYPE:   \(envValue("OPENBLAS_CORETYPE"))")
 print("OPENBLAS_L2_SIZE:    \(envValue("OPENBLAS_L2_SIZE"))")
 print("OPENBLAS_NUM_THREADS \(envValue("OPENBLAS_NUM_THREADS")); default threads \(BLAS.threads); CPUs \(ProcessInfo.processInfo.activeProcessorCount)")
+let loadAverage = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
+  .split(separator: " ").first.map(String.init) ?? "?"
+print("load average (1 min) at start: \(loadAverage) — figures are only meaningful when it is well below the CPU count")
 #if DEBUG
 print("WARNING: debug build; run with `swift run -c release bench-engine` for meaningful figures")
 #endif
