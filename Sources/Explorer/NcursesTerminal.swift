@@ -43,6 +43,23 @@ public final class NcursesTerminal: Terminal {
     NcursesTerminal.installSignalHandlers()
   }
 
+  /// A screen that writes to a file instead of the terminal (benchmarks): same drawing
+  /// work, no TTY needed. Uses TERM (default xterm-256color) and a fixed size.
+  public init(outputPath: String, rows: Int, columns: Int) throws {
+    _ = cn_set_locale()
+    if getenv("TERM") == nil { setenv("TERM", "xterm-256color", 1) }
+    setenv("LINES", String(rows), 1)
+    setenv("COLUMNS", String(columns), 1)
+    guard let output = fopen(outputPath, "w"), let input = fopen("/dev/null", "r"),
+          let screen = newterm(nil, output, input) else {
+      throw ExplorerError.terminal("cannot open an ncurses screen on \(outputPath)")
+    }
+    _ = set_term(screen)
+    NcursesTerminal.active = true
+    attributes = Array(repeating: 0, count: Style.allCases.count)
+    setUpStyles()
+  }
+
   deinit { shutdown() }
 
   /// Gives the terminal back: cursor shown, attributes reset, main screen restored. Safe to

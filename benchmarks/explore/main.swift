@@ -1,0 +1,123 @@
+// bench-explore: how fast the explorer answers a key, and how fast it starts.
+//
+//   swift run -c release bench-explore [--data DIR --ckpt CKPT] [--beauty DIR] [--keys 2000]
+//
+// Keypress: for a scripted mix of keys (step ←/→, temperature [/], user switch ↓/r), times
+// (a) the pure part, state.handle + ViewBuilder.view (the model forward, V·Eᵀ over the whole
+// item table, top-N lists, ranks), and (b) drawing, ScreenRenderer.render + Terminal.show
+// through a real ncurses screen writing to /dev/null (TERM=xterm-256color), 100×30.
+// Prints p50/p99/max of each and of their sum, per key kind.
+//
+// Data: --data/--ckpt (e.g. a Beauty checkpoint); or --beauty DIR, a prepared Beauty folder,
+// with an *untrained* TiMiRec of the Beauty shape (K=4, D=64, 12,101 items: the cost of a
+// key does not depend on the weights); default: the bundled demo.
+//
+// Start to first frame: from process start to the first frame on the terminal with the demo
+// (load dataset + checkpoint, build the corpus, first view, first draw); exec time excluded.
+
+import Explorer
+import Foundation
+import SeqRec
+import Tensor
+
+let processStart = DispatchTime.now().uptimeNanoseconds
+
+func argument(_ name: String) -> String? {
+  let args = CommandLine.arguments
+  guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+  return args[i + 1]
+}
+func ms(_ ns: UInt64) -> Double { Double(ns) / 1e6 }
+func percentile(_ values: [Double], _ p: Double) -> Double {
+  let s = values.sorted()
+  return s[min(s.count - 1, Int((p * Double(s.count - 1)).rounded()))]
+}
+
+/// ncurses on /dev/null, or in memory when that fails.
+final class NullTerminal: Terminal {
+  var size: (rows: Int, columns: Int) { (30, 100) }
+  var cells = 0
+  func beginFrame() { cells = 0 }
+  func draw(row: Int, column: Int, text: String, style: Style) { cells += text.count }
+  func endFrame() {}
+  func readKey(timeoutMilliseconds: Int) -> Key? { nil }
+}
+
+setenv("TERM", "xterm-256color", 0)
+BLAS.setThreads(1)
+let demoFolder = argument("--demo") ?? "demo-data"
+
+// 1. Start to first frame (demo).
+var terminal: Terminal
+var terminalKind: String
+let startSession = try ExplorerSession.load(data: demoFolder, checkpoint: demoFolder + "/checkpoint")
+let startLoop = ExplorerLoop(session: startSession, state: .initial(session: startSession))
+if let t = try? NcursesTerminal(outputPath: "/dev/null", rows: 30, columns: 100) {
+  terminal = t
+  terminalKind = "ncurses → /dev/null, 100×30"
+} else {
+  terminal = NullTerminal()
+  terminalKind = "in-memory (ncurses unavailable)"
+}
+startLoop.draw(on: terminal)
+let firstFrame = ms(DispatchTime.now().uptimeNanoseconds - processStart)
+
+// 2. Keypresses.
+let session: ExplorerSession
+let label: String
+if let data = argument("--data") {
+  let ckpt = argument("--ckpt") ?? data + "/checkpoint"
+  session = try ExplorerSession.load(data: data, checkpoint: ckpt)
+  label = "\(data) with \(ckpt) (\(session.model.stage.rawValue))"
+} else if let beauty = argument("--beauty") {
+  let dataset = try Dataset.load(folder: beauty)
+  let config = TiMiRecConfig(itemCount: dataset.itemCount, embeddingSize: 64, interestCount: 4, historyMax: 20, temperature: 0.1)
+  var rng = RNG(seed: 0)
+  let model = TiMiRec(config: config, stage: .finetune, rng: &rng)
+  let checkpoint = CheckpointConfig(
+    stage: .finetune, modelConfig: config, training: TrainingConfig(),
+    dataset: DatasetFingerprint(name: dataset.name, itemCount: dataset.itemCount, userCount: dataset.userCount,
+                                trainRows: dataset.train.count, devRows: dataset.dev.count, testRows: dataset.test.count),
+    initializedFrom: nil, bestEpoch: 0, bestDev: [:])
+  session = ExplorerSession(dataset: dataset, model: model, checkpoint: checkpoint, datasetPath: beauty, checkpointPath: "(untrained)")
+  label = "\(beauty) with an untrained finetune TiMiRec of its shape (K=4, D=64)"
+} else {
+  session = startSession
+  label = "the demo (\(demoFolder))"
+}
+let keyCount = Int(argument("--keys") ?? "") ?? 2000
+let loop = ExplorerLoop(session: session, state: .initial(session: session))
+loop.draw(on: terminal)
+let kinds: [(String, [Key])] = [
+  ("step ←/→", [.left, .left, .right, .left]),
+  ("temperature [/]", [.character("["), .character("]"), .character("]"), .character("[")]),
+  ("user ↓/r", [.down, .character("r"), .down, .character("r")]),
+]
+var rows: [String] = []
+var allTotals: [Double] = []
+for (name, keys) in kinds {
+  var compute: [Double] = [], draw: [Double] = []
+  for i in 0..<(keyCount / kinds.count) {
+    loop.press(keys[i % keys.count], terminal: terminal)
+    let t = loop.timings.last!
+    compute.append(t.compute * 1000)
+    draw.append(t.draw * 1000)
+  }
+  let total = zip(compute, draw).map { $0 + $1 }
+  allTotals += total
+  rows.append(String(format: "| %@ | %d | %.3f / %.3f | %.3f / %.3f | %.3f / **%.3f** / %.3f |", name, compute.count,
+                     percentile(compute, 0.5), percentile(compute, 0.99), percentile(draw, 0.5), percentile(draw, 0.99),
+                     percentile(total, 0.5), percentile(total, 0.99), total.max()!))
+}
+(terminal as? NcursesTerminal)?.shutdown()
+
+print("bench-explore: \(label)")
+print("items \(session.model.config.itemCount), users \(session.users.count), K \(session.interestCount), terminal \(terminalKind), BLAS threads 1")
+print("")
+print("| keys | n | view p50 / p99 (ms) | draw p50 / p99 (ms) | key→frame p50 / p99 / max (ms) |")
+print("|---|---|---|---|---|")
+for r in rows { print(r) }
+print(String(format: "| all | %d | | | %.3f / **%.3f** / %.3f |", allTotals.count, percentile(allTotals, 0.5),
+             percentile(allTotals, 0.99), allTotals.max()!))
+print("")
+print(String(format: "start to first frame (demo, in process, exec excluded): %.0f ms", firstFrame))
