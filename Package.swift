@@ -34,6 +34,7 @@ let package = Package(
     .executableTarget(name: "bench-engine", dependencies: ["Tensor", "CBLAS"], path: "benchmarks/engine"),
     .executableTarget(name: "bench-data", dependencies: ["SeqRec"], path: "benchmarks/data"),
     .executableTarget(name: "bench-explore", dependencies: ["Explorer"], path: "benchmarks/explore"),
+    .executableTarget(name: "bench-train", dependencies: ["SeqRec", "Tensor"], path: "benchmarks/train"),
 
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
     .testTarget(name: "SeqRecTests", dependencies: ["SeqRec"], resources: [.copy("Fixtures")]),

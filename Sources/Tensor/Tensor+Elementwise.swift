@@ -118,7 +118,7 @@ extension Tensor {
     let pa = BroadcastPattern(from: shape, to: outShape)
     let pb = BroadcastPattern(from: other.shape, to: outShape)
     let total = outShape.elementCount
-    var out = [Float](repeating: 0, count: total)
+    var out = uninitializedFloats(total)  // every element written below
     data.withUnsafeBufferPointer { a in
       other.data.withUnsafeBufferPointer { b in
         out.withUnsafeMutableBufferPointer { o in

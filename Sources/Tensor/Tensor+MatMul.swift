@@ -18,7 +18,7 @@ public func sgemm(
 ) {
   guard m > 0, n > 0 else { return }
   if k == 0 {  // BLAS may not touch C at all when k == 0: apply beta ourselves.
-    for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
+    for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : c[i * ldc + j] * beta } }
     return
   }
   cblas_sgemm(
@@ -71,7 +71,7 @@ extension Tensor {
     let (k2, n) = transposeOther ? (other.shape[1], other.shape[0]) : (other.shape[0], other.shape[1])
     precondition(k == k2, "matmul: inner extents differ: \(shape)\(transposeSelf ? "ᵀ" : "") · \(other.shape)\(transposeOther ? "ᵀ" : "")")
     let lda = shape[1], ldb = other.shape[1]
-    var out = [Float](repeating: 0, count: m * n)
+    var out = uninitializedFloats(m * n)  // sgemm with beta 0 writes every element
     data.withUnsafeBufferPointer { a in
       other.data.withUnsafeBufferPointer { b in
         out.withUnsafeMutableBufferPointer { c in
@@ -130,7 +130,7 @@ extension Tensor {
     precondition(k == k2, "bmm: inner extents differ: \(shape) · \(other.shape)")
     let lda = shape[2], ldb = other.shape[2]
     let aStride = shape[1] * shape[2], bStride = other.shape[1] * other.shape[2], cStride = m * n
-    var out = [Float](repeating: 0, count: batch * m * n)
+    var out = uninitializedFloats(batch * m * n)
     let (tA, tB) = (transposeSelf, transposeOther)
     data.withUnsafeBufferPointer { a in
       other.data.withUnsafeBufferPointer { b in
@@ -216,5 +216,18 @@ public enum AllocatorTuning {
     _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
     _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
     #endif
+  }
+}
+
+extension BLAS {
+  /// Whether OpenBLAS fell back to its generic SSE3 kernel ("Prescott") on a CPU that has
+  /// AVX2 and FMA: OpenBLAS 0.3.21 does not recognise newer Intel Xeons and then runs sgemm
+  /// 3–10× slower than its Haswell kernel. Only meaningful when OPENBLAS_CORETYPE is unset.
+  public static var fellBackToGenericKernel: Bool {
+    guard coreName.lowercased() == "prescott" else { return false }
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+    let set = Set(flags.split(separator: " "))
+    return set.contains("avx2") && set.contains("fma")
   }
 }

@@ -27,7 +27,7 @@ extension Tensor {
     for (position, index) in indices.enumerated() where index < 0 || Int(index) >= rows {
       preconditionFailure("embedding: index \(index) at position \(position) outside the table's rows 0..<\(rows)")
     }
-    var out = [Float](repeating: 0, count: indices.count * d)
+    var out = uninitializedFloats(indices.count * d)  // every row copied below
     table.data.withUnsafeBufferPointer { w in
       out.withUnsafeMutableBufferPointer { o in
         for (i, index) in indices.enumerated() {
@@ -157,9 +157,9 @@ extension Tensor {
     precondition(weight.shape == [d] && bias.shape == [d],
                  "layerNorm: weight and bias must be [\(d)], got \(weight.shape) and \(bias.shape)")
     let rows = count / d
-    var normalized = [Float](repeating: 0, count: count)  // x̂, kept for backward
-    var inverseStd = [Float](repeating: 0, count: rows)    // 1/√(σ² + eps) per row
-    var out = [Float](repeating: 0, count: count)
+    var normalized = uninitializedFloats(count)  // x̂, kept for backward (all written below)
+    var inverseStd = uninitializedFloats(rows)    // 1/√(σ² + eps) per row
+    var out = uninitializedFloats(count)
     data.withUnsafeBufferPointer { x in
       normalized.withUnsafeMutableBufferPointer { xh in
         out.withUnsafeMutableBufferPointer { y in

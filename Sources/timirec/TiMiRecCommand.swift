@@ -1,9 +1,33 @@
 import ArgumentParser
+import Foundation
+import Tensor
 
 /// The `timirec` executable: thin glue over the SeqRec and Explorer libraries.
 /// Each subcommand lives in its own file (`<Name>Command.swift`).
 @main
-struct TiMiRecCommand: AsyncParsableCommand {
+enum Entry {
+  static func main() {
+    chooseBLASKernel()
+    TiMiRecCommand.main()
+  }
+
+  /// OpenBLAS picks its kernel when the library loads, before `main`. When it fell back to
+  /// the slow generic kernel on an AVX2 machine and the user set no OPENBLAS_CORETYPE, run
+  /// this program again with OPENBLAS_CORETYPE=Haswell (the kernel this machine's own
+  /// environment pins; see ../shared/NOTES.md §1). An explicit setting is always respected.
+  static func chooseBLASKernel() {
+    let environment = ProcessInfo.processInfo.environment
+    guard environment["OPENBLAS_CORETYPE"] == nil, environment["TIMIREC_KERNEL_CHOSEN"] == nil,
+          BLAS.fellBackToGenericKernel else { return }
+    setenv("OPENBLAS_CORETYPE", "Haswell", 1)
+    setenv("TIMIREC_KERNEL_CHOSEN", "1", 1)
+    let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
+    execv("/proc/self/exe", arguments)
+    // execv only returns on failure: carry on with the generic kernel.
+  }
+}
+
+struct TiMiRecCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "timirec",
     abstract: "Train, evaluate and explore the TiMiRec multi-interest recommender (Wang et al., CIKM 2022).",

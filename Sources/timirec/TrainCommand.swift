@@ -85,7 +85,7 @@ struct TrainCommand: ParsableCommand {
                           fingerprint: fingerprint, initializedFrom: initializedFrom)
     if resume {
       try trainer.resume()
-      print("resuming \(out) after epoch \(trainer.epochsDone)")
+      say("resuming \(out) after epoch \(trainer.epochsDone)")
     }
     let tty = isatty(STDERR_FILENO) == 1
     let started = Date()
@@ -106,20 +106,20 @@ struct TrainCommand: ParsableCommand {
     }
     Interrupt.install()
     trainer.shouldStop = { Interrupt.requested }
-    print("training \(stage.rawValue) on \(dataset.name): \(source.trainInstanceCount) instances/epoch, \(model.parameterCount) parameters")
+    say("training \(stage.rawValue) on \(dataset.name): \(source.trainInstanceCount) instances/epoch, \(model.parameterCount) parameters")
     let outcome = try trainer.run()
     if outcome.interrupted {
-      print("""
+      say("""
         interrupted after \(outcome.epochsDone) completed epochs; the best checkpoint (epoch \(outcome.bestEpoch)) is in \(out).
         continue with: timirec train \(CommandLine.arguments.dropFirst(2).filter { $0 != "--resume" }.joined(separator: " ")) --resume
         """)
       throw ExitCode(130)
     }
-    print(String(format: "done: %d epochs, best epoch %d (dev NDCG@5 %.4f), %.1f s/epoch training",
+    say(String(format: "done: %d epochs, best epoch %d (dev NDCG@5 %.4f), %.1f s/epoch training",
                  outcome.epochsDone, outcome.bestEpoch, outcome.bestDev["NDCG@5"] ?? 0, outcome.secondsPerEpoch))
     let (best, _) = try CheckpointDirectory.loadModel(out)
     let test = Evaluator.evaluate(best, batches: source.evaluationBatches(split: .test, batchSize: 256), ks: [5, 10, 20, 50])
-    print("test " + RankingMetrics.names(ks: [5, 10, 20, 50]).map { String(format: "%@ %.4f", $0, test[$0] ?? 0) }.joined(separator: "  "))
+    say("test " + RankingMetrics.names(ks: [5, 10, 20, 50]).map { String(format: "%@ %.4f", $0, test[$0] ?? 0) }.joined(separator: "  "))
   }
 
   /// Copies the extractor of a pretrain checkpoint into `model` after checking that it was
@@ -141,7 +141,7 @@ struct TrainCommand: ParsableCommand {
     }
     let tensors = try CheckpointDirectory.readTensors(path)
     try model.extractor.loadParameters(from: tensors, source: path + "/model.safetensors")
-    print("extractor initialised from \(path) (\(config.stage.rawValue), best epoch \(config.bestEpoch))")
+    say("extractor initialised from \(path) (\(config.stage.rawValue), best epoch \(config.bestEpoch))")
   }
 }
 
@@ -158,4 +158,10 @@ enum Interrupt {
       Interrupt.requested = true
     }
   }
+}
+
+/// Writes a line to standard output at once (unbuffered, so log lines and progress keep
+/// their order when stdout is a pipe or a file).
+func say(_ line: String) {
+  FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
