@@ -77,7 +77,8 @@ struct TrainCommand: ParsableCommand {
     let model = TiMiRec(config: modelConfig, stage: stage, rng: &rng)
     var initializedFrom: String? = nil
     if stage == .finetune, let initPath = self.`init`, !resume {
-      try loadPretrained(initPath, into: model, fingerprint: fingerprint)
+      let pretrained = try CheckpointDirectory.loadPretrainedExtractor(into: model, from: initPath, fingerprint: fingerprint)
+      say("extractor initialised from \(initPath) (\(pretrained.stage.rawValue), best epoch \(pretrained.bestEpoch))")
       initializedFrom = initPath
     }
     let source = SequenceCorpus(dataset: dataset, historyMax: historyMax)
@@ -122,27 +123,6 @@ struct TrainCommand: ParsableCommand {
     say("test " + RankingMetrics.names(ks: [5, 10, 20, 50]).map { String(format: "%@ %.4f", $0, test[$0] ?? 0) }.joined(separator: "  "))
   }
 
-  /// Copies the extractor of a pretrain checkpoint into `model` after checking that it was
-  /// trained on the same dataset with the same extractor settings (spec §3.4).
-  func loadPretrained(_ path: String, into model: TiMiRec, fingerprint: DatasetFingerprint) throws {
-    let config = try CheckpointDirectory.readConfig(path)
-    let mine = model.config, theirs = config.modelConfig
-    let checks: [(String, String, String)] = [
-      ("the dataset", "\(config.dataset)", "\(fingerprint)"),
-      ("K", "\(theirs.interestCount)", "\(mine.interestCount)"),
-      ("the embedding size", "\(theirs.embeddingSize)", "\(mine.embeddingSize)"),
-      ("add_pos", "\(theirs.addPosition)", "\(mine.addPosition)"),
-      ("add_trm", "\(theirs.addTransformer)", "\(mine.addTransformer)"),
-      ("history_max", "\(theirs.historyMax)", "\(mine.historyMax)"),
-      ("attn_size", "\(theirs.attentionSize)", "\(mine.attentionSize)"),
-    ]
-    for (what, checkpoint, expected) in checks where checkpoint != expected {
-      throw CheckpointError.mismatch(path: path, what: what, checkpoint: checkpoint, expected: expected)
-    }
-    let tensors = try CheckpointDirectory.readTensors(path)
-    try model.extractor.loadParameters(from: tensors, source: path + "/model.safetensors")
-    say("extractor initialised from \(path) (\(config.stage.rawValue), best epoch \(config.bestEpoch))")
-  }
 }
 
 extension Stage: ExpressibleByArgument {}

@@ -168,6 +168,34 @@ public enum CheckpointDirectory {
     return (model, config)
   }
 
+  /// Copies the extractor of a pretrain checkpoint into a finetune model (spec §3.4) after
+  /// checking that it was trained on the same dataset with the same extractor settings.
+  /// The predictor and proj keep their fresh initialisation; nothing is frozen.
+  /// - Returns: the pretrain checkpoint's configuration.
+  /// - Throws: `CheckpointError.mismatch` naming the first setting that differs (dataset, K,
+  ///   embedding size, add_pos, add_trm, history_max, attn_size), or the errors of reading
+  ///   the checkpoint; the model is unchanged then.
+  @discardableResult
+  public static func loadPretrainedExtractor(into model: TiMiRec, from path: String,
+                                             fingerprint: DatasetFingerprint) throws -> CheckpointConfig {
+    let config = try readConfig(path)
+    let mine = model.config, theirs = config.modelConfig
+    let checks: [(String, String, String)] = [
+      ("the dataset", "\(config.dataset)", "\(fingerprint)"),
+      ("K", "\(theirs.interestCount)", "\(mine.interestCount)"),
+      ("the embedding size", "\(theirs.embeddingSize)", "\(mine.embeddingSize)"),
+      ("add_pos", "\(theirs.addPosition)", "\(mine.addPosition)"),
+      ("add_trm", "\(theirs.addTransformer)", "\(mine.addTransformer)"),
+      ("history_max", "\(theirs.historyMax)", "\(mine.historyMax)"),
+      ("attn_size", "\(theirs.attentionSize)", "\(mine.attentionSize)"),
+    ]
+    for (what, checkpoint, expected) in checks where checkpoint != expected {
+      throw CheckpointError.mismatch(path: path, what: what, checkpoint: checkpoint, expected: expected)
+    }
+    try model.extractor.loadParameters(from: readTensors(path), source: path + "/model.safetensors")
+    return config
+  }
+
   /// Writes a complete checkpoint directory atomically (temporary sibling, then rename).
   /// - Parameters:
   ///   - files: file name → contents.

@@ -50,6 +50,8 @@ public struct TrainingOutcome {
   public var bestEpoch: Int
   public var bestDev: [String: Double]
   public var interrupted: Bool
+  /// Mean training loss of every epoch of this invocation.
+  public var epochLosses: [Double]
   public var finished: Bool
   /// Mean seconds of one epoch's training pass (excluding dev evaluation).
   public var secondsPerEpoch: Double
@@ -151,6 +153,7 @@ public final class Trainer {
     let devBatches = source.evaluationBatches(split: .dev, batchSize: training.evalBatchSize)
     var interrupted = false
     var finished = false
+    var epochLosses: [Double] = []
     while epochsDone < training.maxEpochs {
       let epoch = epochsDone + 1
       let start = Date()
@@ -175,6 +178,7 @@ public final class Trainer {
       epochsDone = epoch
       seconds += trainTime + evalTime
       trainSeconds.append(trainTime)
+      epochLosses.append(lossSum / Double(max(instances, 1)))
       let value = dev["NDCG@5"] ?? 0
       devHistory.append(value)
       let isBest = value >= (devHistory.max() ?? value)
@@ -195,7 +199,7 @@ public final class Trainer {
     }
     let mean = trainSeconds.isEmpty ? 0 : trainSeconds.reduce(0, +) / Double(trainSeconds.count)
     return TrainingOutcome(epochsDone: epochsDone, bestEpoch: bestEpoch, bestDev: bestDev, interrupted: interrupted,
-                           finished: finished, secondsPerEpoch: mean)
+                           epochLosses: epochLosses, finished: finished, secondsPerEpoch: mean)
   }
 
   /// Writes the whole checkpoint directory atomically.

@@ -1,0 +1,280 @@
+import Foundation
+import XCTest
+@testable import SeqRec
+import Tensor
+
+/// Training end to end on a tiny synthetic dataset with planted structure, checkpoints,
+/// `--init` checks, NaN handling and the Table 4 variants.
+final class TrainingTests: XCTestCase {
+  /// 60 users; 40 items in 4 groups of 10. Each user walks one group in order (item i is
+  /// followed by i + 1, wrapping inside the group), so the next item is fully predictable
+  /// from the last one. Dev/test rows carry 99 negatives drawn outside the user's items, so
+  /// random ranking gives HR@10 = 10/100 = 0.1.
+  static func plantedDataset() -> Dataset {
+    var rng = RNG(seed: 7)
+    var train = InteractionTable(), dev = InteractionTable(negativeCount: 99), test = InteractionTable(negativeCount: 99)
+    for user in 1...60 {
+      let group = (user - 1) % 4
+      let start = rng.uniformInt(in: 0...9)
+      let length = 8
+      let items = (0..<length).map { Int32(group * 10 + (start + $0) % 10 + 1) }
+      let clicked = Set(items)
+      func negatives() -> [Int32] {
+        (0..<99).map { _ in
+          var v: Int32
+          repeat { v = Int32(rng.uniformInt(in: 1...40)) } while clicked.contains(v)
+          return v
+        }
+      }
+      for (t, item) in items.enumerated() {
+        switch t {
+        case length - 1:
+          test.users.append(Int32(user)); test.items.append(item); test.times.append(Int64(t + 1)); test.negatives += negatives()
+        case length - 2:
+          dev.users.append(Int32(user)); dev.items.append(item); dev.times.append(Int64(t + 1)); dev.negatives += negatives()
+        default:
+          train.users.append(Int32(user)); train.items.append(item); train.times.append(Int64(t + 1))
+        }
+      }
+    }
+    return Dataset(name: "planted", train: train, dev: dev, test: test)
+  }
+
+  func temporaryDirectory() throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("timirec-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url.path
+  }
+
+  static func smallConfig(_ dataset: Dataset) -> TiMiRecConfig {
+    TiMiRecConfig(itemCount: dataset.itemCount, embeddingSize: 16, attentionSize: 8, interestCount: 2,
+                  temperature: 0.5, projectionLayers: 1)
+  }
+
+  static func trainingConfig(epochs: Int) -> TrainingConfig {
+    var training = TrainingConfig()
+    training.learningRate = 1e-2
+    training.batchSize = 64
+    training.maxEpochs = epochs
+    training.threads = 1
+    return training
+  }
+
+  func testPretrainThenFinetuneBeatsRandomRankingAndLossFalls() throws {
+    let dataset = Self.plantedDataset()
+    let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
+    let directory = try temporaryDirectory()
+    var rng = RNG(seed: 0)
+
+    let pretrainModel = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &rng)
+    let pretrain = Trainer(model: pretrainModel, training: Self.trainingConfig(epochs: 15), source: corpus,
+                           checkpointPath: directory + "/pre", fingerprint: dataset.fingerprint, initializedFrom: nil)
+    pretrain.log = { _ in }
+    let pretrained = try pretrain.run()
+    XCTAssertLessThan(pretrained.epochLosses.last!, pretrained.epochLosses.first! * 0.7,
+                      "pretrain loss should fall: \(pretrained.epochLosses)")
+
+    let finetuneModel = TiMiRec(config: Self.smallConfig(dataset), stage: .finetune, rng: &rng)
+    try CheckpointDirectory.loadPretrainedExtractor(into: finetuneModel, from: directory + "/pre", fingerprint: dataset.fingerprint)
+    let finetune = Trainer(model: finetuneModel, training: Self.trainingConfig(epochs: 10), source: corpus,
+                           checkpointPath: directory + "/fine", fingerprint: dataset.fingerprint,
+                           initializedFrom: directory + "/pre")
+    finetune.log = { _ in }
+    let finetuned = try finetune.run()
+    XCTAssertLessThan(finetuned.epochLosses.last!, finetuned.epochLosses.first!, "finetune loss should fall: \(finetuned.epochLosses)")
+
+    let test = corpus.evaluationBatches(split: .test, batchSize: 256)
+    let (bestPretrain, _) = try CheckpointDirectory.loadModel(directory + "/pre")
+    let (bestFinetune, _) = try CheckpointDirectory.loadModel(directory + "/fine")
+    let pre = Evaluator.evaluate(bestPretrain, batches: test, ks: [10])["HR@10"]!
+    let fine = Evaluator.evaluate(bestFinetune, batches: test, ks: [10])["HR@10"]!
+    // Random ranking: HR@10 = 10 / (1 + 99) = 0.1. The structure is fully predictable.
+    XCTAssertGreaterThan(pre, 0.5, "pretrain HR@10 \(pre) vs random 0.1")
+    XCTAssertGreaterThan(fine, 0.5, "finetune HR@10 \(fine) vs random 0.1")
+  }
+
+  func testCheckpointRoundTripsBitIdentically() throws {
+    let dataset = Self.plantedDataset()
+    let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
+    let directory = try temporaryDirectory()
+    var rng = RNG(seed: 3)
+    let model = TiMiRec(config: Self.smallConfig(dataset), stage: .finetune, rng: &rng)
+    let trainer = Trainer(model: model, training: Self.trainingConfig(epochs: 1), source: corpus,
+                          checkpointPath: directory + "/ckpt", fingerprint: dataset.fingerprint, initializedFrom: nil)
+    trainer.log = { _ in }
+    _ = try trainer.run()
+    let (loaded, config) = try CheckpointDirectory.loadModel(directory + "/ckpt")
+    XCTAssertEqual(config.modelConfig, model.config)
+    XCTAssertEqual(config.stage, .finetune)
+    for ((name, a), (_, b)) in zip(model.namedParameters, loaded.namedParameters) {
+      XCTAssertEqual(a.data.map(\.bitPattern), b.data.map(\.bitPattern), name)
+    }
+    let batch = corpus.evaluationBatches(split: .dev, batchSize: 256)[0]
+    XCTAssertEqual(model.evaluationScores(batch).data.map(\.bitPattern), loaded.evaluationScores(batch).data.map(\.bitPattern))
+    // Writing the loaded weights again gives the same bytes.
+    let original = try Data(contentsOf: URL(fileURLWithPath: directory + "/ckpt/model.safetensors"))
+    let again = try SafeTensorsFile(tensors: loaded.parameterTensors(),
+                                    metadata: try CheckpointDirectory.readTensors(directory + "/ckpt").metadata).encoded()
+    XCTAssertEqual(original, again)
+  }
+
+  func testResumeContinuesFromLastEpoch() throws {
+    let dataset = Self.plantedDataset()
+    let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
+    let directory = try temporaryDirectory()
+    // Straight: 3 epochs. Interrupted: 2 epochs, then resume for the third.
+    var rng = RNG(seed: 5)
+    let straight = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &rng)
+    let a = Trainer(model: straight, training: Self.trainingConfig(epochs: 3), source: corpus,
+                    checkpointPath: directory + "/a", fingerprint: dataset.fingerprint, initializedFrom: nil)
+    a.log = { _ in }
+    _ = try a.run()
+
+    rng = RNG(seed: 5)
+    let first = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &rng)
+    var stopAfter = 0
+    let b = Trainer(model: first, training: Self.trainingConfig(epochs: 3), source: corpus,
+                    checkpointPath: directory + "/b", fingerprint: dataset.fingerprint, initializedFrom: nil)
+    b.log = { _ in stopAfter += 1 }
+    b.shouldStop = { stopAfter >= 2 }
+    let partial = try b.run()
+    XCTAssertTrue(partial.interrupted)
+    XCTAssertEqual(partial.epochsDone, 2)
+
+    var other = RNG(seed: 99)
+    let resumedModel = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &other)
+    let c = Trainer(model: resumedModel, training: Self.trainingConfig(epochs: 3), source: corpus,
+                    checkpointPath: directory + "/b", fingerprint: dataset.fingerprint, initializedFrom: nil)
+    c.log = { _ in }
+    try c.resume()
+    let resumed = try c.run()
+    XCTAssertEqual(resumed.epochsDone, 3)
+    for ((name, x), (_, y)) in zip(straight.namedParameters, resumedModel.namedParameters) {
+      XCTAssertEqual(x.data, y.data, "\(name) differs after resuming")
+    }
+    XCTAssertThrowsError(try c.resume()) { error in
+      XCTAssertTrue("\(error)".contains("already finished"), "\(error)")
+    }
+  }
+
+  func testInitRefusesAMismatchedPretrainCheckpoint() throws {
+    let dataset = Self.plantedDataset()
+    let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
+    let directory = try temporaryDirectory()
+    var rng = RNG(seed: 1)
+    let pretrainModel = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &rng)
+    let trainer = Trainer(model: pretrainModel, training: Self.trainingConfig(epochs: 1), source: corpus,
+                          checkpointPath: directory + "/pre", fingerprint: dataset.fingerprint, initializedFrom: nil)
+    trainer.log = { _ in }
+    _ = try trainer.run()
+
+    var otherK = Self.smallConfig(dataset)
+    otherK.interestCount = 3
+    let wrongK = TiMiRec(config: otherK, stage: .finetune, rng: &rng)
+    XCTAssertThrowsError(try CheckpointDirectory.loadPretrainedExtractor(into: wrongK, from: directory + "/pre",
+                                                                        fingerprint: dataset.fingerprint)) { error in
+      XCTAssertTrue("\(error)".contains("K is 2 in the checkpoint but 3 here"), "\(error)")
+    }
+    var otherData = dataset.fingerprint
+    otherData.name = "another"
+    let fine = TiMiRec(config: Self.smallConfig(dataset), stage: .finetune, rng: &rng)
+    let before = fine.extractor.itemEmbeddings.data
+    XCTAssertThrowsError(try CheckpointDirectory.loadPretrainedExtractor(into: fine, from: directory + "/pre",
+                                                                        fingerprint: otherData)) { error in
+      XCTAssertTrue("\(error)".contains("the dataset"), "\(error)")
+    }
+    XCTAssertEqual(fine.extractor.itemEmbeddings.data, before, "a refused checkpoint must change nothing")
+    XCTAssertThrowsError(try CheckpointDirectory.loadPretrainedExtractor(into: fine, from: directory + "/missing",
+                                                                        fingerprint: dataset.fingerprint)) { error in
+      XCTAssertTrue("\(error)".contains("no checkpoint here"), "\(error)")
+    }
+    // A matching one loads the extractor and leaves the predictor as initialised.
+    let predictorBefore = fine.predictor!.itemEmbeddings.data
+    try CheckpointDirectory.loadPretrainedExtractor(into: fine, from: directory + "/pre", fingerprint: dataset.fingerprint)
+    let (pretrained, _) = try CheckpointDirectory.loadModel(directory + "/pre")
+    XCTAssertEqual(fine.extractor.itemEmbeddings.data, pretrained.extractor.itemEmbeddings.data)
+    XCTAssertEqual(fine.predictor!.itemEmbeddings.data, predictorBefore)
+  }
+
+  func testNonFiniteLossStopsWithEpochAndStepAndKeepsCheckpoint() throws {
+    let dataset = Self.plantedDataset()
+    let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
+    let directory = try temporaryDirectory()
+    var rng = RNG(seed: 2)
+    let model = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &rng)
+    let trainer = Trainer(model: model, training: Self.trainingConfig(epochs: 1), source: corpus,
+                          checkpointPath: directory + "/ckpt", fingerprint: dataset.fingerprint, initializedFrom: nil)
+    // Poison the item table: every score, hence the first step's loss, is NaN.
+    let table = model.extractor.itemEmbeddings
+    table.data = [Float](repeating: .nan, count: table.count)
+    XCTAssertThrowsError(try trainer.run()) { error in
+      guard case TrainingError.nonFiniteLoss(let epoch, let step, _) = error else { return XCTFail("\(error)") }
+      XCTAssertEqual(epoch, 1)
+      XCTAssertEqual(step, 1)
+      XCTAssertTrue("\(error)".contains("epoch 1, step 1"))
+    }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/ckpt"), "no checkpoint may be written from a diverged step")
+  }
+
+  /// Under stop-gradient the distillation term sends no gradient into the extractor (the
+  /// teacher is detached); `--no-stopgrad` (Table 4) lets it flow there too. The predictor
+  /// gets the same distillation gradient either way.
+  func testStopGradientControlsWhereDistillationFlows() throws {
+    let dataset = Self.plantedDataset()
+    let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
+    let batch = corpus.trainBatches(batchSize: 16, seed: 0, epoch: 0)[0]
+
+    func distillationGradients(stopGradient: Bool) -> [String: [Float]] {
+      var config = Self.smallConfig(dataset)
+      config.stopGradient = stopGradient
+      var rng = RNG(seed: 11)
+      let model = TiMiRec(config: config, stage: .finetune, rng: &rng)
+      for (_, p) in model.namedParameters { p.zeroGrad() }
+      model.trainForward(batch, rng: &rng).distillationLoss!.backward()
+      return Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.name, $0.tensor.grad) })
+    }
+    let detached = distillationGradients(stopGradient: true)
+    let attached = distillationGradients(stopGradient: false)
+    let extractorNames = detached.keys.filter { $0.hasPrefix("interest_extractor.") }
+    XCTAssertFalse(extractorNames.isEmpty)
+    for name in extractorNames {
+      XCTAssertTrue(detached[name]!.allSatisfy { $0 == 0 }, "\(name) got distillation gradient under stop-gradient")
+    }
+    XCTAssertTrue(extractorNames.contains { attached[$0]!.contains { $0 != 0 } },
+                  "without stop-gradient the teacher's parameters must get distillation gradient")
+    for name in detached.keys where !name.hasPrefix("interest_extractor.") {
+      XCTAssertEqual(detached[name]!, attached[name]!, "\(name): the student's distillation gradient must not change")
+    }
+    XCTAssertTrue(detached["proj.proj_final.weight"]!.contains { $0 != 0 })
+  }
+
+  /// Joint training (Table 4's "w/o pretrain") starts the extractor from random weights;
+  /// finetuning from a pretrain checkpoint starts it from the pretrained ones — so the first
+  /// step's recommendation gradient differs, while the model and loss are the same.
+  func testJointStartsFromRandomExtractorAndFinetuneFromPretrained() throws {
+    let dataset = Self.plantedDataset()
+    let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
+    let directory = try temporaryDirectory()
+    var rng = RNG(seed: 4)
+    let pretrainModel = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &rng)
+    let trainer = Trainer(model: pretrainModel, training: Self.trainingConfig(epochs: 2), source: corpus,
+                          checkpointPath: directory + "/pre", fingerprint: dataset.fingerprint, initializedFrom: nil)
+    trainer.log = { _ in }
+    _ = try trainer.run()
+
+    let batch = corpus.trainBatches(batchSize: 16, seed: 0, epoch: 0)[0]
+    func firstStepGradient(initFrom path: String?) throws -> [Float] {
+      var rng = RNG(seed: 12)
+      let model = TiMiRec(config: Self.smallConfig(dataset), stage: .finetune, rng: &rng)
+      if let path { try CheckpointDirectory.loadPretrainedExtractor(into: model, from: path, fingerprint: dataset.fingerprint) }
+      for (_, p) in model.namedParameters { p.zeroGrad() }
+      model.trainForward(batch, rng: &rng).recommendationLoss.backward()
+      return model.extractor.attention1.weight.grad
+    }
+    let joint = try firstStepGradient(initFrom: nil)
+    let pretrained = try firstStepGradient(initFrom: directory + "/pre")
+    XCTAssertNotEqual(joint, pretrained)
+    XCTAssertTrue(joint.contains { $0 != 0 } && pretrained.contains { $0 != 0 })
+  }
+}
