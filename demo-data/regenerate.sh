@@ -14,9 +14,9 @@ PRE=$(mktemp -d)/demo-pretrain
 
 $BIN demo generate --out demo-data --force
 rm -rf demo-data/checkpoint
-$BIN train --data demo-data --out "$PRE" --stage pretrain --K 3 --lr 1e-3 --l2 1e-6 --epochs 6 --seed 0
+$BIN train --data demo-data --out "$PRE" --stage pretrain --K 3 --lr 1e-3 --epochs 4 --seed 0
 $BIN train --data demo-data --out demo-data/checkpoint --stage finetune --init "$PRE" \
-  --K 3 --temp 0.2 --lr 1e-3 --l2 1e-6 --epochs 6 --seed 0
+  --K 3 --temp 0.2 --lr 1e-3 --epochs 6 --seed 0
 # The explorer needs config.json and model.safetensors; the resume state is not shipped.
 rm -f demo-data/checkpoint/last.safetensors demo-data/checkpoint/optimizer.safetensors demo-data/checkpoint/resume.json
 rm -rf "$(dirname "$PRE")"
