@@ -25,8 +25,10 @@ public final class ExplorerLoop {
   public private(set) var view: ExplorerView
   /// The last frame sent to the terminal.
   public private(set) var lastFrame: Frame?
-  /// Seconds spent in view computation and in drawing, per handled key (benchmarks).
-  public private(set) var timings: [(compute: Double, draw: Double)] = []
+  /// Seconds per handled key (benchmarks): view computation (state + ViewBuilder), frame
+  /// composition (presentation + layout), and the terminal's own drawing.
+  public private(set) var timings: [(compute: Double, frame: Double, terminal: Double)] = []
+  private var lastDraw: (frame: Double, terminal: Double) = (0, 0)
   /// Polled between keys; returns a signal number to stop.
   public var stopRequested: () -> Int32? = { nil }
 
@@ -44,9 +46,12 @@ public final class ExplorerLoop {
     if let layout = ScreenLayout.compute(rows: rows, columns: columns, interestCount: k) {
       context.pageSize = layout.usersPageSize
     }
+    let start = DispatchTime.now().uptimeNanoseconds
     let frame = ScreenRenderer.render(view: view, state: state, context: context, rows: rows, columns: columns, interestCount: k)
+    let composed = DispatchTime.now().uptimeNanoseconds
     terminal.show(frame)
     lastFrame = frame
+    lastDraw = (Double(composed - start) / 1e9, Double(DispatchTime.now().uptimeNanoseconds - composed) / 1e9)
   }
 
   /// Applies one key; returns false when the explorer should quit.
@@ -57,9 +62,9 @@ public final class ExplorerLoop {
     if reaction.contains(.quit) { return false }
     if reaction.contains(.recompute) { view = builder.view(for: state) }
     let computed = DispatchTime.now().uptimeNanoseconds
+    lastDraw = (0, 0)
     if !reaction.isEmpty, let terminal { draw(on: terminal) }
-    let drawn = DispatchTime.now().uptimeNanoseconds
-    timings.append((Double(computed - start) / 1e9, Double(drawn - computed) / 1e9))
+    timings.append((Double(computed - start) / 1e9, lastDraw.frame, lastDraw.terminal))
     return true
   }
 

@@ -117,10 +117,11 @@ final class TmuxEndToEndTests: XCTestCase {
 
   func start(binary: String, pidFile: Bool = false) throws {
     // TERM inside the pane: tmux's own terminal type; the pane runs a shell that reports the
-    // explorer's exit code and the terminal settings after it ends.
+    // explorer's exit code and the terminal settings after it ends. The shell traps SIGINT
+    // (Ctrl-C reaches the whole foreground group) so it survives to report.
     let record = pidFile ? "echo $$ > /tmp/\(session).pid; exec " : ""
     let script = """
-      cd '\(Self.root.path)' && sh -c '\(record)"\(binary)" explore --data demo-data'; \
+      trap ':' INT; cd '\(Self.root.path)' && sh -c '\(record)"\(binary)" explore --data demo-data'; \
       echo "EXIT=$?"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' '; echo; sleep 60
       """
     try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", "sh", "-c", script])

@@ -4,8 +4,8 @@
 //
 // Keypress: for a scripted mix of keys (step ←/→, temperature [/], user switch ↓/r), times
 // (a) the pure part, state.handle + ViewBuilder.view (the model forward, V·Eᵀ over the whole
-// item table, top-N lists, ranks), and (b) drawing, ScreenRenderer.render + Terminal.show
-// through a real ncurses screen writing to /dev/null (TERM=xterm-256color), 100×30.
+// item table, top-N lists, ranks), (b) composing the frame (presentation + layout), and (c)
+// ncurses drawing it (a real ncurses screen writing to /dev/null, TERM=xterm-256color, 100×30).
 // Prints p50/p99/max of each and of their sum, per key kind.
 //
 // Data: --data/--ckpt (e.g. a Beauty checkpoint); or --beauty DIR, a prepared Beauty folder,
@@ -89,24 +89,27 @@ let keyCount = Int(argument("--keys") ?? "") ?? 2000
 let loop = ExplorerLoop(session: session, state: .initial(session: session))
 loop.draw(on: terminal)
 let kinds: [(String, [Key])] = [
-  ("step ←/→", [.left, .left, .right, .left]),
+  ("step ←/→", [.left, .right]),
   ("temperature [/]", [.character("["), .character("]"), .character("]"), .character("[")]),
   ("user ↓/r", [.down, .character("r"), .down, .character("r")]),
 ]
 var rows: [String] = []
 var allTotals: [Double] = []
 for (name, keys) in kinds {
-  var compute: [Double] = [], draw: [Double] = []
+  var compute: [Double] = [], frame: [Double] = [], screen: [Double] = []
+  loop.press(.end, terminal: terminal)
   for i in 0..<(keyCount / kinds.count) {
     loop.press(keys[i % keys.count], terminal: terminal)
     let t = loop.timings.last!
     compute.append(t.compute * 1000)
-    draw.append(t.draw * 1000)
+    frame.append(t.frame * 1000)
+    screen.append(t.terminal * 1000)
   }
-  let total = zip(compute, draw).map { $0 + $1 }
+  let total = (0..<compute.count).map { compute[$0] + frame[$0] + screen[$0] }
   allTotals += total
-  rows.append(String(format: "| %@ | %d | %.3f / %.3f | %.3f / %.3f | %.3f / **%.3f** / %.3f |", name, compute.count,
-                     percentile(compute, 0.5), percentile(compute, 0.99), percentile(draw, 0.5), percentile(draw, 0.99),
+  rows.append(String(format: "| %@ | %d | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f | %.3f / **%.3f** / %.3f |", name, compute.count,
+                     percentile(compute, 0.5), percentile(compute, 0.99), percentile(frame, 0.5), percentile(frame, 0.99),
+                     percentile(screen, 0.5), percentile(screen, 0.99),
                      percentile(total, 0.5), percentile(total, 0.99), total.max()!))
 }
 (terminal as? NcursesTerminal)?.shutdown()
@@ -114,10 +117,10 @@ for (name, keys) in kinds {
 print("bench-explore: \(label)")
 print("items \(session.model.config.itemCount), users \(session.users.count), K \(session.interestCount), terminal \(terminalKind), BLAS threads 1")
 print("")
-print("| keys | n | view p50 / p99 (ms) | draw p50 / p99 (ms) | key→frame p50 / p99 / max (ms) |")
-print("|---|---|---|---|---|")
+print("| keys | n | view p50 / p99 (ms) | frame p50 / p99 (ms) | ncurses p50 / p99 (ms) | key→screen p50 / p99 / max (ms) |")
+print("|---|---|---|---|---|---|")
 for r in rows { print(r) }
-print(String(format: "| all | %d | | | %.3f / **%.3f** / %.3f |", allTotals.count, percentile(allTotals, 0.5),
+print(String(format: "| all | %d | | | | %.3f / **%.3f** / %.3f |", allTotals.count, percentile(allTotals, 0.5),
              percentile(allTotals, 0.99), allTotals.max()!))
 print("")
 print(String(format: "start to first frame (demo, in process, exec excluded): %.0f ms", firstFrame))
