@@ -47,6 +47,7 @@ public typealias StyledLine = [Span]
 /// Number of terminal cells a character takes: 0 for combining marks and zero-width
 /// characters, 2 for East Asian wide/fullwidth and most emoji, else 1.
 public func cellWidth(_ c: Character) -> Int {
+  if c.asciiValue != nil { return 1 }  // fast path: most titles are ASCII
   guard let scalar = c.unicodeScalars.first else { return 0 }
   let v = scalar.value
   if v < 0x20 || (v >= 0x7F && v < 0xA0) { return 1 }  // control: drawn as a space

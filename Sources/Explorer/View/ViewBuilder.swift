@@ -26,6 +26,9 @@ public final class ViewBuilder {
   public var nearestCount = 5
 
   private var cached: Forward?
+  /// The lists that depend only on (user, step): interests, best-match and the model-mix list.
+  private var cachedLists: (user: Int, step: Int, interests: [InterestSummary], bestMatch: ([ScoredItem], Int?),
+                            modelMix: ([ScoredItem], Int?)?)?
 
   public init(session: ExplorerSession, listLength: Int = 20) {
     self.session = session
@@ -143,24 +146,8 @@ public final class ViewBuilder {
       timeline[f.windowStart + j].strongestWeight = f.attention[best * l + j]
     }
 
-    // Interests: nearest items, attention, label.
-    var interests: [InterestSummary] = []
-    f.scores.withUnsafeBufferPointer { all in
-      for kk in 0..<k {
-        let row = UnsafeBufferPointer(rebasing: all[(kk * n)..<((kk + 1) * n)])
-        let top = InterestMath.topIndices(row, count: nearestCount) { $0 == 0 }
-        let nearest = top.map { ScoredItem(item: session.label($0), score: row[$0], interest: kk, isTarget: false) }
-        var attention = (0..<l).map {
-          AttentionEntry(position: f.windowStart + $0, item: session.label(Int(f.window[$0])), weight: f.attention[kk * l + $0])
-        }
-        attention.sort { $0.weight > $1.weight || ($0.weight == $1.weight && $0.position > $1.position) }
-        var norm: Float = 0
-        for j in 0..<d { norm += f.interests[kk * d + j] * f.interests[kk * d + j] }
-        interests.append(InterestSummary(index: kk, label: dominantCategory(nearest.map(\.item)),
-                                         nearest: nearest, attention: attention, norm: norm.squareRoot()))
-      }
-    }
-
+    let lists = self.lists(f, user: user, step: t, target: target?.id)
+    let interests = lists.interests
     // Distributions at T.
     let temperature = state.temperature
     var distributions = DistributionsSummary(logits: f.logits, q: nil, cosines: nil, p: nil, jensenShannon: nil)
@@ -179,40 +166,15 @@ public final class ViewBuilder {
     if let z = f.logits {
       mixWeights = InterestMath.softmax(z, temperature: state.mix == .tempered ? temperature : 1)
     }
-    var bestScores = [Float](repeating: -.infinity, count: n)
-    var bestInterest = [Int](repeating: 0, count: n)
-    for kk in 0..<k {
-      for i in 0..<n where f.scores[kk * n + i] > bestScores[i] {
-        bestScores[i] = f.scores[kk * n + i]
-        bestInterest[i] = kk
-      }
-    }
-    var mixed: [Float]? = nil
-    if let w = mixWeights {
-      mixed = Tensor(shape: [1, k], data: w).matmul(Tensor(shape: [k, n], data: f.scores)).data  // (1, N)
-    }
-    let targetId = target?.id
-    let targetInHistory = targetId.map { f.excluded[$0] } ?? false
-    let isExcluded: (Int) -> Bool = { f.excluded[$0] }
-    func list(_ scores: [Float], withInterest: Bool) -> ([ScoredItem], Int?) {
-      scores.withUnsafeBufferPointer { s in
-        let top = InterestMath.topIndices(s, count: listLength, excluded: isExcluded)
-        let items = top.map {
-          ScoredItem(item: session.label($0), score: s[$0], interest: withInterest ? bestInterest[$0] : nil,
-                     isTarget: $0 == targetId)
-        }
-        var rank: Int? = nil
-        if let targetId, !targetInHistory { rank = InterestMath.rank(of: targetId, in: s, excluded: isExcluded) }
-        return (items, rank)
-      }
-    }
-    let (bestList, bestRank) = list(bestScores, withInterest: true)
+    let targetInHistory = target.map { f.excluded[$0.id] } ?? false
+    let (bestList, bestRank) = lists.bestMatch
     var recommendations = RecommendationsSummary(
       mix: state.mix, mixWeights: mixWeights, timirec: nil, bestMatch: bestList, timirecTargetRank: nil,
       bestMatchTargetRank: bestRank, excludedCount: f.excludedCount, targetInHistory: targetInHistory,
       rankedCount: n - 1 - f.excludedCount, selected: nil)
-    if let mixed {
-      let (items, rank) = list(mixed, withInterest: false)
+    if let w = mixWeights {
+      let (items, rank) = state.mix == .model && lists.modelMix != nil ? lists.modelMix!
+        : rankedList(mixedScores(f, weights: w, k: k, n: n), f: f, target: target?.id, interestOf: nil)
       recommendations.timirec = items
       recommendations.timirecTargetRank = rank
     }
@@ -238,6 +200,69 @@ public final class ViewBuilder {
     view.distributions = distributions
     view.recommendations = recommendations
     return view
+  }
+
+  /// ⟨Σ_k w_k v_k, e_i⟩ for every item: (1, K)·(K, N) with BLAS.
+  private func mixedScores(_ f: Forward, weights w: [Float], k: Int, n: Int) -> [Float] {
+    GradMode.withoutGrad {
+      Tensor(shape: [1, k], data: w).matmul(Tensor(shape: [k, n], data: f.scores)).data  // (1, N)
+    }
+  }
+
+  /// Top-N of `scores` without the history, and the target's pessimistic rank.
+  private func rankedList(_ scores: [Float], f: Forward, target: Int?, interestOf: [Int]?) -> ([ScoredItem], Int?) {
+    let session = self.session
+    let excluded = f.excluded
+    return scores.withUnsafeBufferPointer { s in
+      let top = InterestMath.topIndices(s, count: listLength) { excluded[$0] }
+      let items = top.map {
+        ScoredItem(item: session.label($0), score: s[$0], interest: interestOf?[$0], isTarget: $0 == target)
+      }
+      var rank: Int? = nil
+      if let target, !excluded[target] { rank = InterestMath.rank(of: target, in: s) { excluded[$0] } }
+      return (items, rank)
+    }
+  }
+
+  /// The parts of the view that depend only on (user, step), computed once per forward pass.
+  private func lists(_ f: Forward, user: Int, step t: Int, target: Int?)
+    -> (interests: [InterestSummary], bestMatch: ([ScoredItem], Int?), modelMix: ([ScoredItem], Int?)?) {
+    if let c = cachedLists, c.user == user, c.step == t { return (c.interests, c.bestMatch, c.modelMix) }
+    let session = self.session
+    let model = session.model
+    let k = model.config.interestCount, n = model.config.itemCount, d = model.config.embeddingSize
+    let l = f.window.count
+    // Interests: nearest items, attention, label.
+    var interests: [InterestSummary] = []
+    f.scores.withUnsafeBufferPointer { all in
+      for kk in 0..<k {
+        let row = UnsafeBufferPointer(rebasing: all[(kk * n)..<((kk + 1) * n)])
+        let top = InterestMath.topIndices(row, count: nearestCount) { $0 == 0 }
+        let nearest = top.map { ScoredItem(item: session.label($0), score: row[$0], interest: kk, isTarget: false) }
+        var attention = (0..<l).map {
+          AttentionEntry(position: f.windowStart + $0, item: session.label(Int(f.window[$0])), weight: f.attention[kk * l + $0])
+        }
+        attention.sort { $0.weight > $1.weight || ($0.weight == $1.weight && $0.position > $1.position) }
+        var norm: Float = 0
+        for j in 0..<d { norm += f.interests[kk * d + j] * f.interests[kk * d + j] }
+        interests.append(InterestSummary(index: kk, label: dominantCategory(nearest.map(\.item)),
+                                         nearest: nearest, attention: attention, norm: norm.squareRoot()))
+      }
+    }
+
+    // Best-matching interest per item (ComiRec) and the model's own mix (no temperature).
+    var bestScores = [Float](repeating: -.infinity, count: n)
+    var bestInterest = [Int](repeating: 0, count: n)
+    for kk in 0..<k {
+      for i in 0..<n where f.scores[kk * n + i] > bestScores[i] {
+        bestScores[i] = f.scores[kk * n + i]
+        bestInterest[i] = kk
+      }
+    }
+    let best = rankedList(bestScores, f: f, target: target, interestOf: bestInterest)
+    let modelMix = f.logits.map { rankedList(mixedScores(f, weights: InterestMath.softmax($0), k: k, n: n), f: f, target: target, interestOf: nil) }
+    cachedLists = (user, t, interests, best, modelMix)
+    return (interests, best, modelMix)
   }
 
   /// cos(v_k, e_item) for every k with the model's own cosine op (the teacher, eq. 5).
