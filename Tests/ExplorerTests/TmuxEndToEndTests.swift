@@ -163,24 +163,39 @@ final class TmuxEndToEndTests: XCTestCase {
     XCTAssertFalse(settings.contains("Recommendations"), "the explorer's screen is still shown:\n\(settings)", file: file, line: line)
   }
 
+  /// Runs tmux and returns its output. Uses posix_spawn and waitpid, not Foundation's
+  /// Process: the first tmux command forks the tmux server, which inherits the descriptors
+  /// Foundation watches to notice the child's exit, so `waitUntilExit` (and reading a pipe
+  /// to its end) hung forever on a machine with no tmux server running yet (seen in CI-like
+  /// runs). Output goes to a temporary file that the server may keep open harmlessly.
   @discardableResult
   func tmux(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: which("tmux") ?? "/usr/bin/tmux")
-    process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     if environment["TERM"] == nil || environment["TERM"] == "dumb" { environment["TERM"] = "xterm" }
     environment.removeValue(forKey: "TMUX")
-    process.environment = environment
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    if process.terminationStatus != 0 {
-      throw NSError(domain: "tmux", code: Int(process.terminationStatus),
+    let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString).out").path
+    defer { try? FileManager.default.removeItem(atPath: outputPath) }
+    let path = which("tmux") ?? "/usr/bin/tmux"
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+    let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { (argv + envp).forEach { free($0) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
+    guard spawned == 0 else {
+      throw NSError(domain: "tmux", code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot start \(path): error \(spawned)"])
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    let exited = (status & 0x7f) == 0, code = (status >> 8) & 0xff
+    if !exited || code != 0 {
+      throw NSError(domain: "tmux", code: Int(code),
                     userInfo: [NSLocalizedDescriptionKey: "tmux \(arguments.joined(separator: " ")): \(text)"])
     }
     return text
