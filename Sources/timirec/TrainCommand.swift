@@ -110,10 +110,15 @@ struct TrainCommand: ParsableCommand {
     say("training \(stage.rawValue) on \(dataset.name): \(source.trainInstanceCount) instances/epoch, \(model.parameterCount) parameters")
     let outcome = try trainer.run()
     if outcome.interrupted {
-      say("""
-        interrupted after \(outcome.epochsDone) completed epochs; the best checkpoint (epoch \(outcome.bestEpoch)) is in \(out).
-        continue with: timirec train \(CommandLine.arguments.dropFirst(2).filter { $0 != "--resume" }.joined(separator: " ")) --resume
-        """)
+      if outcome.epochsDone == 0 {
+        say("interrupted during the first epoch: nothing was saved; start again without --resume")
+      } else {
+        let rerun = CommandLine.arguments.dropFirst(2).filter { $0 != "--resume" }.joined(separator: " ")
+        say("""
+          interrupted after \(outcome.epochsDone) completed epochs; the best checkpoint (epoch \(outcome.bestEpoch)) is in \(out).
+          continue with: timirec train \(rerun) --resume
+          """)
+      }
       throw ExitCode(130)
     }
     say(String(format: "done: %d epochs, best epoch %d (dev NDCG@5 %.4f), %.1f s/epoch training",
