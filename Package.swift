@@ -39,5 +39,6 @@ let package = Package(
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
     .testTarget(name: "SeqRecTests", dependencies: ["SeqRec"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
+    .testTarget(name: "CLITests", dependencies: []),
   ]
 )

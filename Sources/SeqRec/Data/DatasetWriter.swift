@@ -30,7 +30,9 @@ extension Dataset {
     let fm = FileManager.default
     let target = (folder as NSString).standardizingPath
     if fm.fileExists(atPath: target) && !overwrite { throw DataError.outputExists(path: folder) }
-    let parent = (target as NSString).deletingLastPathComponent
+    // Foundation on Linux traps in deletingLastPathComponent on a one-character path such as
+    // "A" (`--output A`), so a path without "/" is taken to have no parent here.
+    let parent = target.contains("/") ? (target as NSString).deletingLastPathComponent : ""
     let base = (target as NSString).lastPathComponent
     let parentPath = parent.isEmpty ? "." : parent
     do {

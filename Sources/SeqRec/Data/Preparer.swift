@@ -60,7 +60,8 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PreparedDataset 
     interactionsPath = try movieLensRatingsPath(options.input)
     let (r, layout) = try readMovieLensRatings(path: interactionsPath)
     raw = r
-    let folder = (interactionsPath as NSString).deletingLastPathComponent
+    // No deletingLastPathComponent on a path without "/": Foundation on Linux traps on "A".
+    let folder = interactionsPath.contains("/") ? (interactionsPath as NSString).deletingLastPathComponent : ""
     if itemMetadataPath == nil {
       let sibling = (folder as NSString).appendingPathComponent(layout == .tabSeparated ? "u.item" : "movies.dat")
       if FileManager.default.fileExists(atPath: sibling) { itemMetadataPath = sibling }

@@ -1,0 +1,73 @@
+// `timirec train` and `timirec evaluate` with a wrong checkpoint, end to end on tiny data
+// prepared by `timirec prepare`: one clear error line, exit ≠ 0, no --out folder.
+import Foundation
+import XCTest
+
+final class CheckpointCommandTests: CLITestCase {
+  /// Small, fast model settings for every training run here.
+  static let tinyModel = ["--emb-size", "8", "--K", "2", "--history-max", "5", "--batch-size", "8", "--threads", "1"]
+
+  /// Prepares a tiny dataset: `lines` in the sequences format, 1 negative per dev/test row.
+  func prepare(_ name: String, _ lines: [String]) throws -> String {
+    let input = try write("raw/\(name).txt", lines.joined(separator: "\n") + "\n")
+    let output = path("data/\(name)")
+    let run = try timirec("prepare", "sequences", "--input", input, "--output", output, "--negatives", "1")
+    XCTAssertEqual(run.exitCode, 0, run.transcript)
+    return output
+  }
+
+  /// 4 users, 5 items.
+  func datasetA() throws -> String {
+    try prepare("a", ["1 1 2 3 4", "2 2 3 4 5", "3 3 4 5 1", "4 5 1 2 3"])
+  }
+
+  /// 3 users, 7 items.
+  func datasetB() throws -> String {
+    try prepare("b", ["1 1 2 3 4", "2 5 6 7 1", "3 2 4 6"])
+  }
+
+  func testFinetuneFromAMissingInitCheckpoint() throws {
+    let data = try datasetA()
+    let out = path("runs/fine")
+    let before = entries(path("runs"))
+    let run = try Timirec.run(["train", "--data", data, "--out", out, "--stage", "finetune", "--init", "/nonexistent/pre",
+                               "--epochs", "1"] + Self.tinyModel)
+    assertOneLineError(run, location: "/nonexistent/pre", says: "no checkpoint here (expected config.json and model.safetensors)")
+    assertNoOutput(out, parentBefore: before)
+  }
+
+  /// A pretrain checkpoint of dataset A: evaluates on A, but evaluating it on B (another item
+  /// count) or finetuning from it on B fails with one line and writes nothing.
+  func testCheckpointOfAnotherDataset() throws {
+    let a = try datasetA(), b = try datasetB()
+    let checkpoint = path("runs/pre-a")
+    let train = try Timirec.run(["train", "--data", a, "--out", checkpoint, "--stage", "pretrain", "--epochs", "1"]
+                                  + Self.tinyModel)
+    XCTAssertEqual(train.exitCode, 0, train.transcript)
+    XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint + "/model.safetensors"), train.transcript)
+
+    let same = try timirec("evaluate", "--data", a, "--ckpt", checkpoint, "--threads", "1", "--json")
+    XCTAssertEqual(same.exitCode, 0, same.transcript)
+    XCTAssertTrue(same.stdout.contains("NDCG@5"), same.transcript)
+
+    let other = try timirec("evaluate", "--data", b, "--ckpt", checkpoint, "--threads", "1")
+    assertOneLineError(other, location: checkpoint, says: "use a checkpoint trained with the same settings on the same dataset")
+    XCTAssertTrue(other.stderr.contains("dataset"), other.transcript)
+
+    let out = path("runs/fine-b")
+    let before = entries(path("runs"))
+    let finetune = try Timirec.run(["train", "--data", b, "--out", out, "--stage", "finetune", "--init", checkpoint,
+                                    "--epochs", "1"] + Self.tinyModel)
+    assertOneLineError(finetune, location: checkpoint, says: "on the same dataset")
+    assertNoOutput(out, parentBefore: before)
+  }
+
+  func testTrainOnAMissingDataFolderWritesNothing() throws {
+    let out = path("runs/pre")
+    let before = entries(path("runs"))
+    let run = try Timirec.run(["train", "--data", path("no-data"), "--out", out, "--stage", "pretrain", "--epochs", "1"]
+                                + Self.tinyModel)
+    assertOneLineError(run, location: path("no-data"), says: "no such file or folder; check the path")
+    assertNoOutput(out, parentBefore: before)
+  }
+}
