@@ -141,12 +141,14 @@ extension Tensor {
       // Forward: o = a ∘ b. d/da: add, sub → 1; mul → b; div → 1/b.
       //                     d/db: add → 1; sub → −1; mul → a; div → −a/b².
       // Each gradient is summed over the output elements that broadcasting mapped onto it.
+      if case .identity = pa, op == .add || op == .sub { lhs.accumulateGrad(adding: result.grad) }
+      if case .identity = pb, op == .add { rhs.accumulateGrad(adding: result.grad) }
       result.grad.withUnsafeBufferPointer { g in
         lhs.data.withUnsafeBufferPointer { a in
           rhs.data.withUnsafeBufferPointer { b in
             lhs.accumulateGrad { ga in
               switch (op, pa) {
-              case (.add, .identity), (.sub, .identity): for i in 0..<total { ga[i] += g[i] }
+              case (.add, .identity), (.sub, .identity): break  // adopted above
               case (.mul, .identity):
                 switch pb {
                 case .identity: for i in 0..<total { ga[i] += g[i] * b[i] }
@@ -167,7 +169,7 @@ extension Tensor {
             }
             rhs.accumulateGrad { gb in
               switch (op, pb) {
-              case (.add, .identity): for i in 0..<total { gb[i] += g[i] }
+              case (.add, .identity): break  // adopted above
               case (.add, .rows(let n)):
                 var i = 0
                 while i < total { for j in 0..<n { gb[j] += g[i + j] }; i += n }

@@ -87,28 +87,28 @@ extension Tensor {
       result.grad.withUnsafeBufferPointer { g in
         if lhs.requiresGrad {
           let bData = rhs.data
-          lhs.accumulateGrad { ga in
+          lhs.accumulateGrad { ga, fresh in
             bData.withUnsafeBufferPointer { b in
               if !tA {  // dA (m, k) += dC (m, n) · op(B)ᵀ
                 sgemm(transA: false, transB: !tB, m: m, n: k, k: n, a: g.baseAddress!, lda: n,
-                      b: b.baseAddress!, ldb: ldb, beta: 1, c: ga.baseAddress!, ldc: lda)
+                      b: b.baseAddress!, ldb: ldb, beta: fresh ? 0 : 1, c: ga.baseAddress!, ldc: lda)
               } else {  // dA (k, m) += op(B) · dCᵀ
                 sgemm(transA: tB, transB: true, m: k, n: m, k: n, a: b.baseAddress!, lda: ldb,
-                      b: g.baseAddress!, ldb: n, beta: 1, c: ga.baseAddress!, ldc: lda)
+                      b: g.baseAddress!, ldb: n, beta: fresh ? 0 : 1, c: ga.baseAddress!, ldc: lda)
               }
             }
           }
         }
         if rhs.requiresGrad {
           let aData = lhs.data
-          rhs.accumulateGrad { gb in
+          rhs.accumulateGrad { gb, fresh in
             aData.withUnsafeBufferPointer { a in
               if !tB {  // dB (k, n) += op(A)ᵀ · dC
                 sgemm(transA: !tA, transB: false, m: k, n: n, k: m, a: a.baseAddress!, lda: lda,
-                      b: g.baseAddress!, ldb: n, beta: 1, c: gb.baseAddress!, ldc: ldb)
+                      b: g.baseAddress!, ldb: n, beta: fresh ? 0 : 1, c: gb.baseAddress!, ldc: ldb)
               } else {  // dB (n, k) += dCᵀ · op(A)
                 sgemm(transA: true, transB: tA, m: n, n: k, k: m, a: g.baseAddress!, lda: n,
-                      b: a.baseAddress!, ldb: lda, beta: 1, c: gb.baseAddress!, ldc: ldb)
+                      b: a.baseAddress!, ldb: lda, beta: fresh ? 0 : 1, c: gb.baseAddress!, ldc: ldb)
               }
             }
           }
@@ -149,17 +149,17 @@ extension Tensor {
         let g = g0.baseAddress!
         if lhs.requiresGrad {
           let bData = rhs.data
-          lhs.accumulateGrad { ga0 in
+          lhs.accumulateGrad { ga0, fresh in
             bData.withUnsafeBufferPointer { b0 in
               for i in 0..<batch {
                 let gi = g + i * cStride, bi = b0.baseAddress! + i * bStride
                 let ga = ga0.baseAddress! + i * aStride
                 if !tA {
                   sgemm(transA: false, transB: !tB, m: m, n: k, k: n, a: gi, lda: n, b: bi, ldb: ldb,
-                        beta: 1, c: ga, ldc: lda)
+                        beta: fresh ? 0 : 1, c: ga, ldc: lda)
                 } else {
                   sgemm(transA: tB, transB: true, m: k, n: m, k: n, a: bi, lda: ldb, b: gi, ldb: n,
-                        beta: 1, c: ga, ldc: lda)
+                        beta: fresh ? 0 : 1, c: ga, ldc: lda)
                 }
               }
             }
@@ -167,17 +167,17 @@ extension Tensor {
         }
         if rhs.requiresGrad {
           let aData = lhs.data
-          rhs.accumulateGrad { gb0 in
+          rhs.accumulateGrad { gb0, fresh in
             aData.withUnsafeBufferPointer { a0 in
               for i in 0..<batch {
                 let gi = g + i * cStride, ai = a0.baseAddress! + i * aStride
                 let gb = gb0.baseAddress! + i * bStride
                 if !tB {
                   sgemm(transA: !tA, transB: false, m: k, n: n, k: m, a: ai, lda: lda, b: gi, ldb: n,
-                        beta: 1, c: gb, ldc: ldb)
+                        beta: fresh ? 0 : 1, c: gb, ldc: ldb)
                 } else {
                   sgemm(transA: true, transB: tA, m: n, n: k, k: m, a: gi, lda: n, b: ai, ldb: lda,
-                        beta: 1, c: gb, ldc: ldb)
+                        beta: fresh ? 0 : 1, c: gb, ldc: ldb)
                 }
               }
             }

@@ -13,8 +13,7 @@ extension Tensor {
     if target == shape { return self }
     let input = self
     return Tensor.result(target, data, op: "reshape", parents: [input]) { result in
-      let g = result.grad
-      input.accumulateGrad { gx in for i in 0..<gx.count { gx[i] += g[i] } }
+      input.accumulateGrad(adding: result.grad)  // same elements, same order
     }
   }
 

@@ -104,6 +104,29 @@ public final class Tensor {
     grad.withUnsafeMutableBufferPointer { body($0) }
   }
 
+  /// Adds `values` (same layout as `data`) into `grad`. When no gradient has arrived yet the
+  /// array is adopted as it is (copy-on-write shares it, nothing is zeroed or copied): the
+  /// common case for identity-shaped gradients (reshape, add).
+  @inline(__always)
+  func accumulateGrad(adding values: [Float]) {
+    guard requiresGrad else { return }
+    if grad.count != count { grad = values; return }
+    grad.withUnsafeMutableBufferPointer { g in
+      values.withUnsafeBufferPointer { v in for i in 0..<g.count { g[i] += v[i] } }
+    }
+  }
+
+  /// Like `accumulateGrad(_:)`, but when no gradient has arrived yet the buffer is left
+  /// uninitialised and `fresh` is true: `body` must then overwrite every element instead of
+  /// adding (e.g. sgemm with beta 0 instead of 1). Saves zero-filling large gradients.
+  @inline(__always)
+  func accumulateGrad(overwriting body: (UnsafeMutableBufferPointer<Float>, _ fresh: Bool) -> Void) {
+    guard requiresGrad else { return }
+    let fresh = grad.count != count
+    if fresh { grad = uninitializedFloats(count) }
+    grad.withUnsafeMutableBufferPointer { body($0, fresh) }
+  }
+
   /// Runs reverse-mode differentiation from this scalar: seeds its gradient with 1 and
   /// accumulates d(self)/d(x) into `x.grad` of every tensor `x` that requires a gradient.
   ///

@@ -27,10 +27,12 @@ func syntheticBatch(batch b: Int, length l: Int, items: Int, rng: inout RNG) -> 
 AllocatorTuning.keepFreedMemory()
 let steps = CommandLine.arguments.firstIndex(of: "--steps").map { Int(CommandLine.arguments[$0 + 1])! } ?? 30
 print("OpenBLAS kernel \(BLAS.coreName); OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")")
-let configs: [(String, TiMiRecConfig)] = [
+let only = CommandLine.arguments.firstIndex(of: "--only").map { CommandLine.arguments[$0 + 1] }
+var configs: [(String, TiMiRecConfig)] = [
   ("Beauty (N 12,102, K 4, nLayers 1)", TiMiRecConfig(itemCount: 12_102, interestCount: 4, temperature: 0.1, projectionLayers: 1)),
   ("ML-100K (N 1,683, K 2, nLayers 2)", TiMiRecConfig(itemCount: 1_683, interestCount: 2, temperature: 0.5, projectionLayers: 2)),
 ]
+if let only { configs = configs.filter { $0.0.lowercased().hasPrefix(only.lowercased()) } }
 for (label, config) in configs {
   for stage in Stage.allCases {
     for (threads, split) in [(1, false), (2, false), (2, true)] {

@@ -34,12 +34,13 @@ public final class DataParallelStepper {
     if self.threads > 1 { BLAS.setThreads(1) }
   }
 
-  /// Zeroes the gradients, runs forward and backward, and leaves the batch's gradient in the
-  /// main model's parameters.
+  /// Clears the gradients, runs forward and backward, and leaves the batch's gradient in the
+  /// main model's parameters. A parameter no gradient reached keeps an empty `grad` (Adam
+  /// reads that as zero); clearing instead of zero-filling saves writing every table.
   /// - Returns: the batch's loss (row-weighted mean of the slices' losses).
   public func computeGradients(_ batch: ModelInput, rng: inout RNG) -> Float {
     let parameters = model.namedParameters.map(\.tensor)
-    for p in parameters { p.zeroGrad() }
+    for p in parameters { p.grad = [] }
     if threads == 1 || batch.batchSize < 2 * threads {
       let output = model.trainForward(batch, rng: &rng)
       output.loss.backward()
@@ -49,7 +50,7 @@ public final class DataParallelStepper {
     for list in replicaParameters {
       for (mine, main) in zip(list, parameters) {
         mine.data = main.data  // shares storage until someone writes
-        mine.zeroGrad()
+        mine.grad = []
       }
     }
     let b = batch.batchSize
@@ -75,6 +76,7 @@ public final class DataParallelStepper {
       for (mine, main) in zip(list, parameters) {
         mine.data = []
         guard !mine.grad.isEmpty else { continue }
+        if main.grad.isEmpty { main.grad = mine.grad; mine.grad = []; continue }
         main.grad.withUnsafeMutableBufferPointer { g in
           mine.grad.withUnsafeBufferPointer { r in for j in 0..<g.count { g[j] += r[j] } }
         }
