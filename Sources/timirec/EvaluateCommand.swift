@@ -28,7 +28,7 @@ struct EvaluateCommand: ParsableCommand {
     let dataset = try DatasetReader.load(folder: data)
     let config = try CheckpointDirectory.readConfig(ckpt)
     let fingerprint = dataset.fingerprint
-    if config.dataset.itemCount != fingerprint.itemCount || config.dataset.userCount != fingerprint.userCount {
+    if !config.dataset.sameData(as: fingerprint) {
       throw CheckpointError.mismatch(path: ckpt, what: "the dataset", checkpoint: "\(config.dataset)", expected: "\(fingerprint)")
     }
     let (model, _) = try CheckpointDirectory.loadModel(ckpt)

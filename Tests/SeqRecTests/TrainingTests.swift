@@ -177,21 +177,24 @@ final class TrainingTests: XCTestCase {
       XCTAssertTrue("\(error)".contains("K is 2 in the checkpoint but 3 here"), "\(error)")
     }
     var otherData = dataset.fingerprint
-    otherData.name = "another"
+    otherData.trainRows += 1
     let fine = TiMiRec(config: Self.smallConfig(dataset), stage: .finetune, rng: &rng)
     let before = fine.extractor.itemEmbeddings.data
     XCTAssertThrowsError(try CheckpointDirectory.loadPretrainedExtractor(into: fine, from: directory + "/pre",
                                                                         fingerprint: otherData)) { error in
-      XCTAssertTrue("\(error)".contains("the dataset"), "\(error)")
+      XCTAssertTrue("\(error)".contains("the dataset is planted (41 item rows, 61 user rows, train/dev/test 360/60/60)"), "\(error)")
     }
     XCTAssertEqual(fine.extractor.itemEmbeddings.data, before, "a refused checkpoint must change nothing")
     XCTAssertThrowsError(try CheckpointDirectory.loadPretrainedExtractor(into: fine, from: directory + "/missing",
                                                                         fingerprint: dataset.fingerprint)) { error in
       XCTAssertTrue("\(error)".contains("no checkpoint here"), "\(error)")
     }
-    // A matching one loads the extractor and leaves the predictor as initialised.
+    // A matching one loads the extractor and leaves the predictor as initialised; the
+    // folder's name does not matter (a moved or renamed dataset still fits).
     let predictorBefore = fine.predictor!.itemEmbeddings.data
-    try CheckpointDirectory.loadPretrainedExtractor(into: fine, from: directory + "/pre", fingerprint: dataset.fingerprint)
+    var renamed = dataset.fingerprint
+    renamed.name = "moved-elsewhere"
+    try CheckpointDirectory.loadPretrainedExtractor(into: fine, from: directory + "/pre", fingerprint: renamed)
     let (pretrained, _) = try CheckpointDirectory.loadModel(directory + "/pre")
     XCTAssertEqual(fine.extractor.itemEmbeddings.data, pretrained.extractor.itemEmbeddings.data)
     XCTAssertEqual(fine.predictor!.itemEmbeddings.data, predictorBefore)

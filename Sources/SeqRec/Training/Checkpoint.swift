@@ -32,6 +32,14 @@ public struct DatasetFingerprint: Codable, Equatable, Sendable {
   public var devRows: Int
   public var testRows: Int
 
+  /// Whether a checkpoint trained on `other` fits this dataset: the same item and user
+  /// counts and split sizes. The name (the folder's) is not compared, so a moved or renamed
+  /// folder still fits.
+  public func sameData(as other: DatasetFingerprint) -> Bool {
+    itemCount == other.itemCount && userCount == other.userCount && trainRows == other.trainRows
+      && devRows == other.devRows && testRows == other.testRows
+  }
+
   public init(name: String, itemCount: Int, userCount: Int, trainRows: Int, devRows: Int, testRows: Int) {
     self.name = name
     self.itemCount = itemCount
@@ -39,6 +47,13 @@ public struct DatasetFingerprint: Codable, Equatable, Sendable {
     self.trainRows = trainRows
     self.devRows = devRows
     self.testRows = testRows
+  }
+}
+
+extension DatasetFingerprint: CustomStringConvertible {
+  /// E.g. "ml-100k (1683 item rows, 944 user rows, train/dev/test 98114/943/943)".
+  public var description: String {
+    "\(name) (\(itemCount) item rows, \(userCount) user rows, train/dev/test \(trainRows)/\(devRows)/\(testRows))"
   }
 }
 
@@ -180,8 +195,10 @@ public enum CheckpointDirectory {
                                              fingerprint: DatasetFingerprint) throws -> CheckpointConfig {
     let config = try readConfig(path)
     let mine = model.config, theirs = config.modelConfig
+    if !config.dataset.sameData(as: fingerprint) {
+      throw CheckpointError.mismatch(path: path, what: "the dataset", checkpoint: "\(config.dataset)", expected: "\(fingerprint)")
+    }
     let checks: [(String, String, String)] = [
-      ("the dataset", "\(config.dataset)", "\(fingerprint)"),
       ("K", "\(theirs.interestCount)", "\(mine.interestCount)"),
       ("the embedding size", "\(theirs.embeddingSize)", "\(mine.embeddingSize)"),
       ("add_pos", "\(theirs.addPosition)", "\(mine.addPosition)"),

@@ -112,7 +112,7 @@ public final class Trainer {
       throw CheckpointError.mismatch(path: checkpointPath, what: "the model configuration",
                                      checkpoint: "\(config.modelConfig)", expected: "\(model.config)")
     }
-    if config.dataset != fingerprint {
+    if !config.dataset.sameData(as: fingerprint) {
       throw CheckpointError.mismatch(path: checkpointPath, what: "the dataset", checkpoint: "\(config.dataset)",
                                      expected: "\(fingerprint)")
     }
