@@ -17,6 +17,7 @@ struct EvaluateCommand: ParsableCommand {
   @Option(help: "Threads (BLAS).") var threads: Int = 2
 
   func run() throws {
+    AllocatorTuning.keepFreedMemory()
     BLAS.setThreads(threads)
     let ks = try parseTopK(topk)
     let which: Split
