@@ -113,7 +113,7 @@ final class StderrCapture {
     var template = Array((NSTemporaryDirectory() + "/timirec-explore-stderr.XXXXXX").utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard fd >= 0 else { return }
-    path = String(cString: template)
+    path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     fflush(nil)
     saved = dup(STDERR_FILENO)
     dup2(fd, STDERR_FILENO)

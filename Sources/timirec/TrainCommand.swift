@@ -38,7 +38,9 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Maximum number of epochs.") var epochs: Int = 200
   @Option(help: "Random seed.") var seed: UInt64 = 0
   @Option(help: "Threads (BLAS).") var threads: Int = 2
-  @Flag(help: "Continue an interrupted run in --out from its last completed epoch.") var resume = false
+  @Flag(help: "Continue an interrupted run in --out from its last completed epoch (or extend a run that reached --epochs).")
+  var resume = false
+  @Flag(help: "Replace an existing checkpoint folder --out.") var force = false
 
   func validate() throws {
     guard [0, 1].contains(addPos), [0, 1].contains(addTrm) else {
@@ -53,6 +55,9 @@ struct TrainCommand: ParsableCommand {
     }
     if stage == .pretrain && (self.`init` != nil || joint) {
       throw ValidationError("--init and --joint apply to --stage finetune only")
+    }
+    if FileManager.default.fileExists(atPath: out) && !resume && !force {
+      throw ValidationError("\(out) already exists; continue it with --resume, replace it with --force, or choose another --out")
     }
   }
 
@@ -108,7 +113,14 @@ struct TrainCommand: ParsableCommand {
     Interrupt.install()
     trainer.shouldStop = { Interrupt.requested }
     say("training \(stage.rawValue) on \(dataset.name): \(source.trainInstanceCount) instances/epoch, \(model.parameterCount) parameters")
-    let outcome = try trainer.run()
+    let outcome: TrainingOutcome
+    do {
+      outcome = try trainer.run()
+    } catch {
+      if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }  // clear the progress line
+      throw error
+    }
+    if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     if outcome.interrupted {
       if outcome.epochsDone == 0 {
         say("interrupted during the first epoch: nothing was saved; start again without --resume")

@@ -26,6 +26,30 @@ final class CheckpointCommandTests: CLITestCase {
     try prepare("b", ["1 1 2 3 4", "2 5 6 7 1", "3 2 4 6"])
   }
 
+  /// Training into an existing checkpoint folder without --resume or --force is refused and
+  /// leaves the folder as it was; --force replaces it; --resume extends a run that reached
+  /// its --epochs limit.
+  func testTrainRefusesToOverwriteACheckpoint() throws {
+    let data = try datasetA()
+    let out = path("runs/pre")
+    let first = try Timirec.run(["train", "--data", data, "--out", out, "--stage", "pretrain", "--epochs", "1"] + Self.tinyModel)
+    XCTAssertEqual(first.exitCode, 0, first.transcript)
+    let weights = try Data(contentsOf: URL(fileURLWithPath: out + "/model.safetensors"))
+    let again = try Timirec.run(["train", "--data", data, "--out", out, "--stage", "pretrain", "--epochs", "1", "--lr", "0.5"]
+                                  + Self.tinyModel)
+    XCTAssertNotEqual(again.exitCode, 0, again.transcript)
+    XCTAssertTrue(again.stderr.contains("already exists; continue it with --resume, replace it with --force"), again.transcript)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/model.safetensors")), weights)
+    let extended = try Timirec.run(["train", "--data", data, "--out", out, "--stage", "pretrain", "--epochs", "2", "--resume"]
+                                     + Self.tinyModel)
+    XCTAssertEqual(extended.exitCode, 0, extended.transcript)
+    XCTAssertTrue(extended.stdout.contains("resuming \(out) after epoch 1"), extended.transcript)
+    XCTAssertTrue(extended.stdout.contains("epoch   2"), extended.transcript)
+    let forced = try Timirec.run(["train", "--data", data, "--out", out, "--stage", "pretrain", "--epochs", "1", "--force"]
+                                   + Self.tinyModel)
+    XCTAssertEqual(forced.exitCode, 0, forced.transcript)
+  }
+
   func testFinetuneFromAMissingInitCheckpoint() throws {
     let data = try datasetA()
     let out = path("runs/fine")

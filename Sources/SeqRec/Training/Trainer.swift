@@ -24,7 +24,7 @@ public enum TrainingError: Error, CustomStringConvertible {
     case let .nonFiniteLoss(epoch, step, value):
       return "training diverged: loss is \(value) at epoch \(epoch), step \(step); try a lower --lr (the best checkpoint so far is kept)"
     case let .alreadyFinished(path, epochs):
-      return "\(path): this run already finished after \(epochs) epochs; evaluate it with `timirec evaluate --ckpt \(path)`"
+      return "\(path): this run already finished after \(epochs) epoch(s) (early stopping, or --epochs reached: pass a larger --epochs to extend it); evaluate it with `timirec evaluate --ckpt \(path)`"
     case let .nothingToResume(path):
       return "\(path): nothing to resume (no resume.json); start without --resume"
     }
@@ -106,7 +106,11 @@ public final class Trainer {
     guard let state = try CheckpointDirectory.readResumeState(checkpointPath) else {
       throw TrainingError.nothingToResume(path: checkpointPath)
     }
-    if state.finished { throw TrainingError.alreadyFinished(path: checkpointPath, epochs: state.epochsDone) }
+    // A run that stopped early is done; one that reached its epoch limit may be extended
+    // with a larger limit.
+    if state.finished && (Trainer.shouldStopEarly(state.devHistory) || state.epochsDone >= training.maxEpochs) {
+      throw TrainingError.alreadyFinished(path: checkpointPath, epochs: state.epochsDone)
+    }
     let config = try CheckpointDirectory.readConfig(checkpointPath)
     if config.modelConfig != model.config {
       throw CheckpointError.mismatch(path: checkpointPath, what: "the model configuration",
