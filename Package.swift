@@ -38,7 +38,7 @@ let package = Package(
 
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
     .testTarget(name: "SeqRecTests", dependencies: ["SeqRec"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "ExplorerTests", dependencies: ["Explorer"]),
+    .testTarget(name: "ExplorerTests", dependencies: ["Explorer"], exclude: ["Snapshots"]),
     .testTarget(name: "CLITests", dependencies: []),
   ]
 )

@@ -43,9 +43,12 @@ public final class ExplorerLoop {
   public func draw(on terminal: Terminal) {
     let (rows, columns) = terminal.size
     let k = builder.session.interestCount
-    if let layout = ScreenLayout.compute(rows: rows, columns: columns, interestCount: k) {
-      context.pageSize = layout.usersPageSize
-    }
+    let layout = ScreenLayout.compute(rows: rows, columns: columns, interestCount: k)
+    if let layout { context.pageSize = layout.usersPageSize }
+    context.tooSmall = layout == nil
+    let help = ScreenRenderer.helpBox(rows: rows, columns: columns)
+    context.helpPageRows = help.visible
+    context.helpMaxScroll = max(0, help.lines.count - help.visible)
     let start = DispatchTime.now().uptimeNanoseconds
     let frame = ScreenRenderer.render(view: view, state: state, context: context, rows: rows, columns: columns, interestCount: k)
     let composed = DispatchTime.now().uptimeNanoseconds

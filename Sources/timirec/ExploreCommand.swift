@@ -21,7 +21,9 @@ struct ExploreCommand: ParsableCommand {
   @Option(help: "Snapshot: step t in 0…n_u (default: n_u − 1, the test item as target).") var step: Int?
   @Option(help: "Temperature T (default: the checkpoint's training temperature).") var temp: Float?
   @Option(help: "Snapshot: width in columns.") var width: Int = 100
-  @Flag(help: "Snapshot: print JSON with every number of the view.") var json = false
+  @Flag(help: "Snapshot: print JSON with every number of the view (always the whole history).") var json = false
+  @Flag(name: .customLong("full-history"), help: "Snapshot text: every history item, not just the window and target.")
+  var fullHistory = false
   @Flag(name: .customLong("tempered-mix"), help: "Mix the TiMiRec list with softmax(z^q/T) (the `m` key).")
   var temperedMix = false
   @Option(help: "Snapshot: select a recommended item, timirec:ROW or best:ROW (1-based), to show its own p.")
@@ -31,8 +33,8 @@ struct ExploreCommand: ParsableCommand {
   func validate() throws {
     if let temp, !(temp > 0) { throw ValidationError("--temp must be > 0, got \(temp)") }
     guard width >= 40 else { throw ValidationError("--width must be ≥ 40, got \(width)") }
-    if !snapshot && (user != nil || step != nil || json || select != nil) {
-      throw ValidationError("--user, --step, --json and --select go with --snapshot")
+    if !snapshot && (user != nil || step != nil || json || select != nil || fullHistory) {
+      throw ValidationError("--user, --step, --json, --select and --full-history go with --snapshot")
     }
   }
 
@@ -41,7 +43,7 @@ struct ExploreCommand: ParsableCommand {
     let folder = data ?? DemoPaths.defaultDemoFolder()
     let checkpoint = ckpt ?? (folder as NSString).appendingPathComponent("checkpoint")
     do {
-      let session = try ExplorerSession.load(data: folder, checkpoint: checkpoint)
+      let session = try ExplorerSession.load(data: folder, checkpoint: checkpoint, checkpointDefaulted: ckpt == nil)
       var userIndex = 0
       if let user {
         guard let index = session.userIndex(forId: user) else {
@@ -66,7 +68,7 @@ struct ExploreCommand: ParsableCommand {
           encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
           print(String(decoding: try encoder.encode(view), as: UTF8.self))
         } else {
-          print(SnapshotText.render(view, state: state, width: width), terminator: "")
+          print(SnapshotText.render(view, state: state, width: width, fullHistory: fullHistory), terminator: "")
         }
         return
       }

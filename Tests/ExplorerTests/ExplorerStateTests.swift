@@ -105,7 +105,7 @@ final class ExplorerStateTests: XCTestCase {
     XCTAssertEqual(s.focus, .bestMatch)
     _ = s.handle(.character("m"), context: context)
     XCTAssertEqual(s.mix, .model)
-    XCTAssertEqual(s.status, "a pretrain checkpoint has no q to mix with")
+    XCTAssertEqual(s.status, "no mix to change: pretrain has no q")
   }
 
   /// Every binding's keys are unique, and help and footer come from the same table.

@@ -137,6 +137,11 @@ final class ViewBuilderTests: XCTestCase {
     XCTAssertEqual(selected.list, "best-match")
     assertClose(selected.p, p)
     XCTAssertEqual(selected.interest, p[0] > p[1] ? 0 : 1)
+    // The interest that scores it in the best-match list (dot product) is reported apart
+    // from p's peak (cosine) and matches the list's own iK marker.
+    let dots = interests.map { H.dot($0, H.embeddings[item]) }
+    XCTAssertEqual(selected.scoringInterest, dots[0] > dots[1] ? 0 : 1)
+    XCTAssertEqual(selected.scoringInterest, v.recommendations!.bestMatch[0].interest)
     XCTAssertNil(view(focus: .users).recommendations?.selected)
   }
 

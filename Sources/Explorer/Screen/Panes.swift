@@ -6,31 +6,58 @@ public struct PaneContent: Equatable, Sendable {
   public var title: String
   /// Right-hand part of the title row (e.g. the JS divergence).
   public var titleRight: String = ""
+  /// Shorter forms of `titleRight`, longest first, for when it does not fit: the screen
+  /// takes the first that fits rather than cutting a number.
+  public var titleRightShorter: [String] = []
   public var lines: [StyledLine]
+}
+
+/// The first of `options` at most `width` cells wide, else the last one.
+func firstFitting(_ options: [String], width: Int) -> String {
+  options.first { cellWidth($0) <= width } ?? options.last ?? ""
 }
 
 public enum Panes {
   // MARK: - Bars
 
-  /// The status bar.
-  public static func header(_ view: ExplorerView) -> StyledLine {
+  /// The status bar, `width` cells at most: when the full bar does not fit, parts get
+  /// shorter (then go) from the right, so no number is ever cut.
+  public static func header(_ view: ExplorerView, width: Int = .max) -> StyledLine {
     let target = view.targetSplit.map { "target: \($0) item" } ?? "no target"
-    let mix = view.recommendations.map { $0.mix == .model ? "model" : "tempered" } ?? "—"
-    return [
-      Span(" TiMiRec Explorer ", .header),
-      Span("│ T=\(formatTemperature(view.temperature)) ", .header),
-      Span("│ user \(view.user) · \(view.sequenceLength) items ", .header),
-      Span("│ t=\(view.step)/\(view.sequenceLength) \(target) ", .header),
-      Span("│ mix: \(mix) ", .header),
-      Span("│ \(view.dataset) · \(view.stage) K=\(view.interestCount) · trained at T=\(formatTemperature(view.trainingTemperature)) ", .header),
+    // Longest first.
+    let mix: [String]
+    if view.stage == "pretrain" {
+      mix = ["none (pretrain: best interest)", "none (pretrain)", "none"]
+    } else if let r = view.recommendations {
+      mix = [r.mix == .model ? "model" : "tempered"]
+    } else {
+      mix = ["—"]
+    }
+    let title = " TiMiRec Explorer "
+    let temperature = "│ T=\(formatTemperature(view.temperature)) "
+    let user = ("│ user \(view.user) · \(view.sequenceLength) items ", "│ user \(view.user) ")
+    let step = ("│ t=\(view.step)/\(view.sequenceLength) \(target) ", "│ t=\(view.step)/\(view.sequenceLength) ")
+    let mixText = mix.map { "│ mix: \($0) " }
+    let checkpoint = "│ \(view.dataset) · \(view.stage) K=\(view.interestCount) · trained at T=\(formatTemperature(view.trainingTemperature)) "
+    let variants: [[String]] = [
+      [title, temperature, user.0, step.0, mixText[0], checkpoint],
+      [title, temperature, user.0, step.0, mixText[0]],
+      [title, temperature, user.0, step.1, mixText[0]],
+      [title, temperature, user.1, step.1, mixText[0]],
+    ] + mixText.dropFirst().map { [title, temperature, user.1, step.1, $0] } + [
+      [title, temperature, user.1, step.1],
     ]
+    let chosen = variants.first { $0.reduce(0) { $0 + cellWidth($1) } <= width } ?? variants.last!
+    return chosen.map { Span($0, .header) }
   }
 
   /// The footer: key hints from the key table, or the search prompt, plus the status.
   public static func footer(_ state: ExplorerState, width: Int) -> StyledLine {
     if case .search(let text) = state.mode {
-      return [Span(" search user id: ", .footerKey), Span(text + "▏", .footer),
-              Span("   Enter jump · Esc cancel", .footer)]
+      var line: StyledLine = [Span(" search user id: ", .footerKey), Span(text + "▏", .footer),
+                              Span("   Enter jump · Esc cancel", .footer)]
+      if let status = state.status { line.append(Span("   " + status, .warning)) }
+      return line
     }
     var line: StyledLine = []
     for item in KeyBindings.footerItems {
@@ -40,9 +67,10 @@ public enum Panes {
     if let status = state.status {
       let used = line.reduce(0) { $0 + cellWidth($1.text) }
       let room = width - used - 3
-      if room >= 12 {
+      if cellWidth(status) <= room {
         line.append(Span("   " + padLeft(status, to: room), .warning))
       } else {
+        // The status never gets cut for the key hints: it takes the whole bar.
         line = [Span(" " + status, .warning)]
       }
     }
@@ -52,6 +80,10 @@ public enum Panes {
   static func mixText(_ mix: MixMode) -> String {
     mix == .model ? "softmax(z^q) (model)" : "softmax(z^q/T) (tempered)"
   }
+
+  /// How many cells a pane's title row leaves for its right-hand part (see
+  /// `ScreenRenderer.draw`).
+  static func titleRoom(_ title: String, width: Int) -> Int { width - cellWidth(" \(title) ") - 2 }
 
   // MARK: - Users
 
@@ -66,17 +98,28 @@ public enum Panes {
       let text = "\(selected ? "▸" : " ") \(padLeft(String(context.userIds[i]), to: 7)) \(padLeft(String(context.sequenceLengths[i]), to: 6))"
       lines.append([Span(pad(text, to: width), style)])
     }
-    return PaneContent(title: "Users", titleRight: "id · items · \(state.userIndex + 1)/\(count)", lines: lines)
+    let position = "\(state.userIndex + 1)/\(count)"
+    return PaneContent(title: "Users", titleRight: "id · items · \(position)",
+                       titleRightShorter: ["items · \(position)", position], lines: lines)
   }
 
   // MARK: - History
 
   /// The timeline: every item with its position, split and role; window items show the
   /// interest that reads them most. Scrolls to keep the target visible.
-  public static func history(_ view: ExplorerView, height: Int, width: Int, all: Bool = false) -> PaneContent {
+  /// - Parameter all: every row (the screen scrolls otherwise); with `all` and `windowOnly`
+  ///   (the `--snapshot` text), only the window, the target and a line for each side left out.
+  public static func history(_ view: ExplorerView, height: Int, width: Int, all: Bool = false,
+                             windowOnly: Bool = false) -> PaneContent {
     var rows: [StyledLine] = []
     var targetRow = 0
-    for entry in view.timeline {
+    let entries = windowOnly ? view.timeline.filter { $0.role == .window || $0.role == .target } : view.timeline
+    let earlier = windowOnly ? view.timeline.filter { $0.role == .history }.count : 0
+    let later = windowOnly ? view.timeline.filter { $0.role == .future }.count : 0
+    if earlier > 0 {
+      rows.append([Span("  … \(earlier) earlier item\(earlier == 1 ? "" : "s") (--full-history shows them)", .dim)])
+    }
+    for entry in entries {
       let mark: String
       let style: Style
       switch entry.role {
@@ -100,6 +143,9 @@ public enum Panes {
       targetRow = rows.count
       rows.append([Span("▶ \(padLeft(String(view.step), to: 3)) (after the last item: no target)", .target)])
     }
+    if later > 0 {
+      rows.append([Span("  … \(later) later item\(later == 1 ? "" : "s") (--full-history shows them)", .dim)])
+    }
     var lines = rows
     if !all && rows.count > height {
       // Show more of the past than of the future: the target sits two thirds down.
@@ -107,7 +153,10 @@ public enum Panes {
       lines = Array(rows[top..<(top + height)])
     }
     let window = view.step - view.windowStart
-    return PaneContent(title: "History", titleRight: "t=\(view.step) · │ window \(window) · ▶ target", lines: lines)
+    return PaneContent(title: "History", titleRight: "t=\(view.step) · │ window \(window) · ▶ target",
+                       titleRightShorter: ["t=\(view.step) · │ window \(window)", "t=\(view.step) · window \(window)",
+                                           "t=\(view.step) · │\(window)", "t=\(view.step)"],
+                       lines: lines)
   }
 
   // MARK: - Interests
@@ -171,15 +220,28 @@ public enum Panes {
 
   /// The TiMiRec list beside the best-matching list, the true next item's rank in each, and
   /// the selected item's own p.
-  public static func recommendations(_ view: ExplorerView, state: ExplorerState, height: Int, width: Int) -> PaneContent {
+  /// - Parameter interactive: false for `--snapshot`, which leaves out the hint about Tab.
+  public static func recommendations(_ view: ExplorerView, state: ExplorerState, height: Int, width: Int,
+                                     interactive: Bool = true) -> PaneContent {
     guard let r = view.recommendations else {
       return PaneContent(title: "Recommendations", lines: [[Span("nothing to recommend from an empty history", .warning)]])
     }
     let columnWidth = (width - 1) / 2
-    func rankText(_ rank: Int?) -> String {
-      if view.target == nil { return "no target" }
-      if r.targetInHistory { return "target in history" }
-      return rank.map { "true next #\($0)/\(r.rankedCount)" } ?? "—"
+    /// The list's name and the target's rank, shortened (never cut) to fit the column:
+    /// "Best-match · true next #573/1234" … "best #573".
+    func rankText(_ name: String, _ short: String, _ rank: Int?) -> String {
+      let options: [String]
+      if view.target == nil {
+        options = ["\(name) · no target", "\(short) · no target", short]
+      } else if r.targetInHistory {
+        options = ["\(name) · target in history", "\(short) · in history", short]
+      } else if let rank {
+        options = ["\(name) · true next #\(rank)/\(r.rankedCount)", "\(name) · next #\(rank)/\(r.rankedCount)",
+                   "\(name) · next #\(rank)", "\(short) · next #\(rank)", "\(short) #\(rank)", "#\(rank)"]
+      } else {
+        options = ["\(name) · —", short]
+      }
+      return firstFitting(options, width: columnWidth)
     }
     func cell(_ list: [ScoredItem]?, _ row: Int, pane: FocusPane, note: String) -> StyledLine {
       guard let list else { return [Span(pad(row == 0 ? note : "", to: columnWidth), .warning)] }
@@ -195,41 +257,90 @@ public enum Panes {
       return [Span(left, selected ? style : .dim), Span(pad(item.item.title, to: titleWidth), style),
               Span(right, selected ? style : .dim)]
     }
-    let headerLeft = pad("TiMiRec · \(rankText(r.timirecTargetRank))", to: columnWidth)
-    let headerRight = pad("Best-match · \(rankText(r.bestMatchTargetRank))", to: columnWidth)
+    let headerLeft = pad(rankText("TiMiRec", "TiMiRec", r.timirecTargetRank), to: columnWidth)
+    let headerRight = pad(rankText("Best-match", "best", r.bestMatchTargetRank), to: columnWidth)
     var lines: [StyledLine] = [[Span(headerLeft, state.focus == .timirec ? .paneTitleFocused : .emphasis), Span(" "),
                                 Span(headerRight, state.focus == .bestMatch ? .paneTitleFocused : .emphasis)]]
-    let rows = max(0, height - 2)
+    // The selected item takes two rows below the lists; the hint about Tab one.
+    let detail = selectedDetail(r.selected, width: width, interactive: interactive)
+    let rows = max(0, height - 1 - detail.count)
     for row in 0..<min(rows, max(r.timirec?.count ?? 1, r.bestMatch.count)) {
       lines.append(cell(r.timirec, row, pane: .timirec, note: "q needs a finetuned checkpoint")
                    + [Span(" ")] + cell(r.bestMatch, row, pane: .bestMatch, note: ""))
     }
-    if let s = r.selected {
-      let p = s.p.enumerated().map { "\($0.offset + 1):\(format($0.element, 2))" }.joined(separator: " ")
-      lines.append([Span("▸ \(s.item.title)", .emphasis), Span(" p = \(p) → interest \(s.interest + 1)", .normal)])
-    } else {
-      lines.append([Span("Tab focuses a list; its cursor item shows its own p (which interest it belongs to)", .dim)])
-    }
+    lines += detail
     let excluded = "\(r.excludedCount) history item\(r.excludedCount == 1 ? "" : "s") excluded"
-    return PaneContent(title: "Recommendations", titleRight: "mix \(mixText(r.mix)) · \(excluded)", lines: lines)
+    let mix = r.mixWeights == nil ? "no mix (pretrain)" : "mix \(mixText(r.mix))"
+    return PaneContent(title: "Recommendations", titleRight: "\(mix) · \(excluded)",
+                       titleRightShorter: ["\(mix)", "\(excluded)"], lines: lines)
+  }
+
+  /// The selected recommendation in two rows: the interest whose dot product scores it (the
+  /// `iK` of the best-match list), then its own teacher p over cosines, which may peak at
+  /// another interest; each row says which measure it is.
+  static func selectedDetail(_ s: SelectedItem?, width: Int, interactive: Bool) -> [StyledLine] {
+    guard let s else {
+      return interactive ? [[Span(clip("Tab: a list's cursor item shows its own p (which interest it is near)", to: width), .dim)]] : []
+    }
+    let scored = " · largest ⟨v_k,e⟩: i\(s.scoringInterest + 1)"
+    let title = clip("▸ \(s.item.title)", to: max(6, width - cellWidth(scored)))
+    let p = s.p.enumerated().map { "\($0.offset + 1):\(format($0.element, 2))" }.joined(separator: " ")
+    let peak = "peaks at i\(s.interest + 1)"
+    let second = firstFitting(["  p (cosine, teacher) \(p) → \(peak)", "  p (cosine) \(p) → \(peak)",
+                               "  p(cos) \(p) → i\(s.interest + 1)", "  p(cos) → i\(s.interest + 1)"], width: width)
+    return [[Span(title, .emphasis), Span(scored, .normal)], [Span(second, .normal)]]
   }
 
   // MARK: - Help
 
-  /// The `?` screen: every binding of the key table, grouped.
-  public static func help() -> [StyledLine] {
+  /// The `?` screen: every binding of the key table, grouped, then notes; every line is
+  /// wrapped at word boundaries to `width` cells, so nothing is cut (the overlay scrolls).
+  public static func help(width: Int = .max) -> [StyledLine] {
     var lines: [StyledLine] = []
+    let keyColumn = 10
     for group in BindingGroup.allCases {
       if !lines.isEmpty { lines.append([]) }
       lines.append([Span(group.rawValue, .emphasis)])
       for b in KeyBindings.all where b.group == group {
-        lines.append([Span("  " + pad(b.keyLabel, to: 8), .footerKey), Span(b.description, .normal)])
+        for (i, part) in wrap(b.description, width: width - keyColumn).enumerated() {
+          lines.append([Span(i == 0 ? "  " + pad(b.keyLabel, to: keyColumn - 2) : String(repeating: " ", count: keyColumn),
+                             .footerKey), Span(part, .normal)])
+        }
       }
     }
     lines.append([])
-    lines.append([Span("q_T = softmax(z^q/T): the predictor's guess of the next interest; p_T = softmax(cos(v_k, e_target)/T): the teacher.", .dim)])
-    lines.append([Span("Recommendations exclude history items; the model mixes with softmax(z^q) unless `m` tempers the mix.", .dim)])
-    lines.append([Span("Press ?, q, Esc or Enter to close.", .dim)])
+    let notes = [
+      "q_T = softmax(z^q/T): the predictor's guess of the next interest; p_T = softmax(cos(v_k, e_target)/T): the teacher.",
+      "Recommendations exclude history items; the model mixes with softmax(z^q) unless `m` tempers the mix.",
+      "Best-match iK: the interest with the largest ⟨v_k,e_i⟩, which gives the item its score; an item's own p uses cosines, so it can peak at another interest.",
+      "Press ?, q, Esc or Enter to close; ↑/↓, PgUp/PgDn scroll.",
+    ]
+    for note in notes { lines += wrap(note, width: width).map { [Span($0, .dim)] } }
+    return lines
+  }
+
+  /// `text` broken at spaces into lines of at most `width` cells (a longer word is cut).
+  static func wrap(_ text: String, width: Int) -> [String] {
+    guard width > 0, cellWidth(text) > width else { return [text] }
+    var lines: [String] = []
+    var current = ""
+    for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+      if current.isEmpty {
+        current = word
+      } else if cellWidth(current) + 1 + cellWidth(word) <= width {
+        current += " " + word
+      } else {
+        lines.append(current)
+        current = word
+      }
+      while cellWidth(current) > width {
+        let head = clip(current, to: width + 1)  // no ellipsis needed: the rest follows
+        let cut = String(head.dropLast())
+        lines.append(cut)
+        current = String(current.dropFirst(cut.count))
+      }
+    }
+    if !current.isEmpty { lines.append(current) }
     return lines
   }
 }

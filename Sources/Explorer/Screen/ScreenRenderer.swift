@@ -11,7 +11,7 @@ public enum ScreenRenderer {
       drawTooSmall(&frame, interestCount: interestCount)
       return frame
     }
-    frame.put(Panes.header(view), row: 0, column: 0, fill: .header)
+    frame.put(Panes.header(view, width: columns), row: 0, column: 0, fill: .header)
     frame.put(Panes.footer(state, width: columns), row: layout.footer.row, column: 0, fill: .footer)
     for r in 1..<(rows - 1) { frame.put([Span("│", .dim)], row: r, column: layout.separatorColumn, width: 1) }
 
@@ -28,7 +28,7 @@ public enum ScreenRenderer {
          in: recRect, focused: state.focus != .users)
 
     // Notes the pane contents do not already say go to the top of the history pane's title.
-    if state.mode == .help { drawHelp(&frame) }
+    if state.mode == .help { drawHelp(&frame, scroll: state.helpScroll) }
     return frame
   }
 
@@ -41,7 +41,7 @@ public enum ScreenRenderer {
     if !content.titleRight.isEmpty {
       let room = rect.width - cellWidth(title) - 2
       if room > 8 {
-        let right = clip(content.titleRight, to: room) + " "
+        let right = clip(firstFitting([content.titleRight] + content.titleRightShorter, width: room), to: room) + " "
         frame.put([Span(right, titleStyle)], row: rect.row, column: rect.column + rect.width - cellWidth(right),
                   width: cellWidth(right))
       }
@@ -51,23 +51,38 @@ public enum ScreenRenderer {
     }
   }
 
-  /// The `?` overlay: a box in the middle of the screen with the key table.
-  static func drawHelp(_ frame: inout Frame) {
-    let lines = Panes.help()
-    let width = min(frame.columns - 4, 96)
-    let height = min(frame.rows - 2, lines.count + 2)
-    let top = (frame.rows - height) / 2, left = (frame.columns - width) / 2
-    frame.clear(Rect(row: top, column: left, height: height, width: width))
+  /// Where the `?` overlay goes on a `rows` × `columns` screen: its box, its lines (wrapped
+  /// to the box) and how many of them show at once.
+  public static func helpBox(rows: Int, columns: Int) -> (box: Rect, lines: [StyledLine], visible: Int) {
+    let width = min(columns - 4, 96)
+    let lines = Panes.help(width: width - 4)
+    let height = min(rows - 2, lines.count + 2)
+    let box = Rect(row: (rows - height) / 2, column: (columns - width) / 2, height: height, width: width)
+    return (box, lines, max(0, height - 2))
+  }
+
+  /// The `?` overlay: a box in the middle of the screen with the key table, scrolled down by
+  /// `scroll` lines when it is taller than the box (the bottom border says so).
+  static func drawHelp(_ frame: inout Frame, scroll: Int) {
+    let (box, lines, visible) = helpBox(rows: frame.rows, columns: frame.columns)
+    let width = box.width, top = box.row, left = box.column
+    let first = min(max(0, scroll), max(0, lines.count - visible))
+    frame.clear(box)
     let title = " Help: keys (from the same table the keyboard uses) "
     frame.put([Span("┌" + title + String(repeating: "─", count: max(0, width - 2 - cellWidth(title))) + "┐", .emphasis)],
               row: top, column: left, width: width)
-    for r in 1..<(height - 1) {
-      frame.put([Span("│", .emphasis)], row: top + r, column: left, width: 1)
-      frame.put([Span("│", .emphasis)], row: top + r, column: left + width - 1, width: 1)
-      if r - 1 < lines.count { frame.put(lines[r - 1], row: top + r, column: left + 2, width: width - 4) }
+    for r in 0..<visible {
+      frame.put([Span("│", .emphasis)], row: top + 1 + r, column: left, width: 1)
+      frame.put([Span("│", .emphasis)], row: top + 1 + r, column: left + width - 1, width: 1)
+      if first + r < lines.count { frame.put(lines[first + r], row: top + 1 + r, column: left + 2, width: width - 4) }
     }
-    frame.put([Span("└" + String(repeating: "─", count: width - 2) + "┘", .emphasis)],
-              row: top + height - 1, column: left, width: width)
+    var bottom = ""
+    if lines.count > visible {
+      let more = first + visible < lines.count ? "↓ more" : "end"
+      bottom = " lines \(first + 1)–\(first + visible) of \(lines.count) · \(more) · ↑/↓ PgUp/PgDn scroll "
+    }
+    frame.put([Span("└" + bottom + String(repeating: "─", count: max(0, width - 2 - cellWidth(bottom))) + "┘", .emphasis)],
+              row: top + box.height - 1, column: left, width: width)
   }
 
   static func drawTooSmall(_ frame: inout Frame, interestCount: Int) {

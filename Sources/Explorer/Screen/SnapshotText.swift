@@ -1,9 +1,12 @@
-// `timirec explore --snapshot`: the same panes as the screen, stacked, every row shown.
+// `timirec explore --snapshot`: the same panes as the screen, stacked, every row shown (the
+// history: its window and target, unless `fullHistory`).
 
 public enum SnapshotText {
   /// The view as plain text `width` columns wide: status line, notes, then the history,
-  /// distributions, interests (with attention) and recommendations panes in full.
-  public static func render(_ view: ExplorerView, state: ExplorerState, width: Int) -> String {
+  /// distributions, interests (with attention) and recommendations panes in full. The
+  /// history shows the window and the target with a line for the items left out on each
+  /// side, or every item with `fullHistory`. Hints for the interactive keys are left out.
+  public static func render(_ view: ExplorerView, state: ExplorerState, width: Int, fullHistory: Bool = false) -> String {
     var out: [String] = []
     func line(_ spans: StyledLine) -> String {
       var frame = Frame(rows: 1, columns: width)
@@ -25,11 +28,12 @@ public enum SnapshotText {
     }
     if !current.isEmpty { out.append(clip(current, to: width)) }
     for note in view.notes { out.append(clip("note: " + note, to: width)) }
-    section(Panes.history(view, height: .max, width: width, all: true))
+    section(Panes.history(view, height: .max, width: width, all: true, windowOnly: !fullHistory))
     section(Panes.distributions(view, width: width))
     section(Panes.interests(view, width: width, detailed: true, attentionCount: 5))
     let rows = (view.recommendations.map { max($0.timirec?.count ?? 1, $0.bestMatch.count) } ?? 0) + 2
-    section(Panes.recommendations(view, state: state, height: rows, width: width))
+    let detailRows = view.recommendations?.selected == nil ? 0 : 2
+    section(Panes.recommendations(view, state: state, height: rows + detailRows, width: width, interactive: false))
     return out.map { l in var s = l; while s.last == " " { s.removeLast() }; return s }.joined(separator: "\n") + "\n"
   }
 }

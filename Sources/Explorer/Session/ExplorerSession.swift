@@ -6,6 +6,8 @@ import Tensor
 public enum ExplorerError: Error, CustomStringConvertible, Equatable {
   case dataset(path: String, reason: String)
   case checkpoint(path: String, reason: String)
+  /// No checkpoint at `path` (no config.json); `defaulted` when --ckpt was not given.
+  case noCheckpoint(path: String, data: String, defaulted: Bool)
   case mismatch(data: String, checkpoint: String, what: String, inCheckpoint: String, inDataset: String)
   case noUsers(path: String)
   case noSuchUser(Int, available: ClosedRange<Int>)
@@ -19,6 +21,11 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
       return "cannot load the dataset \(path): \(reason)\nhint: pass --data DIR with train.csv, dev.csv and test.csv (see `timirec prepare --help`), or run `timirec demo generate` to rebuild demo-data/"
     case let .checkpoint(path, reason):
       return "cannot load the checkpoint \(path): \(reason)\nhint: pass --ckpt DIR written by `timirec train` (config.json + model.safetensors)"
+    case let .noCheckpoint(path, data, defaulted):
+      let name = URL(fileURLWithPath: data).standardizedFileURL.lastPathComponent
+      let run = "runs/\(name.isEmpty || name == "/" ? "model" : name)"
+      return "no checkpoint at \(path)\(defaulted ? " (the default without --ckpt)" : "") (expected config.json and model.safetensors)"
+        + "\nhint: train one into a runs/ folder and pass it with --ckpt: `timirec train --data \(data) --out \(run)`, then `timirec explore --data \(data) --ckpt \(run)`"
     case let .mismatch(data, checkpoint, what, inCheckpoint, inDataset):
       return "the checkpoint \(checkpoint) does not fit the dataset \(data): \(what) is \(inCheckpoint) in the checkpoint but \(inDataset) in the dataset\nhint: use the checkpoint trained on this dataset folder"
     case let .noUsers(path):
@@ -74,13 +81,16 @@ public final class ExplorerSession {
   /// Loads and cross-checks a dataset folder and a checkpoint folder.
   /// - Throws: `ExplorerError` with one clear message (missing files, unreadable files, a
   ///   checkpoint trained on another dataset: item count, user count).
-  public static func load(data: String, checkpoint: String) throws -> ExplorerSession {
+  ///   - checkpointDefaulted: true when the caller chose `checkpoint` itself (no --ckpt).
+  public static func load(data: String, checkpoint: String, checkpointDefaulted: Bool = false) throws -> ExplorerSession {
     let dataset: Dataset
     do { dataset = try Dataset.load(folder: data) } catch let error as DataError {
       throw ExplorerError.dataset(path: data, reason: error.message)
     } catch { throw ExplorerError.dataset(path: data, reason: "\(error)") }
     let config: CheckpointConfig
-    do { config = try CheckpointDirectory.readConfig(checkpoint) } catch {
+    do { config = try CheckpointDirectory.readConfig(checkpoint) } catch CheckpointError.missing {
+      throw ExplorerError.noCheckpoint(path: checkpoint, data: data, defaulted: checkpointDefaulted)
+    } catch {
       throw ExplorerError.checkpoint(path: checkpoint, reason: "\(error)")
     }
     let checks: [(String, Int, Int)] = [

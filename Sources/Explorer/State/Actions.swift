@@ -19,13 +19,11 @@ extension ExplorerState {
   /// - Returns: what the loop must do; `[]` for an unbound key.
   public mutating func handle(_ key: Key, context: ExplorerContext) -> Reaction {
     if key == .resize { return [.relayout, .redraw] }
+    // The screen shows only "too small": any other key would act unseen.
+    if context.tooSmall { return key == .character("q") || key == .escape ? .quit : [] }
     switch mode {
     case .help:
-      if key == .escape || key == .character("q") || key == .character("?") || key == .enter {
-        mode = .browse
-        return .redraw
-      }
-      return []
+      return handleHelp(key, context: context)
     case .search(let text):
       return handleSearch(key, text: text, context: context)
     case .browse:
@@ -94,7 +92,16 @@ extension ExplorerState {
       return .recompute
     case .help:
       mode = .help
+      helpScroll = 0
       return .redraw
+    case .back:
+      // Browse mode: leave the list focus first; quit only from the plain view.
+      guard focus == .users else {
+        focus = .users
+        selection = 0
+        return .recompute
+      }
+      return .quit
     case .quit:
       return .quit
     }
@@ -108,6 +115,27 @@ extension ExplorerState {
     step = max(0, context.sequenceLengths[clamped] - 1)
   }
 
+  private mutating func handleHelp(_ key: Key, context: ExplorerContext) -> Reaction {
+    let delta: Int
+    switch key {
+    case .escape, .character("q"), .character("?"), .enter:
+      mode = .browse
+      helpScroll = 0
+      return .redraw
+    case .up, .character("k"): delta = -1
+    case .down, .character("j"): delta = 1
+    case .pageUp: delta = -max(1, context.helpPageRows - 1)
+    case .pageDown, .character(" "): delta = max(1, context.helpPageRows - 1)
+    case .home, .character("g"): delta = -helpScroll
+    case .end, .character("G"): delta = context.helpMaxScroll - helpScroll
+    default: return []
+    }
+    let scrolled = min(max(0, helpScroll + delta), context.helpMaxScroll)
+    guard scrolled != helpScroll else { return [] }
+    helpScroll = scrolled
+    return .redraw
+  }
+
   private mutating func handleSearch(_ key: Key, text: String, context: ExplorerContext) -> Reaction {
     switch key {
     case .escape:
@@ -118,8 +146,9 @@ extension ExplorerState {
       mode = .search(String(text.dropLast()))
       return .redraw
     case .enter:
+      // Nothing typed: stay in search (Esc leaves it), so a following Esc does not quit.
+      guard let id = Int(text) else { status = "type a user id, then Enter (Esc cancels)"; return .redraw }
       mode = .browse
-      guard let id = Int(text) else { status = "type a user id, then Enter"; return .redraw }
       // Binary search: user ids are ascending.
       var lo = 0, hi = context.userIds.count
       while lo < hi { let mid = (lo + hi) / 2; if context.userIds[mid] < id { lo = mid + 1 } else { hi = mid } }

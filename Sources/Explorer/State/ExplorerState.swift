@@ -40,6 +40,9 @@ public struct ExplorerState: Equatable, Sendable {
   /// Row of the cursor in the focused recommendation list.
   public var selection: Int = 0
   public var mode: InputMode = .browse
+  /// First help line shown while the `?` overlay is open (↑/↓ scroll it when it is taller
+  /// than the screen).
+  public var helpScroll: Int = 0
   /// One-line message for the status bar (e.g. "no user 99999").
   public var status: String?
   /// State of the generator behind `r` (random user), so a key sequence is reproducible.

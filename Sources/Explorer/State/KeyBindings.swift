@@ -17,7 +17,7 @@ public enum ExplorerAction: String, CaseIterable, Sendable {
   case focusNext, focusPrevious
   case randomUser, search
   case colder, warmer, resetTemperature, toggleMix
-  case help, quit
+  case help, back, quit
 }
 
 /// Groups of the help screen, in display order.
@@ -74,6 +74,12 @@ public struct ExplorerContext: Sendable {
   public var listLength: Int
   /// Rows per page of the users pane (set by the layout).
   public var pageSize: Int = 10
+  /// True while the terminal is below the minimum size and shows only the "too small"
+  /// message (set by the loop when it draws): then every key but q/Esc is ignored.
+  public var tooSmall = false
+  /// Help lines that fit in the `?` overlay, and how far it can scroll (set when drawn).
+  public var helpPageRows: Int = 20
+  public var helpMaxScroll: Int = 0
 
   public init(userIds: [Int], sequenceLengths: [Int], trainingTemperature: Float, hasPredictor: Bool, listLength: Int) {
     userCount = userIds.count
@@ -126,12 +132,13 @@ public enum KeyBindings {
                disabled: { s, _ in s.temperature >= temperatureRange.upperBound ? "T is at its maximum" : nil }),
     KeyBinding([.character("0")], "0", .resetTemperature, "Back to the training temperature", group: .temperature),
     KeyBinding([.character("m")], "m", .toggleMix,
-               "Mix the TiMiRec list with softmax(z^q/T) instead of the model's softmax(z^q)",
+               "Mix the TiMiRec list with softmax(z^q/T), not the model's softmax(z^q)",
                footer: "mix", group: .temperature,
-               disabled: { _, c in c.hasPredictor ? nil : "a pretrain checkpoint has no q to mix with" }),
-    KeyBinding([.character("?")], "?", .help, "Open or close this help", footer: "help", group: .general),
-    KeyBinding([.character("q"), .escape], "q/Esc", .quit, "Quit (Esc closes help or search first)",
-               footer: "quit", group: .general),
+               disabled: { _, c in c.hasPredictor ? nil : "no mix to change: pretrain has no q" }),
+    KeyBinding([.character("?")], "?", .help, "Open or close this help (↑/↓ scroll it)", footer: "help", group: .general),
+    KeyBinding([.escape], "Esc", .back, "Leave help, search or list focus; quits from the plain view",
+               group: .general),
+    KeyBinding([.character("q")], "q", .quit, "Quit (in help: close the help)", footer: "quit", group: .general),
   ]
 
   /// The binding for `key` in browse mode, if any.

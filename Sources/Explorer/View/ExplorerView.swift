@@ -102,10 +102,14 @@ public struct SelectedItem: Codable, Equatable, Sendable {
   public var list: String
   /// 0-based row in that list.
   public var row: Int
-  /// softmax(cos(v_k, e_item) / T) (K).
+  /// softmax(cos(v_k, e_item) / T) (K): the teacher's p for this item.
   public var p: [Float]
-  /// argmax of p: the interest the item belongs to.
+  /// argmax of p: the interest nearest the item by cosine.
   public var interest: Int
+  /// argmax_k ⟨v_k, e_item⟩: the interest that gives the item its best-match score (the
+  /// `iK` of the best-match list). It can differ from `interest`: dot products grow with
+  /// ‖v_k‖, cosines do not.
+  public var scoringInterest: Int
 }
 
 /// The two recommendation lists.

@@ -190,8 +190,10 @@ public final class ViewBuilder {
       let item = items[row].item
       let p = InterestMath.softmax(teacherCosines(f, item: item.id, k: k, d: d, table: table), temperature: temperature)
       let strongest = p.indices.max { p[$0] < p[$1] } ?? 0
+      var scoring = 0
+      for kk in 1..<k where f.scores[kk * n + item.id] > f.scores[scoring * n + item.id] { scoring = kk }
       recommendations.selected = SelectedItem(item: item, list: state.focus == .timirec ? "timirec" : "best-match",
-                                              row: row, p: p, interest: strongest)
+                                              row: row, p: p, interest: strongest, scoringInterest: scoring)
     }
 
     view.timeline = timeline
