@@ -45,10 +45,16 @@ final class TmuxEndToEndTests: XCTestCase {
     try tmux(["resize-window", "-t", session, "-x", "80", "-y", "24"])
     screen = try waitUntil { $0.contains("TiMiRec Explorer") && $0.split(separator: "\n").count <= 24 }
     XCTAssertTrue(screen.contains("Recommendations"), screen)
+    let stepBeforeTooSmall = try header(screen, field: "t=")
     try tmux(["resize-window", "-t", session, "-x", "70", "-y", "20"])
     screen = try waitFor("Terminal too small")
+    // Keys pressed while too small do nothing unseen: no step, no help.
+    try keys("Left", "?")
+    usleep(300_000)
     try tmux(["resize-window", "-t", session, "-x", "100", "-y", "30"])
     screen = try waitFor("Recommendations")
+    XCTAssertFalse(screen.contains("Help: keys"), screen)
+    XCTAssertEqual(try header(screen, field: "t="), stepBeforeTooSmall, screen)
     // Quit: exit code 0 and the terminal restored.
     try keys("q")
     screen = try waitFor("EXIT=")

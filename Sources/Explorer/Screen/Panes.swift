@@ -155,7 +155,7 @@ public enum Panes {
     let window = view.step - view.windowStart
     return PaneContent(title: "History", titleRight: "t=\(view.step) · │ window \(window) · ▶ target",
                        titleRightShorter: ["t=\(view.step) · │ window \(window)", "t=\(view.step) · window \(window)",
-                                           "t=\(view.step) · │\(window)", "t=\(view.step)"],
+                                           "t=\(view.step) · win \(window)", "t=\(view.step)"],
                        lines: lines)
   }
 

@@ -24,7 +24,7 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
     case let .noCheckpoint(path, data, defaulted):
       let name = URL(fileURLWithPath: data).standardizedFileURL.lastPathComponent
       let run = "runs/\(name.isEmpty || name == "/" ? "model" : name)"
-      return "no checkpoint at \(path)\(defaulted ? " (the default without --ckpt)" : "") (expected config.json and model.safetensors)"
+      return "no checkpoint at \(path)\(defaulted ? ", the default for --ckpt" : "") (a checkpoint folder holds config.json and model.safetensors)"
         + "\nhint: train one into a runs/ folder and pass it with --ckpt: `timirec train --data \(data) --out \(run)`, then `timirec explore --data \(data) --ckpt \(run)`"
     case let .mismatch(data, checkpoint, what, inCheckpoint, inDataset):
       return "the checkpoint \(checkpoint) does not fit the dataset \(data): \(what) is \(inCheckpoint) in the checkpoint but \(inDataset) in the dataset\nhint: use the checkpoint trained on this dataset folder"
