@@ -197,11 +197,53 @@ extension Tensor {
   public func linear(weight: Tensor, bias: Tensor?) -> Tensor {
     precondition(weight.rank == 2 && shape.last == weight.shape[1],
                  "linear: input \(shape) does not end in weight's in-features \(weight.shape)")
-    let rows = count / weight.shape[1]
-    let flat = reshape([rows, weight.shape[1]])
-    var y = flat.matmul(weight, transposeOther: true)
-    if let bias { y = y + bias }
-    return y.reshape(Array(shape.dropLast()) + [weight.shape[0]])
+    let (outputs, inputs) = (weight.shape[0], weight.shape[1])
+    let rows = count / inputs
+    let outShape = Array(shape.dropLast()) + [outputs]
+    guard let bias else { return reshape([rows, inputs]).matmul(weight, transposeOther: true).reshape(outShape) }
+    precondition(bias.shape == [outputs], "linear: bias \(bias.shape) does not match \(outputs) out-features")
+    // Fused: y starts as the bias on every row, then sgemm adds x · Wᵀ (beta 1); one pass and
+    // one array instead of matmul + broadcast add + reshape.
+    var out = uninitializedFloats(rows * outputs)
+    data.withUnsafeBufferPointer { x in
+      weight.data.withUnsafeBufferPointer { w in
+        bias.data.withUnsafeBufferPointer { b in
+          out.withUnsafeMutableBufferPointer { y in
+            for r in 0..<rows { (y.baseAddress! + r * outputs).update(from: b.baseAddress!, count: outputs) }
+            sgemm(transA: false, transB: true, m: rows, n: outputs, k: inputs, a: x.baseAddress!, lda: inputs,
+                  b: w.baseAddress!, ldb: inputs, beta: 1, c: y.baseAddress!, ldc: outputs)
+          }
+        }
+      }
+    }
+    let input = self
+    return Tensor.result(outShape, out, op: "linear", parents: [input, weight, bias]) { result in
+      // Forward: Y (rows, out) = X (rows, in) · Wᵀ + 1·bᵀ.
+      //   dX = dY · W,   dW = dYᵀ · X,   db = Σ_rows dY.
+      result.grad.withUnsafeBufferPointer { g in
+        if input.requiresGrad {
+          let wData = weight.data
+          input.accumulateGrad { gx, fresh in
+            wData.withUnsafeBufferPointer { w in
+              sgemm(transA: false, transB: false, m: rows, n: inputs, k: outputs, a: g.baseAddress!, lda: outputs,
+                    b: w.baseAddress!, ldb: inputs, beta: fresh ? 0 : 1, c: gx.baseAddress!, ldc: inputs)
+            }
+          }
+        }
+        if weight.requiresGrad {
+          let xData = input.data
+          weight.accumulateGrad { gw, fresh in
+            xData.withUnsafeBufferPointer { x in
+              sgemm(transA: true, transB: false, m: outputs, n: inputs, k: rows, a: g.baseAddress!, lda: outputs,
+                    b: x.baseAddress!, ldb: inputs, beta: fresh ? 0 : 1, c: gw.baseAddress!, ldc: inputs)
+            }
+          }
+        }
+        bias.accumulateGrad { gb in
+          for r in 0..<rows { for j in 0..<outputs { gb[j] += g[r * outputs + j] } }
+        }
+      }
+    }
   }
 }
 
