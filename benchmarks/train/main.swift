@@ -25,7 +25,16 @@ func syntheticBatch(batch b: Int, length l: Int, items: Int, rng: inout RNG) -> 
 }
 
 AllocatorTuning.keepFreedMemory()
+/// `--data DIR` (a folder holding prepared `beauty` and `ml-100k`): time real batches of
+/// epoch 0 instead of synthetic ones (real history lengths: Beauty mostly short, ML-100K 20).
+let dataRoot = CommandLine.arguments.firstIndex(of: "--data").map { CommandLine.arguments[$0 + 1] }
+func realBatches(_ folder: String, count: Int) -> [ModelInput]? {
+  guard let root = dataRoot, let dataset = try? DatasetReader.load(folder: root + "/" + folder) else { return nil }
+  let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
+  return Array(corpus.trainBatches(batchSize: 256, seed: 0, epoch: 0).prefix(count))
+}
 let steps = CommandLine.arguments.firstIndex(of: "--steps").map { Int(CommandLine.arguments[$0 + 1])! } ?? 30
+print("batches: \(dataRoot.map { "real, first 16 of epoch 0 from \($0)" } ?? "synthetic (history lengths uniform in 1…20)")")
 print("OpenBLAS kernel \(BLAS.coreName); OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")")
 let only = CommandLine.arguments.firstIndex(of: "--only").map { CommandLine.arguments[$0 + 1] }
 var configs: [(String, TiMiRecConfig)] = [
@@ -42,7 +51,9 @@ for (label, config) in configs {
       let stepper = DataParallelStepper(model: model, threads: split ? threads : 1)
       if !split { BLAS.setThreads(threads) }
       let adam = Adam(parameters: model.namedParameters.map { ($0.name, $0.tensor) }, learningRate: 1e-4, weightDecay: 1e-6)
-      let batches = (0..<8).map { _ in syntheticBatch(batch: 256, length: 20, items: config.itemCount, rng: &rng) }
+      let folder = config.itemCount == 12_102 ? "beauty" : "ml-100k"
+      let batches = realBatches(folder, count: 16)
+        ?? (0..<8).map { _ in syntheticBatch(batch: 256, length: 20, items: config.itemCount, rng: &rng) }
       var times: [Double] = []
       var forward = 0.0, backward = 0.0, update = 0.0
       for s in 0..<(steps + 3) {
