@@ -280,7 +280,9 @@ public enum Panes {
   /// another interest; each row says which measure it is.
   static func selectedDetail(_ s: SelectedItem?, width: Int, interactive: Bool) -> [StyledLine] {
     guard let s else {
-      return interactive ? [[Span(clip("Tab: a list's cursor item shows its own p (which interest it is near)", to: width), .dim)]] : []
+      let hint = firstFitting(["Tab: a list's cursor item shows its own p (which interest it is near)",
+                               "Tab: a list's cursor item shows its own p", "Tab: an item's own p"], width: width)
+      return interactive ? [[Span(hint, .dim)]] : []
     }
     let scored = " · largest ⟨v_k,e⟩: i\(s.scoringInterest + 1)"
     let title = clip("▸ \(s.item.title)", to: max(6, width - cellWidth(scored)))

@@ -147,7 +147,7 @@ extension ExplorerState {
       return .redraw
     case .enter:
       // Nothing typed: stay in search (Esc leaves it), so a following Esc does not quit.
-      guard let id = Int(text) else { status = "type a user id, then Enter (Esc cancels)"; return .redraw }
+      guard let id = Int(text) else { status = "type a user id first"; return .redraw }
       mode = .browse
       // Binary search: user ids are ascending.
       var lo = 0, hi = context.userIds.count
