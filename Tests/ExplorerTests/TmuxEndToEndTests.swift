@@ -130,7 +130,16 @@ final class TmuxEndToEndTests: XCTestCase {
       trap ':' INT; cd '\(Self.root.path)' && sh -c '\(record)"\(binary)" explore --data demo-data'; \
       echo "EXIT=$?"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' '; echo; sleep 60
       """
-    try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", "sh", "-c", script])
+    // A session started right after another was killed sometimes meets a tmux server that
+    // is still shutting down ("server exited unexpectedly"): wait a little and try again.
+    for attempt in 1...3 {
+      do {
+        try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", "sh", "-c", script])
+        return
+      } catch where attempt < 3 && "\(error)".contains("server exited unexpectedly") {
+        usleep(300_000)
+      }
+    }
   }
 
   func keys(_ names: String...) throws { try tmux(["send-keys", "-t", session] + names) }

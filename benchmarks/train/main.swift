@@ -44,11 +44,12 @@ var configs: [(String, TiMiRecConfig)] = [
 if let only { configs = configs.filter { $0.0.lowercased().hasPrefix(only.lowercased()) } }
 for (label, config) in configs {
   for stage in Stage.allCases {
-    for (threads, split) in [(1, false), (2, false), (2, true)] {
+    for (threads, split, slices) in [(1, false, 1), (1, false, 2), (1, false, 4), (2, false, 1), (2, true, 1)] {
       BLAS.setThreads(threads)
       var rng = RNG(seed: 0)
       let model = TiMiRec(config: config, stage: stage, rng: &rng)
       let stepper = DataParallelStepper(model: model, threads: split ? threads : 1)
+      stepper.microBatches = slices
       if !split { BLAS.setThreads(threads) }
       let adam = Adam(parameters: model.namedParameters.map { ($0.name, $0.tensor) }, learningRate: 1e-4, weightDecay: 1e-6)
       let folder = config.itemCount == 12_102 ? "beauty" : "ml-100k"
@@ -72,7 +73,7 @@ for (label, config) in configs {
       let median = times[times.count / 2]
       let n = Double(steps)
       print(String(format: "%@ %@ %@: %.0f instances/s (median step %.1f ms; forward+backward %.1f, adam %.1f ms)",
-                   label, stage.rawValue, split ? "2 threads, batch split" : "\(threads) BLAS thread(s)", 256 / median, median * 1000,
+                   label, stage.rawValue, split ? "2 threads, batch split" : "\(threads) BLAS thread(s)\(slices > 1 ? ", \(slices) slices" : "")", 256 / median, median * 1000,
                    backward / n * 1000, update / n * 1000))
     }
   }

@@ -24,6 +24,8 @@ public final class DataParallelStepper {
   public let model: TiMiRec
   let replicas: [TiMiRec]
   public let threads: Int
+  /// With one thread: slices a batch is processed in, one after the other (1 = whole batch).
+  public var microBatches = 1
 
   /// - Parameter threads: worker threads (1 runs the step on the calling thread, unsplit).
   public init(model: TiMiRec, threads: Int) {
@@ -42,9 +44,22 @@ public final class DataParallelStepper {
     let parameters = model.namedParameters.map(\.tensor)
     for p in parameters { p.grad = [] }
     if threads == 1 || batch.batchSize < 2 * threads {
-      let output = model.trainForward(batch, rng: &rng)
-      output.loss.backward()
-      return output.loss.item()
+      guard microBatches > 1, batch.batchSize >= 2 * microBatches else {
+        let output = model.trainForward(batch, rng: &rng)
+        output.loss.backward()
+        return output.loss.item()
+      }
+      // Sequential slices on one thread: the same gradient (losses weighted by rows), with
+      // each slice's activations small enough to stay in cache.
+      var total: Float = 0
+      let b = batch.batchSize
+      for i in 0..<microBatches {
+        let slice = batch.rows((i * b / microBatches)..<((i + 1) * b / microBatches))
+        let weighted = model.trainForward(slice, rng: &rng).loss * (Float(slice.batchSize) / Float(b))
+        weighted.backward()
+        total += weighted.item()
+      }
+      return total
     }
     let replicaParameters = replicas.map { $0.namedParameters.map(\.tensor) }
     for list in replicaParameters {
