@@ -3,15 +3,25 @@ import Foundation
 
 
 extension DataError: CustomStringConvertible {
+  /// Whether `path` names one of a prepared dataset folder's own files (or the folder).
+  static func isDatasetFile(_ path: String) -> Bool {
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    return ["train.csv", "dev.csv", "test.csv", "items.tsv", "dataset.json"].contains(name)
+  }
+
   /// One line: `file:line: what is wrong; what to do`.
   public var message: String {
     switch self {
     case .fileMissing(let path):
-      return "\(path): no such file or folder; check the path (a dataset folder holds train.csv, dev.csv and test.csv)"
+      if Self.isDatasetFile(path) {
+        return "\(path): no such file or folder; check the path (a prepared dataset folder holds train.csv, dev.csv and test.csv: make one from raw data with `timirec prepare`)"
+      }
+      return "\(path): no such file or folder; check the path"
     case .unreadable(let path, let reason):
       return "\(path): cannot read or write (\(reason)); check permissions and free space"
     case .emptyFile(let path):
-      return "\(path):1: file is empty; re-run `timirec prepare` or restore the file"
+      if Self.isDatasetFile(path) { return "\(path):1: file is empty; re-run `timirec prepare` or restore the file" }
+      return "\(path):1: file is empty; it should hold the raw interactions"
     case .missingHeader(let path, let found, let expected):
       return "\(path):1: expected a header line '\(expected.joined(separator: "\\t"))' but found '\(clip(found))'; add the header row (ReChorus files start with one)"
     case .missingColumn(let path, let column, let header):
