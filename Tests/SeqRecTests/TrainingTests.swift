@@ -61,6 +61,15 @@ final class TrainingTests: XCTestCase {
     return training
   }
 
+  /// A trainer with the test settings whose epoch lines are discarded.
+  static func quietTrainer(_ model: TiMiRec, epochs: Int, corpus: SequenceCorpus, dataset: Dataset, path: String,
+                           initializedFrom: String?) -> Trainer {
+    let trainer = Trainer(model: model, training: trainingConfig(epochs: epochs), source: corpus, checkpointPath: path,
+                          fingerprint: dataset.fingerprint, initializedFrom: initializedFrom)
+    trainer.log = { _ in }
+    return trainer
+  }
+
   func testPretrainThenFinetuneBeatsRandomRankingAndLossFalls() throws {
     let dataset = Self.plantedDataset()
     let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
@@ -68,19 +77,14 @@ final class TrainingTests: XCTestCase {
     var rng = RNG(seed: 0)
 
     let pretrainModel = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &rng)
-    let pretrain = Trainer(model: pretrainModel, training: Self.trainingConfig(epochs: 15), source: corpus,
-                           checkpointPath: directory + "/pre", fingerprint: dataset.fingerprint, initializedFrom: nil)
-    pretrain.log = { _ in }
+    let pretrain = Self.quietTrainer(pretrainModel, epochs: 15, corpus: corpus, dataset: dataset, path: directory + "/pre", initializedFrom: nil)
     let pretrained = try pretrain.run()
     XCTAssertLessThan(pretrained.epochLosses.last!, pretrained.epochLosses.first! * 0.7,
                       "pretrain loss should fall: \(pretrained.epochLosses)")
 
     let finetuneModel = TiMiRec(config: Self.smallConfig(dataset), stage: .finetune, rng: &rng)
     try CheckpointDirectory.loadPretrainedExtractor(into: finetuneModel, from: directory + "/pre", fingerprint: dataset.fingerprint)
-    let finetune = Trainer(model: finetuneModel, training: Self.trainingConfig(epochs: 10), source: corpus,
-                           checkpointPath: directory + "/fine", fingerprint: dataset.fingerprint,
-                           initializedFrom: directory + "/pre")
-    finetune.log = { _ in }
+    let finetune = Self.quietTrainer(finetuneModel, epochs: 10, corpus: corpus, dataset: dataset, path: directory + "/fine", initializedFrom: directory + "/pre")
     let finetuned = try finetune.run()
     XCTAssertLessThan(finetuned.epochLosses.last!, finetuned.epochLosses.first!, "finetune loss should fall: \(finetuned.epochLosses)")
 
@@ -100,9 +104,7 @@ final class TrainingTests: XCTestCase {
     let directory = try temporaryDirectory()
     var rng = RNG(seed: 3)
     let model = TiMiRec(config: Self.smallConfig(dataset), stage: .finetune, rng: &rng)
-    let trainer = Trainer(model: model, training: Self.trainingConfig(epochs: 1), source: corpus,
-                          checkpointPath: directory + "/ckpt", fingerprint: dataset.fingerprint, initializedFrom: nil)
-    trainer.log = { _ in }
+    let trainer = Self.quietTrainer(model, epochs: 1, corpus: corpus, dataset: dataset, path: directory + "/ckpt", initializedFrom: nil)
     _ = try trainer.run()
     let (loaded, config) = try CheckpointDirectory.loadModel(directory + "/ckpt")
     XCTAssertEqual(config.modelConfig, model.config)
@@ -126,16 +128,13 @@ final class TrainingTests: XCTestCase {
     // Straight: 3 epochs. Interrupted: 2 epochs, then resume for the third.
     var rng = RNG(seed: 5)
     let straight = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &rng)
-    let a = Trainer(model: straight, training: Self.trainingConfig(epochs: 3), source: corpus,
-                    checkpointPath: directory + "/a", fingerprint: dataset.fingerprint, initializedFrom: nil)
-    a.log = { _ in }
+    let a = Self.quietTrainer(straight, epochs: 3, corpus: corpus, dataset: dataset, path: directory + "/a", initializedFrom: nil)
     _ = try a.run()
 
     rng = RNG(seed: 5)
     let first = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &rng)
     var stopAfter = 0
-    let b = Trainer(model: first, training: Self.trainingConfig(epochs: 3), source: corpus,
-                    checkpointPath: directory + "/b", fingerprint: dataset.fingerprint, initializedFrom: nil)
+    let b = Self.quietTrainer(first, epochs: 3, corpus: corpus, dataset: dataset, path: directory + "/b", initializedFrom: nil)
     b.log = { _ in stopAfter += 1 }
     b.shouldStop = { stopAfter >= 2 }
     let partial = try b.run()
@@ -144,9 +143,7 @@ final class TrainingTests: XCTestCase {
 
     var other = RNG(seed: 99)
     let resumedModel = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &other)
-    let c = Trainer(model: resumedModel, training: Self.trainingConfig(epochs: 3), source: corpus,
-                    checkpointPath: directory + "/b", fingerprint: dataset.fingerprint, initializedFrom: nil)
-    c.log = { _ in }
+    let c = Self.quietTrainer(resumedModel, epochs: 3, corpus: corpus, dataset: dataset, path: directory + "/b", initializedFrom: nil)
     try c.resume()
     let resumed = try c.run()
     XCTAssertEqual(resumed.epochsDone, 3)
@@ -164,9 +161,7 @@ final class TrainingTests: XCTestCase {
     let directory = try temporaryDirectory()
     var rng = RNG(seed: 1)
     let pretrainModel = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &rng)
-    let trainer = Trainer(model: pretrainModel, training: Self.trainingConfig(epochs: 1), source: corpus,
-                          checkpointPath: directory + "/pre", fingerprint: dataset.fingerprint, initializedFrom: nil)
-    trainer.log = { _ in }
+    let trainer = Self.quietTrainer(pretrainModel, epochs: 1, corpus: corpus, dataset: dataset, path: directory + "/pre", initializedFrom: nil)
     _ = try trainer.run()
 
     var otherK = Self.smallConfig(dataset)
@@ -206,8 +201,7 @@ final class TrainingTests: XCTestCase {
     let directory = try temporaryDirectory()
     var rng = RNG(seed: 2)
     let model = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &rng)
-    let trainer = Trainer(model: model, training: Self.trainingConfig(epochs: 1), source: corpus,
-                          checkpointPath: directory + "/ckpt", fingerprint: dataset.fingerprint, initializedFrom: nil)
+    let trainer = Self.quietTrainer(model, epochs: 1, corpus: corpus, dataset: dataset, path: directory + "/ckpt", initializedFrom: nil)
     // Poison the item table: every score, hence the first step's loss, is NaN.
     let table = model.extractor.itemEmbeddings
     table.data = [Float](repeating: .nan, count: table.count)
@@ -261,9 +255,7 @@ final class TrainingTests: XCTestCase {
     let directory = try temporaryDirectory()
     var rng = RNG(seed: 4)
     let pretrainModel = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &rng)
-    let trainer = Trainer(model: pretrainModel, training: Self.trainingConfig(epochs: 2), source: corpus,
-                          checkpointPath: directory + "/pre", fingerprint: dataset.fingerprint, initializedFrom: nil)
-    trainer.log = { _ in }
+    let trainer = Self.quietTrainer(pretrainModel, epochs: 2, corpus: corpus, dataset: dataset, path: directory + "/pre", initializedFrom: nil)
     _ = try trainer.run()
 
     let batch = corpus.trainBatches(batchSize: 16, seed: 0, epoch: 0)[0]

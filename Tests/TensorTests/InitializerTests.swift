@@ -11,17 +11,6 @@ import XCTest
 // A wrong σ (e.g. variance 0.01 instead of std 0.01), a missing sqrt in Box–Muller or a
 // one-sided uniform misses these by orders of magnitude.
 
-/// SplitMix64 (as `TestGenerator`): a tiny seeded generator so these tests depend on no other RNG in the package.
-private struct TestGenerator: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
 
 /// Mean and (population) standard deviation in Double.
 private func moments(_ x: [Float]) -> (mean: Double, std: Double) {

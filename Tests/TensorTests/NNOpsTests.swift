@@ -1,18 +1,6 @@
 import XCTest
 @testable import Tensor
 
-/// A tiny seeded generator for dropout masks in tests (SplitMix64 mixing; independent of RNG.swift).
-private struct SeededTestGenerator: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 /// Embedding, L2 normalisation, cosine similarity, layer norm, dropout (Tensor+NN.swift).
 final class NNOpsTests: XCTestCase {
   func testEmbeddingGathersRowsAndScatterAddsRepeatedIndices() {
@@ -83,10 +71,10 @@ final class NNOpsTests: XCTestCase {
     let x = param([4, 5], seed: 47)
     let p: Float = 0.4
     assertGradientsMatch([x]) {
-      var rng = SeededTestGenerator(state: 7)  // re-created per call: the same mask every time
+      var rng = TestGenerator(state: 7)  // re-created per call: the same mask every time
       return $0[0].dropout(p: p, training: true, rng: &rng)
     }
-    var rng = SeededTestGenerator(state: 7)
+    var rng = TestGenerator(state: 7)
     let y = x.dropout(p: p, training: true, rng: &rng)
     var kept = 0
     for i in 0..<x.count where y.data[i] != 0 {
@@ -103,11 +91,11 @@ final class NNOpsTests: XCTestCase {
 
   func testDropoutIsIdentityInEvaluationAndAtZero() {
     let x = param([3, 2], seed: 48)
-    var rng = SeededTestGenerator(state: 1)
+    var rng = TestGenerator(state: 1)
     XCTAssertTrue(x.dropout(p: 0.5, training: false, rng: &rng) === x)
     XCTAssertTrue(x.dropout(p: 0, training: true, rng: &rng) === x)
     assertGradientsMatch([x]) {
-      var rng = SeededTestGenerator(state: 1)
+      var rng = TestGenerator(state: 1)
       return $0[0].dropout(p: 0.5, training: false, rng: &rng) * 1
     }
   }
