@@ -57,18 +57,28 @@ final class TiMiRecFixtureTests: XCTestCase {
     }
   }
 
-  func testPretrainMatchesReference() throws {
-    let model = try model(stage: .pretrain, layers: 1, prefix: "pretrain")
+  /// Interest vectors and evaluation scores (no gradient, dropout off) against `<prefix>.*`.
+  func checkEvaluation(_ model: TiMiRec, prefix: String) throws {
     let eval = try input(train: false)
     let v = GradMode.withoutGrad {
       model.extractor(history: eval.history, lengths: eval.lengths, batch: 4, length: 5).interests
     }
-    try check(v.data, "pretrain.interest_vectors")
-    try check(model.evaluationScores(eval).data, "pretrain.eval.prediction")
+    try check(v.data, "\(prefix).interest_vectors")
+    try check(model.evaluationScores(eval).data, "\(prefix).eval.prediction")
+  }
 
+  /// The training forward on the fixture's [positive, negative] items, gradients zeroed.
+  func trainForward(_ model: TiMiRec) throws -> TiMiRec.TrainOutput {
     for (_, p) in model.namedParameters { p.zeroGrad() }
     var rng = RNG(seed: 1)
-    let out = model.trainForward(try input(train: true), rng: &rng)
+    return model.trainForward(try input(train: true), rng: &rng)
+  }
+
+  func testPretrainMatchesReference() throws {
+    let model = try model(stage: .pretrain, layers: 1, prefix: "pretrain")
+    try checkEvaluation(model, prefix: "pretrain")
+
+    let out = try trainForward(model)
     try check(out.scores.data, "pretrain.train.prediction")
     try check([out.loss.item()], "pretrain.train.loss")
     out.loss.backward()
@@ -77,16 +87,9 @@ final class TiMiRecFixtureTests: XCTestCase {
 
   func testFinetuneOneLayerMatchesReference() throws {
     let model = try model(stage: .finetune, layers: 1, prefix: "finetune_L1")
-    let eval = try input(train: false)
-    let v = GradMode.withoutGrad {
-      model.extractor(history: eval.history, lengths: eval.lengths, batch: 4, length: 5).interests
-    }
-    try check(v.data, "finetune_L1.interest_vectors")
-    try check(model.evaluationScores(eval).data, "finetune_L1.eval.prediction")
+    try checkEvaluation(model, prefix: "finetune_L1")
 
-    for (_, p) in model.namedParameters { p.zeroGrad() }
-    var rng = RNG(seed: 1)
-    let out = model.trainForward(try input(train: true), rng: &rng)
+    let out = try trainForward(model)
     try check(out.scores.data, "finetune_L1.train.prediction")
     try check(out.predictedLogits!.data, "finetune_L1.train.pred_intent")
     try check(out.teacherSimilarities!.data, "finetune_L1.train.target_intent")
@@ -97,12 +100,7 @@ final class TiMiRecFixtureTests: XCTestCase {
 
   func testFinetuneTwoLayersEvaluationMatchesReference() throws {
     let model = try model(stage: .finetune, layers: 2, prefix: "finetune_L2")
-    let eval = try input(train: false)
-    let v = GradMode.withoutGrad {
-      model.extractor(history: eval.history, lengths: eval.lengths, batch: 4, length: 5).interests
-    }
-    try check(v.data, "finetune_L2.interest_vectors")
-    try check(model.evaluationScores(eval).data, "finetune_L2.eval.prediction")
+    try checkEvaluation(model, prefix: "finetune_L2")
   }
 
   /// Spec §3.9: parameter counts of the reference configurations.
