@@ -32,16 +32,12 @@ struct DemoCommand: ParsableCommand {
       let fm = FileManager.default
       let temporary = out + ".generating"
       try? fm.removeItem(atPath: temporary)
-      do { try demo.dataset.write(to: temporary) } catch let error as DataError {
-        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-        throw ExitCode(1)
-      }
+      try demo.dataset.write(to: temporary)
       try demo.membersTSV().write(toFile: temporary + "/members.tsv", atomically: true, encoding: .utf8)
       if fm.fileExists(atPath: out) {
         guard force else {
           try? fm.removeItem(atPath: temporary)
-          FileHandle.standardError.write(Data("error: \(out) exists; pass --force to replace its dataset files\n".utf8))
-          throw ExitCode(1)
+          throw CommandError("\(out) exists; pass --force to replace its dataset files")
         }
         for name in ["train.csv", "dev.csv", "test.csv", "items.tsv", "dataset.json", "members.tsv"] {
           try? fm.removeItem(atPath: out + "/" + name)
@@ -66,20 +62,15 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
       let folder = data ?? DemoPaths.defaultDemoFolder()
-      do {
-        let session = try ExplorerSession.load(data: folder, checkpoint: ckpt ?? folder + "/checkpoint")
-        let (_, members) = try HouseholdSimulator.readMembers(path: folder + "/members.tsv")
-        let report = MemberAgreement.report(session: session, members: members)
-        if json {
-          let encoder = JSONEncoder()
-          encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-          print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-          print(report.text, terminator: "")
-        }
-      } catch let error as ExplorerError {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode(1)
+      let session = try ExplorerSession.load(data: folder, checkpoint: ckpt ?? folder + "/checkpoint")
+      let (_, members) = try HouseholdSimulator.readMembers(path: folder + "/members.tsv")
+      let report = MemberAgreement.report(session: session, members: members)
+      if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+      } else {
+        print(report.text, terminator: "")
       }
     }
   }

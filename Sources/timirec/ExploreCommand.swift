@@ -42,43 +42,38 @@ struct ExploreCommand: ParsableCommand {
     if keys { print(KeyBindings.markdown(), terminator: ""); return }
     let folder = data ?? DemoPaths.defaultDemoFolder()
     let checkpoint = ckpt ?? (folder as NSString).appendingPathComponent("checkpoint")
-    do {
-      let session = try ExplorerSession.load(data: folder, checkpoint: checkpoint, checkpointDefaulted: ckpt == nil)
-      var userIndex = 0
-      if let user {
-        guard let index = session.userIndex(forId: user) else {
-          throw ExplorerError.noSuchUser(user, available: session.users.first!...session.users.last!)
-        }
-        userIndex = index
+    let session = try ExplorerSession.load(data: folder, checkpoint: checkpoint, checkpointDefaulted: ckpt == nil)
+    var userIndex = 0
+    if let user {
+      guard let index = session.userIndex(forId: user) else {
+        throw ExplorerError.noSuchUser(user, available: session.users.first!...session.users.last!)
       }
-      var state = ExplorerState.initial(session: session, userIndex: userIndex)
-      if let step {
-        let id = session.users[userIndex]
-        let n = session.sequenceLength(user: id)
-        guard (0...n).contains(step) else { throw ExplorerError.stepOutOfRange(user: id, step: step, length: n) }
-        state.step = step
+      userIndex = index
+    }
+    var state = ExplorerState.initial(session: session, userIndex: userIndex)
+    if let step {
+      let id = session.users[userIndex]
+      let n = session.sequenceLength(user: id)
+      guard (0...n).contains(step) else { throw ExplorerError.stepOutOfRange(user: id, step: step, length: n) }
+      state.step = step
+    }
+    if let temp { state.temperature = temp }
+    if temperedMix { state.mix = .tempered }
+    if let select { try applySelection(select, to: &state) }
+    if snapshot {
+      let view = ViewBuilder(session: session).view(for: state)
+      if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(view), as: UTF8.self))
+      } else {
+        print(SnapshotText.render(view, state: state, width: width, fullHistory: fullHistory), terminator: "")
       }
-      if let temp { state.temperature = temp }
-      if temperedMix { state.mix = .tempered }
-      if let select { try applySelection(select, to: &state) }
-      if snapshot {
-        let view = ViewBuilder(session: session).view(for: state)
-        if json {
-          let encoder = JSONEncoder()
-          encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-          print(String(decoding: try encoder.encode(view), as: UTF8.self))
-        } else {
-          print(SnapshotText.render(view, state: state, width: width, fullHistory: fullHistory), terminator: "")
-        }
-        return
-      }
-      switch try ExplorerApp.run(session: session, state: state) {
-      case .quit, .inputEnded: return
-      case .signal(let s): throw ExitCode(128 + s)
-      }
-    } catch let error as ExplorerError {
-      FileHandle.standardError.write(Data(("error: \(error)\n").utf8))
-      throw ExitCode(1)
+      return
+    }
+    switch try ExplorerApp.run(session: session, state: state) {
+    case .quit, .inputEnded: return
+    case .signal(let s): throw ExitCode(128 + s)
     }
   }
 

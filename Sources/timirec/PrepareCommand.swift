@@ -69,20 +69,16 @@ struct PrepareCommand: ParsableCommand {
     options.attributes = attributes
     options.datamaps = datamaps
     options.metadata = metadata
-    do {
-      if FileManager.default.fileExists(atPath: output) && !force { throw DataError.outputExists(path: output) }
-      let prepared = try prepareDataset(options)
-      try prepared.dataset.write(to: output, overwrite: force)
-      print("prepared \(options.name) from \(input) (\(source)) -> \(output)")
-      print(prepared.statistics.summary)
-      if let catalog = prepared.dataset.catalog {
-        print("items with a title: \(catalog.titledCount) of \(prepared.dataset.itemCount - 1)")
-      }
-      for warning in prepared.warnings { print("warning: \(warning)") }
-      print(String(format: "done in %.2f s", Date().timeIntervalSince(started)))
-    } catch let error as DataError {
-      FileHandle.standardError.write(Data(("error: " + error.message + "\n").utf8))
-      throw ExitCode(1)
+    // A DataError reaches ArgumentParser, which prints it as one "Error: …" line and exits 1.
+    if FileManager.default.fileExists(atPath: output) && !force { throw DataError.outputExists(path: output) }
+    let prepared = try prepareDataset(options)
+    try prepared.dataset.write(to: output, overwrite: force)
+    print("prepared \(options.name) from \(input) (\(source)) -> \(output)")
+    print(prepared.statistics.summary)
+    if let catalog = prepared.dataset.catalog {
+      print("items with a title: \(catalog.titledCount) of \(prepared.dataset.itemCount - 1)")
     }
+    for warning in prepared.warnings { print("warning: \(warning)") }
+    print(String(format: "done in %.2f s", Date().timeIntervalSince(started)))
   }
 }

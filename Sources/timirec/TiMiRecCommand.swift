@@ -36,3 +36,10 @@ struct TiMiRecCommand: ParsableCommand {
       DemoCommand.self,
     ])
 }
+
+/// A command-line failure with a ready message. ArgumentParser prints it as one
+/// `Error: <message>` line and exits with code 1, like the library's own errors.
+struct CommandError: Error, CustomStringConvertible {
+  let description: String
+  init(_ message: String) { description = message }
+}

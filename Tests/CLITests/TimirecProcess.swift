@@ -187,8 +187,9 @@ class CLITestCase: XCTestCase {
   }
 
   /// The run failed cleanly: a normal exit with a code ≠ 0 (no crash), exactly one non-blank
-  /// line on standard error, no error text on standard output, and that line names `location`
-  /// (e.g. "/tmp/x/dev.csv:3:") and contains `hint` (what to do).
+  /// line on standard error, starting "Error: " as ArgumentParser's own errors do, no error
+  /// text on standard output, and that line names `location` (e.g. "/tmp/x/dev.csv:3:") and
+  /// contains `hint` (what to do).
   func assertOneLineError(_ run: TimirecRun, location: String, says hint: String, case name: String = "",
                           file: StaticString = #filePath, line: UInt = #line) {
     let run = name.isEmpty ? run : TimirecRun(arguments: run.arguments, exitCode: run.exitCode, signal: run.signal,
@@ -198,6 +199,7 @@ class CLITestCase: XCTestCase {
     XCTAssertEqual(run.errorLines.count, 1, "expected exactly one error line:\n\(run.transcript)", file: file, line: line)
     XCTAssertFalse(run.stdout.lowercased().contains("error"), "error text on stdout:\n\(run.transcript)", file: file, line: line)
     guard let message = run.errorLines.first else { return }
+    XCTAssertTrue(message.hasPrefix("Error: "), "the error line does not start 'Error: ':\n\(run.transcript)", file: file, line: line)
     XCTAssertTrue(message.contains(location), "the error does not name '\(location)':\n\(run.transcript)", file: file, line: line)
     XCTAssertTrue(message.contains(hint), "the error does not say '\(hint)':\n\(run.transcript)", file: file, line: line)
   }
