@@ -7,7 +7,8 @@ import Tensor
 struct EvaluateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "evaluate",
-    abstract: "HR@K and NDCG@K of a checkpoint (pessimistic ties; pretrain: best interest, finetune: q-mixture).")
+    abstract: "HR@K and NDCG@K of a checkpoint (pessimistic ties; pretrain: best interest, finetune: q-mixture).",
+    discussion: "Each metric comes with its standard error over the evaluated rows (± in the table, standard_error in --json): the sampling noise of one run on this test set.")
 
   @Option(help: "Prepared dataset folder.") var data: String
   @Option(help: "Checkpoint folder written by `timirec train`.") var ckpt: String
@@ -36,7 +37,9 @@ struct EvaluateCommand: ParsableCommand {
     let source = SequenceCorpus(dataset: dataset, historyMax: model.config.historyMax)
     let batches = source.evaluationBatches(split: which, batchSize: 256)
     let start = Date()
-    let metrics = Evaluator.evaluate(model, batches: batches, ks: ks)
+    let ranks = Evaluator.ranks(model, batches: batches)
+    let metrics = RankingMetrics.metrics(ranks: ranks, ks: ks)
+    let errors = RankingMetrics.standardErrors(ranks: ranks, ks: ks)
     let seconds = Date().timeIntervalSince(start)
     let rows = batches.reduce(0) { $0 + $1.batchSize }
     if json {
@@ -47,12 +50,14 @@ struct EvaluateCommand: ParsableCommand {
       object["checkpoint"] = ckpt
       object["best_epoch"] = config.bestEpoch
       object["seconds"] = seconds
+      object["standard_error"] = errors
       let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
       print(String(decoding: data, as: UTF8.self))
     } else {
       print("\(ckpt) (\(config.stage.rawValue), best epoch \(config.bestEpoch)) on \(dataset.name) \(split): \(rows) rows, \(batches.first?.candidateCount ?? 0) candidates each, \(String(format: "%.1f", seconds)) s")
       for k in ks {
-        print(String(format: "  HR@%-3d %.4f   NDCG@%-3d %.4f", k, metrics["HR@\(k)"] ?? 0, k, metrics["NDCG@\(k)"] ?? 0))
+        print(String(format: "  HR@%-3d %.4f ± %.4f   NDCG@%-3d %.4f ± %.4f", k, metrics["HR@\(k)"] ?? 0,
+                     errors["HR@\(k)"] ?? 0, k, metrics["NDCG@\(k)"] ?? 0, errors["NDCG@\(k)"] ?? 0))
       }
     }
   }

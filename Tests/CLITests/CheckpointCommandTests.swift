@@ -70,9 +70,17 @@ final class CheckpointCommandTests: CLITestCase {
     XCTAssertEqual(train.exitCode, 0, train.transcript)
     XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint + "/model.safetensors"), train.transcript)
 
-    let same = try timirec("evaluate", "--data", a, "--ckpt", checkpoint, "--threads", "1", "--json")
+    let same = try timirec("evaluate", "--data", a, "--ckpt", checkpoint, "--threads", "1", "--topk", "1,5", "--json")
     XCTAssertEqual(same.exitCode, 0, same.transcript)
     XCTAssertTrue(same.stdout.contains("NDCG@5"), same.transcript)
+    let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(same.stdout.utf8)) as? [String: Any])
+    let errors = try XCTUnwrap(report["standard_error"] as? [String: Double], same.transcript)
+    XCTAssertEqual(Set(errors.keys), ["HR@1", "NDCG@1", "HR@5", "NDCG@5"])
+    // 4 test rows of 2 candidates: HR@1 = h has the standard error √(h(1 − h) · 4/3 / 4);
+    // every row is a hit at 5, so HR@5 has none.
+    let hr1 = try XCTUnwrap(report["HR@1"] as? Double)
+    XCTAssertEqual(errors["HR@1"]!, (hr1 * (1 - hr1) / 3).squareRoot(), accuracy: 1e-9)
+    XCTAssertEqual(errors["HR@5"]!, 0)
 
     let other = try timirec("evaluate", "--data", b, "--ckpt", checkpoint, "--threads", "1")
     assertOneLineError(other, location: checkpoint, says: "use a checkpoint trained with the same settings on the same dataset")

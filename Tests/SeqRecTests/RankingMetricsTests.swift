@@ -29,4 +29,15 @@ final class RankingMetricsTests: XCTestCase {
     XCTAssertEqual(RankingMetrics.ranks(scores: [.nan, 0, 1], candidates: 3), [3])
     XCTAssertEqual(RankingMetrics.ranks(scores: [1, .nan, 0], candidates: 3), [2])
   }
+
+  /// Ranks [1, 3, 4]. HR@3 values 1, 1, 0: mean 2/3, sample variance ((1/3)² · 2 + (2/3)²) / 2
+  /// = 1/3, SE = √(1/3 / 3) = 1/3. NDCG@3 values 1, 0.5, 0: mean 0.5, variance
+  /// (0.25 + 0 + 0.25) / 2 = 0.25, SE = √(0.25 / 3).
+  func testStandardErrorsHandComputed() {
+    let se = RankingMetrics.standardErrors(ranks: [1, 3, 4], ks: [3, 5])
+    XCTAssertEqual(se["HR@3"]!, 1.0 / 3, accuracy: 1e-12)
+    XCTAssertEqual(se["NDCG@3"]!, (0.25 / 3).squareRoot(), accuracy: 1e-12)
+    XCTAssertEqual(se["HR@5"]!, 0, accuracy: 1e-12)  // every row a hit
+    XCTAssertEqual(RankingMetrics.standardErrors(ranks: [2], ks: [5])["HR@5"], 0)
+  }
 }

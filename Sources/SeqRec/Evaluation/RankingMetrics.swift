@@ -48,6 +48,28 @@ public enum RankingMetrics {
     return result
   }
 
+  /// Standard error of each metric of `metrics(ranks:ks:)`, same keys: the sample standard
+  /// deviation of the per-row values (1[r ≤ K] for HR, 1[r ≤ K]/log2(r + 1) for NDCG, with
+  /// n − 1 in the denominator) divided by √n. It measures the test-set sampling noise of one
+  /// run (e.g. 943 ML-100K users), not the spread over seeds. 0 for fewer than 2 rows.
+  public static func standardErrors(ranks: [Int], ks: [Int]) -> [String: Double] {
+    let n = Double(ranks.count)
+    func standardError(_ values: [Double]) -> Double {
+      guard n >= 2 else { return 0 }
+      let mean = values.reduce(0, +) / n
+      let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+      return (variance / n).squareRoot()
+    }
+    var result: [String: Double] = [:]
+    for k in ks {
+      let hits = ranks.map { $0 <= k ? 1.0 : 0.0 }
+      let gains = ranks.map { $0 <= k ? 1 / log2(Double($0) + 1) : 0.0 }
+      result["HR@\(k)"] = standardError(hits)
+      result["NDCG@\(k)"] = standardError(gains)
+    }
+    return result
+  }
+
   /// Metric names in report order: for each K, HR then NDCG.
   public static func names(ks: [Int]) -> [String] { ks.flatMap { ["HR@\($0)", "NDCG@\($0)"] } }
 }

@@ -35,12 +35,17 @@ public enum TrainingError: Error, CustomStringConvertible {
 public enum Evaluator {
   /// HR@K and NDCG@K (spec §2) of `model` over `batches`.
   public static func evaluate(_ model: TiMiRec, batches: [ModelInput], ks: [Int]) -> [String: Double] {
+    RankingMetrics.metrics(ranks: ranks(model, batches: batches), ks: ks)
+  }
+
+  /// The pessimistic rank (1…C) of the ground truth in every row of `batches`, in order.
+  public static func ranks(_ model: TiMiRec, batches: [ModelInput]) -> [Int] {
     var ranks: [Int] = []
     for batch in batches {
       let scores = model.evaluationScores(batch)
       ranks += RankingMetrics.ranks(scores: scores.data, candidates: batch.candidateCount)
     }
-    return RankingMetrics.metrics(ranks: ranks, ks: ks)
+    return ranks
   }
 }
 
