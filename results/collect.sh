@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Collects the test metrics of every finished run in $RUNS into results/<run>.json and a
 # markdown table results/RESULTS.md (epochs run, best epoch, median seconds per training
-# epoch from train.log). Unfinished runs are listed as in progress. Usage: results/collect.sh
+# epoch from train.log). Unfinished runs are listed as in progress. Then a second table: the
+# mean over seeds of each dataset and stage against the reference figures, with the gap in
+# test-set standard errors. Usage: results/collect.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 TIMIREC=${TIMIREC:-"swift run -c release timirec"}
@@ -28,3 +30,35 @@ for dir in "$RUNS"/*/; do
   table+=$'\n'"| $run | $stage | $status | $epochs ($best) | $seconds | $metrics |"
 done
 echo "$table"
+
+# Mean over seeds against the references (spec §8 / issue 4 for ML-100K, paper Table 2 for
+# Beauty). "gap / SE": (mean − reference) over the run's standard error on this test set
+# (the mean of the seeds' `standard_error`); "seed sd": spread over seeds.
+python3 - <<'PY'
+import glob, json, statistics as st
+references = {
+    ("ml100k", "pretrain"): ("ComiRec+", "reference code", 0.1962, 0.1040),
+    ("ml100k", "finetune"): ("TiMiRec+", "reference code", 0.2481, 0.1383),
+    ("beauty", "pretrain"): ("ComiRec+", "paper Table 2", 0.2123, 0.1272),
+    ("beauty", "finetune"): ("TiMiRec+", "paper Table 2", 0.2196, 0.1313),
+}
+print()
+print("| dataset | model | seeds | HR@10 mean (seed sd) | NDCG@10 mean (seed sd) | reference | HR@10 gap / SE | NDCG@10 gap / SE |")
+print("|---|---|---|---|---|---|---|---|")
+for (dataset, stage), (model, source, hr_ref, ndcg_ref) in references.items():
+    runs = [json.load(open(f)) for f in sorted(glob.glob(f"{dataset}-{stage}-s*.json"))]
+    if not runs:
+        continue
+    def column(key):
+        values = [r[key] for r in runs]
+        mean = st.mean(values)
+        sd = st.stdev(values) if len(values) > 1 else float("nan")
+        se = st.mean(r.get("standard_error", {}).get(key, float("nan")) for r in runs)
+        return mean, sd, se
+    hr, hr_sd, hr_se = column("HR@10")
+    nd, nd_sd, nd_se = column("NDCG@10")
+    sd = lambda x: "–" if x != x else f"{x:.4f}"
+    print(f"| {dataset} | {model} | {len(runs)} | {hr:.4f} ({sd(hr_sd)}) | {nd:.4f} ({sd(nd_sd)}) | "
+          f"{source}: {hr_ref:.4f} / {ndcg_ref:.4f} | {(hr - hr_ref) / hr_se:+.2f} ({(hr / hr_ref - 1) * 100:+.1f} %) | "
+          f"{(nd - ndcg_ref) / nd_se:+.2f} ({(nd / ndcg_ref - 1) * 100:+.1f} %) |")
+PY
