@@ -181,16 +181,19 @@ extension Tensor: CustomStringConvertible {
 /// Whether ops record the graph for `backward()`. Turn it off for evaluation and the
 /// explorer: forward passes then allocate no closures and keep no intermediates alive.
 ///
-/// The switch is process-wide; flip it only from one thread, around whole forward passes.
+/// The mode is per thread (a task-local value; outside Swift concurrency the runtime keeps
+/// it in thread-local storage): `withoutGrad` on one thread never changes what another
+/// thread records, so data-parallel training may call it from every worker at once. A new
+/// thread (e.g. a `DispatchQueue.concurrentPerform` worker) starts with recording on, whatever
+/// the thread that started it had; a child task inherits its parent's mode.
 public enum GradMode {
-  nonisolated(unsafe) public static var isEnabled = true
+  /// The calling thread's (task's) mode; true unless inside `withoutGrad`.
+  @TaskLocal public static var isEnabled = true
 
-  /// Runs `body` with recording off, restoring the previous mode afterwards.
+  /// Runs `body` with recording off on the calling thread, restoring the previous mode
+  /// afterwards (also when `body` throws).
   public static func withoutGrad<T>(_ body: () throws -> T) rethrows -> T {
-    let previous = isEnabled
-    isEnabled = false
-    defer { isEnabled = previous }
-    return try body()
+    try $isEnabled.withValue(false, operation: body)
   }
 }
 

@@ -37,7 +37,10 @@ struct TrainCommand: ParsableCommand {
   @Option(name: .customLong("batch-size"), help: "Training batch size.") var batchSize: Int = 256
   @Option(help: "Maximum number of epochs.") var epochs: Int = 200
   @Option(help: "Random seed.") var seed: UInt64 = 0
-  @Option(help: "Threads (BLAS).") var threads: Int = 2
+  @Option(help: ArgumentHelp(
+    "Data-parallel workers: each batch is split over N threads, each with one BLAS thread (1 = one worker using the BLAS threads).",
+    discussion: "A run continues (--resume) only with the thread count it started with: workers draw their own dropout masks."))
+  var threads: Int = 2
   @Flag(help: "Continue an interrupted run in --out from its last completed epoch (or extend a run that reached --epochs).")
   var resume = false
   @Flag(help: "Replace an existing checkpoint folder --out.") var force = false
@@ -147,6 +150,9 @@ extension Stage: ExpressibleByArgument {}
 /// Ctrl-C handling: the first SIGINT asks the trainer to stop after the current batch; a
 /// second one ends the process at once.
 enum Interrupt {
+  /// Written only by the SIGINT handler and read by the training loop on the main thread
+  /// after each batch: a single aligned Bool, where a late read only delays the stop by one
+  /// batch (the handler cannot take a lock).
   nonisolated(unsafe) static var requested = false
 
   static func install() {

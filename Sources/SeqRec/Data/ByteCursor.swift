@@ -124,6 +124,9 @@ struct ByteCursor {
   }
 }
 
+// Immutable after its one-time initialisation (a global `let` is initialised once, thread
+// safely): every thread only reads this one zero byte. `nonisolated(unsafe)` only because
+// UnsafePointer is not Sendable.
 nonisolated(unsafe) private let emptyBytePointer: UnsafePointer<UInt8> = {
   let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
   p.initialize(to: 0)

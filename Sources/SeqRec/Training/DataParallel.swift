@@ -19,7 +19,14 @@ extension ModelInput {
 /// the main model's (copy-on-write, so no copy is made while nobody writes) and whose
 /// gradients are its own. Thread i runs forward and backward on its slice of rows with the
 /// loss scaled by rows_i / B, so the summed gradients equal those of the whole batch (BPR
-/// and KL batchmean are means over rows). OpenBLAS runs single-threaded inside each worker.
+/// and KL batchmean are means over rows). OpenBLAS runs single-threaded while the workers
+/// run (the thread count is OpenBLAS's process-wide setting: it is set to 1 for the parallel
+/// part of each step and restored afterwards, so evaluation between steps keeps its threads).
+///
+/// Thread safety: a stepper is used from one thread at a time; inside a step each worker
+/// touches only its own replica, its own RNG and its own slot of the loss array. Gradient
+/// recording (`GradMode`) is per thread, so the pretrain forward's `withoutGrad` on one worker
+/// does not switch recording off on the other.
 public final class DataParallelStepper {
   public let model: TiMiRec
   let replicas: [TiMiRec]
@@ -27,13 +34,14 @@ public final class DataParallelStepper {
   /// With one thread: slices a batch is processed in, one after the other (1 = whole batch).
   public var microBatches = 1
 
-  /// - Parameter threads: worker threads (1 runs the step on the calling thread, unsplit).
+  /// - Parameter threads: data-parallel workers (1 runs the step on the calling thread,
+  ///   unsplit, with whatever BLAS threads the process has; N > 1 runs N workers, each
+  ///   with one BLAS thread).
   public init(model: TiMiRec, threads: Int) {
     self.model = model
     self.threads = max(threads, 1)
     var scratch = RNG(seed: 0)
     replicas = (1..<self.threads).map { _ in TiMiRec(config: model.config, stage: model.stage, rng: &scratch) }
-    if self.threads > 1 { BLAS.setThreads(1) }
   }
 
   /// Clears the gradients, runs forward and backward, and leaves the batch's gradient in the
@@ -72,8 +80,14 @@ public final class DataParallelStepper {
     let bounds = (0...threads).map { $0 * b / threads }
     let seeds = (0..<threads).map { _ in rng.next() }
     var losses = [Float](repeating: 0, count: threads)
+    // Shared with the workers below: worker i reads workers[i] and slices[i] only and writes
+    // out[i] only, so no element is touched by two threads (TiMiRec is a non-Sendable class,
+    // hence the unchecked capture).
     nonisolated(unsafe) let workers: [TiMiRec] = [model] + replicas
     nonisolated(unsafe) let slices = (0..<threads).map { batch.rows(bounds[$0]..<bounds[$0 + 1]) }
+    let blasThreads = BLAS.threads
+    BLAS.setThreads(1)
+    defer { BLAS.setThreads(blasThreads) }
     losses.withUnsafeMutableBufferPointer { out in
       nonisolated(unsafe) let out = out
       DispatchQueue.concurrentPerform(iterations: threads) { i in

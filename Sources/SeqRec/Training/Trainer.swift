@@ -18,6 +18,7 @@ public enum TrainingError: Error, CustomStringConvertible {
   case nonFiniteLoss(epoch: Int, step: Int, value: Float)
   case alreadyFinished(path: String, epochs: Int)
   case nothingToResume(path: String)
+  case threadsChanged(path: String, started: Int, requested: Int)
 
   public var description: String {
     switch self {
@@ -27,6 +28,8 @@ public enum TrainingError: Error, CustomStringConvertible {
       return "\(path): this run already finished after \(epochs) epoch(s) (early stopping, or --epochs reached: pass a larger --epochs to extend it); evaluate it with `timirec evaluate --ckpt \(path)`"
     case let .nothingToResume(path):
       return "\(path): nothing to resume (no resume.json); start without --resume"
+    case let .threadsChanged(path, started, requested):
+      return "\(path): this run was trained with --threads \(started), not \(requested); continue it with --threads \(started) (each worker draws its own dropout masks, so the thread count is part of the run)"
     }
   }
 }
@@ -105,7 +108,8 @@ public final class Trainer {
   }
 
   /// Restores the state saved after the last completed epoch in `checkpointPath`.
-  /// - Throws: `TrainingError.nothingToResume`, `.alreadyFinished`, `CheckpointError`,
+  /// - Throws: `TrainingError.nothingToResume`, `.alreadyFinished`, `.threadsChanged` (the
+  ///   run started with another `threads`), `CheckpointError`,
   ///   `WeightsError` or `AdamStateError` when the files do not fit this model.
   public func resume() throws {
     guard let state = try CheckpointDirectory.readResumeState(checkpointPath) else {
@@ -117,6 +121,10 @@ public final class Trainer {
       throw TrainingError.alreadyFinished(path: checkpointPath, epochs: state.epochsDone)
     }
     let config = try CheckpointDirectory.readConfig(checkpointPath)
+    if config.training.threads != training.threads {
+      throw TrainingError.threadsChanged(path: checkpointPath, started: config.training.threads,
+                                         requested: training.threads)
+    }
     if config.modelConfig != model.config {
       throw CheckpointError.mismatch(path: checkpointPath, what: "the model configuration",
                                      checkpoint: "\(config.modelConfig)", expected: "\(model.config)")
