@@ -33,6 +33,10 @@ public struct MemberAgreementReport: Codable, Equatable, Sendable {
   public var afterCartoonRunSteps: Int
   public var afterCartoonRunQ: Double?
   public var afterCartoonRunBestMatch: Double
+  /// Households whose interests at their test step include a collapsed pair (cosine ≥
+  /// `InterestDiagnostics.collapseThreshold`), and the test steps looked at.
+  public var collapsedAtTest: Int
+  public var testSteps: Int
 
   /// A text table.
   public var text: String {
@@ -47,6 +51,8 @@ public struct MemberAgreementReport: Codable, Equatable, Sendable {
       Right after a run of ≥ 3 cartoons (\(afterCartoonRunSteps) steps):
         q's top interest                           \(pct(afterCartoonRunQ))
         best-matching interest of the top-1 item   \(pct(afterCartoonRunBestMatch))
+      Households with a collapsed interest pair at their test step (cosine ≥ \(format(InterestDiagnostics.collapseThreshold, 2))):
+        \(collapsedAtTest) of \(testSteps)                               \(pct(testSteps == 0 ? 0 : Double(collapsedAtTest) / Double(testSteps)))
 
       """
   }
@@ -126,8 +132,9 @@ public enum MemberAgreement {
     // 2. Dev and test steps.
     var steps = 0, hitQ = 0, hitBest = 0, hitTeacher = 0, hitPrevious = 0, hitMajority = 0
     var runSteps = 0, runQ = 0, runBest = 0
+    var collapsed = 0, testSteps = 0
     let hasPredictor = model.predictor != nil
-    for list in [corpus.dev, corpus.test] {
+    for (index, list) in [corpus.dev, corpus.test].enumerated() {
       for rows in batches(list) {
         let (v, z) = forward(rows, predictor: true)
         let scores = GradMode.withoutGrad {
@@ -135,6 +142,10 @@ public enum MemberAgreement {
         }
         for (b, row) in rows.enumerated() where row.user < members.count {
           let u = row.user
+          if index == 1 {
+            testSteps += 1
+            if !InterestDiagnostics.collapsedPairs(v[(b * k * d)..<((b + 1) * k * d)], count: k).isEmpty { collapsed += 1 }
+          }
           let truth = member(row.position, user: u)
           let start = corpus.sequenceOffsets[u]
           var excluded = Set<Int32>(corpus.sequenceItems[start..<row.position])
@@ -179,6 +190,7 @@ public enum MemberAgreement {
       qTopInterest: hasPredictor ? share(hitQ, steps) : nil, bestMatchTopItem: share(hitBest, steps),
       teacherOracle: share(hitTeacher, steps), previousMember: share(hitPrevious, steps),
       majorityMember: share(hitMajority, steps), afterCartoonRunSteps: runSteps,
-      afterCartoonRunQ: hasPredictor ? share(runQ, runSteps) : nil, afterCartoonRunBestMatch: share(runBest, runSteps))
+      afterCartoonRunQ: hasPredictor ? share(runQ, runSteps) : nil, afterCartoonRunBestMatch: share(runBest, runSteps),
+      collapsedAtTest: collapsed, testSteps: testSteps)
   }
 }
