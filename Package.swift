@@ -20,7 +20,10 @@ let package = Package(
     .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", providers: [.apt(["libncursesw5-dev"])]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
-    .target(name: "Tensor", dependencies: ["CBLAS"]),
+    // renameat2(RENAME_EXCHANGE) for Tensor's AtomicWrite (Glibc's module does not declare it).
+    .target(name: "CRenameExchange"),
+
+    .target(name: "Tensor", dependencies: ["CBLAS", "CRenameExchange"]),
     .target(name: "SeqRec", dependencies: ["Tensor", "CZlib"]),
     .target(name: "Explorer", dependencies: ["SeqRec", "CNcurses"]),
     .executableTarget(

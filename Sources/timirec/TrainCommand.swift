@@ -59,12 +59,16 @@ struct TrainCommand: ParsableCommand {
     if stage == .pretrain && (self.`init` != nil || joint) {
       throw ValidationError("--init and --joint apply to --stage finetune only")
     }
-    if FileManager.default.fileExists(atPath: out) && !resume && !force {
+    // readablePath: a checkpoint whose replacement was interrupted (fallback) still counts.
+    if FileManager.default.fileExists(atPath: AtomicWrite.readablePath(out)) && !resume && !force {
       throw ValidationError("\(out) already exists; continue it with --resume, replace it with --force, or choose another --out")
     }
   }
 
   func run() throws {
+    // This run is --out's single writer: repair an interrupted replacement and remove the
+    // temporaries a killed run left beside it before reading or writing it.
+    try AtomicWrite.recoverInterruptedWrite(of: out)
     AllocatorTuning.keepFreedMemory()
     BLAS.setThreads(threads)
     let dataset = try DatasetReader.load(folder: data)

@@ -213,27 +213,20 @@ public enum CheckpointDirectory {
     return config
   }
 
-  /// Writes a complete checkpoint directory atomically (temporary sibling, then rename).
+  /// Writes a complete checkpoint directory atomically with `AtomicWrite.writeFolder`: the
+  /// files are written and fsynced into a temporary sibling `.NAME.tmp-<pid>-<random>`, which
+  /// is then exchanged with the existing folder in one step, so `path` names a complete
+  /// checkpoint at every instant and a kill at any moment leaves the old or the new one
+  /// (docs/DECISIONS.md "Atomic writes"). Missing parent folders are created. Temporaries left
+  /// by a killed earlier run are removed first (one writer per checkpoint folder).
   /// - Parameters:
   ///   - files: file name → contents.
+  /// - Throws: `AtomicWriteError` (the old folder is then intact) or the error of creating a
+  ///   missing parent folder.
   public static func writeAtomically(_ path: String, files: [String: Data]) throws {
-    let target = URL(fileURLWithPath: path).standardizedFileURL
-    let parent = target.deletingLastPathComponent()
+    let parent = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
     try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
-    let temporary = parent.appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())")
-    let old = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())")
-    try? fileManager.removeItem(at: temporary)
-    try fileManager.createDirectory(at: temporary, withIntermediateDirectories: true)
-    for (name, data) in files {
-      try data.write(to: temporary.appendingPathComponent(name))
-    }
-    if fileManager.fileExists(atPath: target.path) {
-      try fileManager.moveItem(at: target, to: old)
-      try fileManager.moveItem(at: temporary, to: target)
-      try? fileManager.removeItem(at: old)
-    } else {
-      try fileManager.moveItem(at: temporary, to: target)
-    }
+    try AtomicWrite.writeFolder(path, files: files)
   }
 
   /// JSON with sorted keys and indentation, for stable, readable files.
