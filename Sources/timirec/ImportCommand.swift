@@ -33,12 +33,13 @@ struct ImportCommand: ParsableCommand {
   func validate() throws {
     if let temp, !(temp > 0 && temp.isFinite) { throw ValidationError("--temp must be > 0, got \(temp)") }
     if let historyMax, historyMax < 1 { throw ValidationError("--history-max must be ≥ 1, got \(historyMax)") }
-    if FileManager.default.fileExists(atPath: out) && !force {
-      throw ValidationError("\(out) already exists; replace it with --force, or choose another --out")
-    }
   }
 
   func run() throws {
+    // One error line (a ValidationError would add the usage text).
+    if FileManager.default.fileExists(atPath: out) && !force {
+      throw CommandError("\(out) already exists; replace it with --force, or choose another --out")
+    }
     let dataset = try DatasetReader.load(folder: data)
     let report = try WeightsImport.importWeights(weights, dataset: dataset.fingerprint, datasetLabel: data, out: out,
                                                  temperature: temp, historyMax: historyMax)
