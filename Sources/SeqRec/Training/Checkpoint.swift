@@ -228,12 +228,13 @@ public enum CheckpointError: Error, CustomStringConvertible {
 
 /// A checkpoint directory:
 /// ```
-/// config.json           CheckpointConfig (format version, stage, hyper-parameters, dataset)
-/// model.safetensors     best-dev weights under the reference state_dict names (spec §8)
-/// train.log             one line per epoch
-/// resume.json           ResumeState
-/// last.safetensors      weights after the last completed epoch
-/// optimizer.safetensors Adam moments, "exp_avg.<name>" and "exp_avg_sq.<name>"
+/// config.json           CheckpointConfig (format version, model, stage, hyper-parameters,
+///                       dataset; the training fields, or importedFrom for imported weights)
+/// model.safetensors     best-dev (or imported) weights under the reference state_dict names (spec §8)
+/// train.log             one line per epoch (imported: the import line)
+/// resume.json           ResumeState                                   (trained here only)
+/// last.safetensors      weights after the last completed epoch        (trained here only)
+/// optimizer.safetensors Adam moments, "exp_avg.<name>" and "exp_avg_sq.<name>" (trained here only)
 /// ```
 /// Every write goes to a sibling temporary directory that then replaces the old one, so a
 /// crash never leaves a half-written checkpoint.
