@@ -11,7 +11,7 @@ struct EvaluateCommand: ParsableCommand {
     discussion: "Each metric comes with its standard error over the evaluated rows (± in the table, standard_error in --json): the sampling noise of one run on this test set.")
 
   @Option(help: "Prepared dataset folder.") var data: String
-  @Option(help: "Checkpoint folder written by `timirec train`.") var ckpt: String
+  @Option(help: "Checkpoint folder written by `timirec train` or `timirec import`.") var ckpt: String
   @Option(help: "test or dev.") var split: String = "test"
   @Option(help: "Cut-offs K, comma-separated.") var topk: String = "5,10,20,50"
   @Flag(help: "Print JSON instead of a table.") var json = false
@@ -28,12 +28,8 @@ struct EvaluateCommand: ParsableCommand {
     default: throw ValidationError("--split takes test or dev, not '\(split)'")
     }
     let dataset = try DatasetReader.load(folder: data)
-    let config = try CheckpointDirectory.readConfig(ckpt)
-    let fingerprint = dataset.fingerprint
-    if !config.dataset.sameData(as: fingerprint) {
-      throw CheckpointError.mismatch(path: ckpt, what: "the dataset", checkpoint: "\(config.dataset)", expected: "\(fingerprint)")
-    }
-    let (model, _) = try CheckpointDirectory.loadModel(ckpt)
+    // The same opening as `explore`: the dataset check, then the weights strictly.
+    let (model, config) = try CheckpointDirectory.open(ckpt, for: dataset.fingerprint)
     let source = SequenceCorpus(dataset: dataset, historyMax: model.config.historyMax)
     let batches = source.evaluationBatches(split: which, batchSize: 256)
     let start = Date()
@@ -48,13 +44,14 @@ struct EvaluateCommand: ParsableCommand {
       object["split"] = split
       object["stage"] = config.stage.rawValue
       object["checkpoint"] = ckpt
-      object["best_epoch"] = config.bestEpoch
+      if let bestEpoch = config.bestEpoch { object["best_epoch"] = bestEpoch }
+      if let imported = config.importedFrom { object["imported_from"] = imported.file }
       object["seconds"] = seconds
       object["standard_error"] = errors
       let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
       print(String(decoding: data, as: UTF8.self))
     } else {
-      print("\(ckpt) (\(config.stage.rawValue), best epoch \(config.bestEpoch)) on \(dataset.name) \(split): \(rows) rows, \(batches.first?.candidateCount ?? 0) candidates each, \(String(format: "%.1f", seconds)) s")
+      print("\(ckpt) (\(config.stage.rawValue), \(config.originSummary)) on \(dataset.name) \(split): \(rows) rows, \(batches.first?.candidateCount ?? 0) candidates each, \(String(format: "%.1f", seconds)) s")
       for k in ks {
         print(String(format: "  HR@%-3d %.4f ± %.4f   NDCG@%-3d %.4f ± %.4f", k, metrics["HR@\(k)"] ?? 0,
                      errors["HR@\(k)"] ?? 0, k, metrics["NDCG@\(k)"] ?? 0, errors["NDCG@\(k)"] ?? 0))

@@ -89,8 +89,8 @@ struct TrainCommand: ParsableCommand {
     let model = TiMiRec(config: modelConfig, stage: stage, rng: &rng)
     var initializedFrom: String? = nil
     if stage == .finetune, let initPath = self.`init`, !resume {
-      let pretrained = try CheckpointDirectory.loadPretrainedExtractor(into: model, from: initPath, fingerprint: fingerprint)
-      say("extractor initialised from \(initPath) (\(pretrained.stage.rawValue), best epoch \(pretrained.bestEpoch))")
+      let taken = try CheckpointDirectory.loadPretrainedExtractor(into: model, from: initPath, fingerprint: fingerprint)
+      say(taken.summary)
       initializedFrom = initPath
     }
     let source = SequenceCorpus(dataset: dataset, historyMax: historyMax)

@@ -20,7 +20,7 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
     case let .dataset(path, reason):
       return "cannot load the dataset \(path): \(reason)\nhint: pass --data DIR with train.csv, dev.csv and test.csv (see `timirec prepare --help`), or run `timirec demo generate` to rebuild demo-data/"
     case let .checkpoint(path, reason):
-      return "cannot load the checkpoint \(path): \(reason)\nhint: pass --ckpt DIR written by `timirec train` (config.json + model.safetensors)"
+      return "cannot load the checkpoint \(path): \(reason)\nhint: pass --ckpt DIR written by `timirec train` or `timirec import` (config.json + model.safetensors)"
     case let .noCheckpoint(path, data, defaulted):
       let name = URL(fileURLWithPath: data).standardizedFileURL.lastPathComponent
       let run = "runs/\(name.isEmpty || name == "/" ? "model" : name)"
@@ -79,30 +79,26 @@ public final class ExplorerSession {
   }
 
   /// Loads and cross-checks a dataset folder and a checkpoint folder.
+  /// The checkpoint is opened with `CheckpointDirectory.open(_:for:)`, the function
+  /// `timirec evaluate` uses, so the explorer refuses exactly what evaluate refuses.
   /// - Throws: `ExplorerError` with one clear message (missing files, unreadable files, a
-  ///   checkpoint trained on another dataset: item count, user count).
+  ///   checkpoint trained on another dataset — item rows, user rows or split sizes — or
+  ///   weights that do not fit their config.json or are not finite).
   ///   - checkpointDefaulted: true when the caller chose `checkpoint` itself (no --ckpt).
   public static func load(data: String, checkpoint: String, checkpointDefaulted: Bool = false) throws -> ExplorerSession {
     let dataset: Dataset
     do { dataset = try Dataset.load(folder: data) } catch let error as DataError {
       throw ExplorerError.dataset(path: data, reason: error.message)
     } catch { throw ExplorerError.dataset(path: data, reason: "\(error)") }
-    let config: CheckpointConfig
-    do { config = try CheckpointDirectory.readConfig(checkpoint) } catch CheckpointError.missing {
+    // The same opening as `timirec evaluate`: one dataset check (item rows, user rows,
+    // split sizes), then the weights strictly (all present and used, finite).
+    let model: TiMiRec, config: CheckpointConfig
+    do { (model, config) = try CheckpointDirectory.open(checkpoint, for: dataset.fingerprint) } catch CheckpointError.missing {
       throw ExplorerError.noCheckpoint(path: checkpoint, data: data, defaulted: checkpointDefaulted)
+    } catch let CheckpointError.mismatch(_, what, inCheckpoint, inDataset) {
+      throw ExplorerError.mismatch(data: data, checkpoint: checkpoint, what: what, inCheckpoint: inCheckpoint,
+                                   inDataset: inDataset)
     } catch {
-      throw ExplorerError.checkpoint(path: checkpoint, reason: "\(error)")
-    }
-    let checks: [(String, Int, Int)] = [
-      ("the item count (max item id + 1)", config.modelConfig.itemCount, dataset.itemCount),
-      ("the user count (max user id + 1)", config.dataset.userCount, dataset.userCount),
-    ]
-    for (what, mine, theirs) in checks where mine != theirs {
-      throw ExplorerError.mismatch(data: data, checkpoint: checkpoint, what: what,
-                                   inCheckpoint: "\(mine)", inDataset: "\(theirs)")
-    }
-    let model: TiMiRec
-    do { (model, _) = try CheckpointDirectory.loadModel(checkpoint) } catch {
       throw ExplorerError.checkpoint(path: checkpoint, reason: "\(error)")
     }
     let session = ExplorerSession(dataset: dataset, model: model, checkpoint: config,

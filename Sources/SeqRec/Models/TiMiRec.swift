@@ -245,29 +245,83 @@ public final class TiMiRec: ParameterContainer {
 
 /// Why a set of weights does not fit a model.
 public enum WeightsError: Error, Equatable, CustomStringConvertible {
+  /// A parameter of the model has no tensor in the file.
   case missing(name: String, source: String)
+  /// A tensor in the file is not a parameter of the model; `others` more such tensors follow.
+  case unexpected(name: String, others: Int, source: String)
   case shapeMismatch(name: String, expected: [Int], found: [Int], source: String)
-  case notFloat32(name: String, source: String)
+  /// The tensor holds integers or booleans (F16, BF16, F32 and F64 are accepted).
+  case notFloatingPoint(name: String, dtype: String, source: String)
+  /// A NaN or ±infinity at flat (row-major) index `index`.
+  case nonFinite(name: String, index: Int, value: Float, source: String)
 
   public var description: String {
     switch self {
     case let .missing(name, source):
-      return "\(source): no tensor '\(name)'; the checkpoint was saved by a different model or configuration (check K, add_pos, add_trm, n_layers)"
+      return "\(source): no tensor '\(name)'; the weights were saved by a different model or configuration (check K, add_pos, add_trm, n_layers and stage in config.json)"
+    case let .unexpected(name, others, source):
+      let more = others > 0 ? " (and \(others) more)" : ""
+      return "\(source): tensor '\(name)'\(more) is not a parameter of the model config.json describes; the configuration and the weights disagree (check add_pos, add_trm, n_layers and stage)"
     case let .shapeMismatch(name, expected, found, source):
       return "\(source): tensor '\(name)' has shape \(found), the model expects \(expected); was it trained on another dataset or with another K / embedding size?"
-    case let .notFloat32(name, source):
-      return "\(source): tensor '\(name)' is not F32; convert the checkpoint to float32"
+    case let .notFloatingPoint(name, dtype, source):
+      return "\(source): tensor '\(name)' holds \(dtype), not floating-point weights; save the model's float weights (F32, F16, BF16 or F64)"
+    case let .nonFinite(name, index, value, source):
+      return "\(source): tensor '\(name)' holds \(value) at index \(index); non-finite weights cannot be used (did training diverge?); retrain or export the weights again"
     }
   }
 }
 
+/// Strict reading of a weights file against a list of expected tensors.
+public enum StrictWeights {
+  /// The values of every expected tensor, checked in this order: each expected name is
+  /// present, has its shape, holds a floating-point dtype (F16, BF16 and F64 are converted to
+  /// F32) and only finite values; then no tensor of the file is left unused.
+  /// - Parameters:
+  ///   - file: the weights.
+  ///   - expected: (name, shape) of every tensor the file must hold.
+  ///   - source: the file's path, for messages.
+  /// - Returns: name → F32 values (row-major).
+  /// - Throws: `WeightsError` naming the first offending tensor.
+  public static func values(of file: SafeTensorsFile, expected: [(name: String, shape: [Int])],
+                            source: String) throws -> [String: [Float]] {
+    var out: [String: [Float]] = [:]
+    for (name, shape) in expected {
+      guard let stored = file.tensors[name] else { throw WeightsError.missing(name: name, source: source) }
+      out[name] = try checked(stored, name: name, shape: shape, source: source)
+    }
+    let unused = file.tensors.keys.filter { out[$0] == nil }.sorted()
+    if let first = unused.first {
+      throw WeightsError.unexpected(name: first, others: unused.count - 1, source: source)
+    }
+    return out
+  }
+
+  /// One tensor's values after the shape, dtype and finiteness checks.
+  /// - Throws: `WeightsError.shapeMismatch`, `.notFloatingPoint` or `.nonFinite`.
+  public static func checked(_ stored: SafeTensor, name: String, shape: [Int], source: String) throws -> [Float] {
+    guard stored.shape == shape else {
+      throw WeightsError.shapeMismatch(name: name, expected: shape, found: stored.shape, source: source)
+    }
+    guard let values = stored.floats else {
+      throw WeightsError.notFloatingPoint(name: name, dtype: stored.dtype.rawValue, source: source)
+    }
+    if let bad = values.firstIndex(where: { !$0.isFinite }) {
+      throw WeightsError.nonFinite(name: name, index: bad, value: values[bad], source: source)
+    }
+    return values
+  }
+}
+
 extension ParameterContainer {
-  /// Overwrites every parameter with the tensor of the same name (after `prefix`) in `file`.
+  /// Overwrites every parameter with the tensor of the same name (after `prefix`) in `file`,
+  /// ignoring the file's other tensors (the fixture tests read one stage out of a file of
+  /// several). Opening a checkpoint uses ``loadAllParameters(from:source:)`` instead.
   /// - Parameter required: whether a parameter absent from `file` is an error; when false
-  ///   it keeps its current value (how finetune takes the extractor from a pretrain file).
+  ///   it keeps its current value.
   /// - Returns: the names that were loaded.
-  /// - Throws: `WeightsError` naming the first missing, mis-shaped or non-F32 tensor; the
-  ///   model is left untouched when anything is wrong.
+  /// - Throws: `WeightsError` naming the first missing, mis-shaped, non-float or non-finite
+  ///   tensor; the model is left untouched when anything is wrong.
   @discardableResult
   public func loadParameters(from file: SafeTensorsFile, prefix: String = "", required: Bool = true,
                              source: String = "checkpoint") throws -> [String] {
@@ -277,16 +331,21 @@ extension ParameterContainer {
         if required { throw WeightsError.missing(name: prefix + name, source: source) }
         continue
       }
-      guard stored.shape == tensor.shape else {
-        throw WeightsError.shapeMismatch(name: name, expected: tensor.shape, found: stored.shape, source: source)
-      }
-      guard stored.dtype == .f32, let values = stored.floats else {
-        throw WeightsError.notFloat32(name: name, source: source)
-      }
-      updates.append((tensor, values))
+      updates.append((tensor, try StrictWeights.checked(stored, name: prefix + name, shape: tensor.shape, source: source)))
     }
     for (tensor, values) in updates { tensor.data = values }
     return updates.map(\.0.name)
+  }
+
+  /// Strict loading: every parameter present under its own name with its shape, every
+  /// tensor of `file` a parameter, every value finite; F16/BF16/F64 become F32.
+  /// - Parameter source: the file's path, for messages.
+  /// - Throws: `WeightsError` naming the first offending tensor; the model is left
+  ///   untouched then.
+  public func loadAllParameters(from file: SafeTensorsFile, source: String) throws {
+    let parameters = namedParameters
+    let values = try StrictWeights.values(of: file, expected: parameters.map { ($0.name, $0.tensor.shape) }, source: source)
+    for (name, tensor) in parameters { tensor.data = values[name]! }
   }
 
   /// Every parameter as an F32 safetensors entry under its reference name.

@@ -57,23 +57,57 @@ extension DatasetFingerprint: CustomStringConvertible {
   }
 }
 
+/// Where the weights of an imported checkpoint came from (`timirec import`).
+public struct ImportedWeights: Codable, Equatable, Sendable {
+  /// The safetensors file given to `timirec import`, as an absolute path at import time.
+  public var file: String
+  /// SHA-256 of that file's bytes, lowercase hex (64 characters).
+  public var sha256: String
+  /// Storage types that were converted to F32 on import, e.g. ["BF16"]; empty when every
+  /// tensor was F32 already.
+  public var convertedFrom: [String]
+
+  public init(file: String, sha256: String, convertedFrom: [String] = []) {
+    self.file = file
+    self.sha256 = sha256
+    self.convertedFrom = convertedFrom
+  }
+}
+
 /// `config.json` of a checkpoint directory (DESIGN.md "Formats").
+///
+/// Format 2 (written since this build): `formatVersion` 2, `model` names the model
+/// ("TiMiRec"), and the fields that only a training run here has — `training`, `bestEpoch`,
+/// `bestDev`, `initializedFrom` — are present for a trained checkpoint and absent for an
+/// imported one, which has `importedFrom` instead. Format 1 (older builds: the shipped demo,
+/// committed runs) always has the training fields and is still read.
 public struct CheckpointConfig: Codable, Equatable, Sendable {
-  /// Bumped when the layout changes; readers refuse other versions.
-  public static let currentFormatVersion = 1
+  /// The version this build writes.
+  public static let currentFormatVersion = 2
+  /// The versions this build reads.
+  public static let readableFormatVersions: ClosedRange<Int> = 1...2
+  /// Models this build can open (the `model` field).
+  public static let supportedModels = ["TiMiRec"]
+
   public var formatVersion: Int = CheckpointConfig.currentFormatVersion
   public var model: String = "TiMiRec"
   public var stage: Stage
   public var modelConfig: TiMiRecConfig
-  public var training: TrainingConfig
   public var dataset: DatasetFingerprint
-  /// The pretrain checkpoint a finetune run started from (nil for pretrain and `--joint`).
+  /// The settings of the training run that wrote it; nil for imported weights.
+  public var training: TrainingConfig?
+  /// The pretrain checkpoint a finetune run started from (nil for pretrain, `--joint` and
+  /// imported weights).
   public var initializedFrom: String?
-  /// 1-based epoch of the best dev NDCG@5 whose weights are in model.safetensors.
-  public var bestEpoch: Int
-  /// Dev metrics of that epoch.
-  public var bestDev: [String: Double]
+  /// 1-based epoch of the best dev NDCG@5 whose weights are in model.safetensors; nil for
+  /// imported weights.
+  public var bestEpoch: Int?
+  /// Dev metrics of that epoch; nil for imported weights.
+  public var bestDev: [String: Double]?
+  /// Where imported weights came from; nil for a checkpoint trained here.
+  public var importedFrom: ImportedWeights?
 
+  /// A checkpoint written by a training run here.
   public init(stage: Stage, modelConfig: TiMiRecConfig, training: TrainingConfig, dataset: DatasetFingerprint,
               initializedFrom: String?, bestEpoch: Int, bestDev: [String: Double]) {
     self.stage = stage
@@ -83,6 +117,61 @@ public struct CheckpointConfig: Codable, Equatable, Sendable {
     self.initializedFrom = initializedFrom
     self.bestEpoch = bestEpoch
     self.bestDev = bestDev
+  }
+
+  /// A checkpoint of weights trained elsewhere (`timirec import`): no training fields.
+  public init(stage: Stage, modelConfig: TiMiRecConfig, dataset: DatasetFingerprint, importedFrom: ImportedWeights) {
+    self.stage = stage
+    self.modelConfig = modelConfig
+    self.dataset = dataset
+    self.importedFrom = importedFrom
+  }
+
+  /// Decodes format 1 or 2. A trained checkpoint (no `importedFrom`) must have `training`,
+  /// `bestEpoch` and `bestDev`; format 1 may lack `model` (it was always TiMiRec).
+  /// - Throws: `DecodingError` whose coding path names the missing or mistyped field.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    formatVersion = try c.decode(Int.self, forKey: .formatVersion)
+    model = formatVersion == 1
+      ? try c.decodeIfPresent(String.self, forKey: .model) ?? "TiMiRec" : try c.decode(String.self, forKey: .model)
+    stage = try c.decode(Stage.self, forKey: .stage)
+    modelConfig = try c.decode(TiMiRecConfig.self, forKey: .modelConfig)
+    dataset = try c.decode(DatasetFingerprint.self, forKey: .dataset)
+    importedFrom = try c.decodeIfPresent(ImportedWeights.self, forKey: .importedFrom)
+    initializedFrom = try c.decodeIfPresent(String.self, forKey: .initializedFrom)
+    if importedFrom == nil {
+      training = try c.decode(TrainingConfig.self, forKey: .training)
+      bestEpoch = try c.decode(Int.self, forKey: .bestEpoch)
+      bestDev = try c.decode([String: Double].self, forKey: .bestDev)
+    } else {
+      training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training)
+      bestEpoch = try c.decodeIfPresent(Int.self, forKey: .bestEpoch)
+      bestDev = try c.decodeIfPresent([String: Double].self, forKey: .bestDev)
+    }
+  }
+
+  /// For headers: "best epoch 6" for a checkpoint trained here, "imported from
+  /// timirec.safetensors" for imported weights.
+  public var originSummary: String {
+    if let importedFrom { return "imported from \((importedFrom.file as NSString).lastPathComponent)" }
+    return "best epoch \(bestEpoch ?? 0)"
+  }
+
+  /// The first setting that cannot describe a model, as (field path, requirement, value).
+  func invalidSetting() -> (String, String, String)? {
+    let m = modelConfig
+    let positive: [(String, Int)] = [
+      ("modelConfig.itemCount", m.itemCount), ("modelConfig.embeddingSize", m.embeddingSize),
+      ("modelConfig.attentionSize", m.attentionSize), ("modelConfig.interestCount", m.interestCount),
+      ("modelConfig.historyMax", m.historyMax), ("modelConfig.projectionLayers", m.projectionLayers),
+    ]
+    for (field, value) in positive where value < 1 { return (field, "must be ≥ 1", "\(value)") }
+    if !(m.temperature > 0 && m.temperature.isFinite) { return ("modelConfig.temperature", "must be > 0", "\(m.temperature)") }
+    if m.itemCount != dataset.itemCount {
+      return ("modelConfig.itemCount", "must equal dataset.itemCount (\(dataset.itemCount))", "\(m.itemCount)")
+    }
+    return nil
   }
 }
 
@@ -107,6 +196,12 @@ public enum CheckpointError: Error, CustomStringConvertible {
   case formatVersion(path: String, found: Int)
   case mismatch(path: String, what: String, checkpoint: String, expected: String)
   case notFinished(path: String)
+  /// config.json is not valid: `file` is its path, `problem` names the field.
+  case badConfig(file: String, problem: String)
+  /// config.json names a model this build does not implement.
+  case unknownModel(file: String, model: String)
+  /// `--resume` on a checkpoint of imported weights.
+  case importedNotResumable(path: String, file: String)
 
   public var description: String {
     switch self {
@@ -115,42 +210,103 @@ public enum CheckpointError: Error, CustomStringConvertible {
     case let .unreadable(path, reason):
       return "\(path): cannot read the checkpoint: \(reason)"
     case let .formatVersion(path, found):
-      return "\(path): checkpoint format version \(found), this build reads version \(CheckpointConfig.currentFormatVersion); retrain or use a matching build"
+      let readable = CheckpointConfig.readableFormatVersions
+      return "\(path): checkpoint format version \(found), this build reads versions \(readable.lowerBound)–\(readable.upperBound); retrain or use a matching build"
     case let .mismatch(path, what, checkpoint, expected):
       return "\(path): \(what) is \(checkpoint) in the checkpoint but \(expected) here; use a checkpoint trained with the same settings on the same dataset"
     case let .notFinished(path):
       return "\(path): training has not finished here; continue it with `timirec train ... --resume`"
+    case let .badConfig(file, problem):
+      return "\(file): \(problem); fix the file, or write the checkpoint again with `timirec train` or `timirec import`"
+    case let .unknownModel(file, model):
+      return "\(file): model '\(model)' is not one this build can open (it opens \(CheckpointConfig.supportedModels.joined(separator: ", "))); use a build that knows \(model)"
+    case let .importedNotResumable(path, file):
+      return "\(path): holds weights imported from \(file), not a run of `timirec train`, so there is nothing to resume; finetune from it with --init, or train a new run"
     }
   }
 }
 
 /// A checkpoint directory:
 /// ```
-/// config.json           CheckpointConfig (format version, stage, hyper-parameters, dataset)
-/// model.safetensors     best-dev weights under the reference state_dict names (spec §8)
-/// train.log             one line per epoch
-/// resume.json           ResumeState
-/// last.safetensors      weights after the last completed epoch
-/// optimizer.safetensors Adam moments, "exp_avg.<name>" and "exp_avg_sq.<name>"
+/// config.json           CheckpointConfig (format version, model, stage, hyper-parameters,
+///                       dataset; the training fields, or importedFrom for imported weights)
+/// model.safetensors     best-dev (or imported) weights under the reference state_dict names (spec §8)
+/// train.log             one line per epoch (imported: the import line)
+/// resume.json           ResumeState                                   (trained here only)
+/// last.safetensors      weights after the last completed epoch        (trained here only)
+/// optimizer.safetensors Adam moments, "exp_avg.<name>" and "exp_avg_sq.<name>" (trained here only)
 /// ```
 /// Every write goes to a sibling temporary directory that then replaces the old one, so a
 /// crash never leaves a half-written checkpoint.
 public enum CheckpointDirectory {
   static let fileManager = FileManager.default
 
-  /// Reads `config.json`.
-  /// - Throws: `CheckpointError.missing`, `.unreadable` or `.formatVersion`.
+  /// Reads and validates `config.json` (format 1 or 2).
+  /// - Throws: `CheckpointError.missing` (no config.json), `.unreadable`, `.formatVersion`
+  ///   (not 1 or 2), `.unknownModel` (`model` is not TiMiRec) or `.badConfig`: one line
+  ///   naming the field that is missing, has the wrong type or an impossible value, e.g.
+  ///   "runs/x/config.json: missing field 'modelConfig.interestCount'; …".
   public static func readConfig(_ path: String) throws -> CheckpointConfig {
     let url = URL(fileURLWithPath: path).appendingPathComponent("config.json")
+    let file = (path as NSString).appendingPathComponent("config.json")
     guard fileManager.fileExists(atPath: url.path) else { throw CheckpointError.missing(path: path) }
     let data: Data
     do { data = try Data(contentsOf: url) } catch { throw CheckpointError.unreadable(path: path, reason: "\(error)") }
-    if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-       let version = object["formatVersion"] as? Int, version != CheckpointConfig.currentFormatVersion {
+    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+      throw CheckpointError.badConfig(file: file, problem: "not a JSON object")
+    }
+    if let version = object["formatVersion"] as? Int, !CheckpointConfig.readableFormatVersions.contains(version) {
       throw CheckpointError.formatVersion(path: path, found: version)
     }
-    do { return try JSONDecoder().decode(CheckpointConfig.self, from: data) } catch {
-      throw CheckpointError.unreadable(path: path, reason: "config.json: \(error)")
+    if let model = object["model"] as? String, !CheckpointConfig.supportedModels.contains(model) {
+      throw CheckpointError.unknownModel(file: file, model: model)
+    }
+    let config: CheckpointConfig
+    do { config = try JSONDecoder().decode(CheckpointConfig.self, from: data) } catch let error as DecodingError {
+      throw CheckpointError.badConfig(file: file, problem: describe(error))
+    } catch {
+      throw CheckpointError.badConfig(file: file, problem: "\(error)")
+    }
+    if let (field, requirement, value) = config.invalidSetting() {
+      throw CheckpointError.badConfig(file: file, problem: "field '\(field)' \(requirement), got \(value)")
+    }
+    return config
+  }
+
+  /// One line for a decoding failure, naming the field by its dotted path.
+  static func describe(_ error: DecodingError) -> String {
+    func path(_ keys: [CodingKey]) -> String {
+      keys.map { key in key.intValue.map { "[\($0)]" } ?? key.stringValue }.joined(separator: ".")
+        .replacingOccurrences(of: ".[", with: "[")
+    }
+    func expected(_ type: Any.Type) -> String {
+      switch type {
+      case is Int.Type, is UInt64.Type: return "an integer"
+      case is Float.Type, is Double.Type: return "a number"
+      case is String.Type: return "a string"
+      case is Bool.Type: return "true or false"
+      case is [String: Double].Type, is [String: Any].Type: return "an object"
+      default:
+        let name = "\(type)"
+        if name.hasPrefix("Array") || name.hasPrefix("[") { return "a list" }
+        if name.hasPrefix("Dictionary") { return "an object" }
+        return "an object (\(name))"
+      }
+    }
+    switch error {
+    case let .keyNotFound(key, context):
+      return "missing field '\(path(context.codingPath + [key]))'"
+    case let .typeMismatch(type, context):
+      return "field '\(path(context.codingPath))' should be \(expected(type))"
+    case let .valueNotFound(type, context):
+      return "field '\(path(context.codingPath))' is null, it should be \(expected(type))"
+    case let .dataCorrupted(context):
+      if context.codingPath.isEmpty { return "not valid JSON" }
+      let field = path(context.codingPath)
+      if field == "stage" { return "field 'stage' should be \(Stage.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or "))" }
+      return "field '\(field)' has an invalid value (\(context.debugDescription))"
+    @unknown default:
+      return "\(error)"
     }
   }
 
@@ -172,32 +328,84 @@ public enum CheckpointDirectory {
     }
   }
 
-  /// Loads a trained model (best-dev weights).
-  /// - Throws: `CheckpointError` or `WeightsError` when files are missing or do not fit.
-  public static func loadModel(_ path: String) throws -> (TiMiRec, CheckpointConfig) {
-    let config = try readConfig(path)
-    let tensors = try readTensors(path)
-    var rng = RNG(seed: 0)
-    let model = TiMiRec(config: config.modelConfig, stage: config.stage, rng: &rng)
-    try model.loadParameters(from: tensors, source: path + "/model.safetensors")
-    return (model, config)
-  }
-
-  /// Copies the extractor of a pretrain checkpoint into a finetune model (spec §3.4) after
-  /// checking that it was trained on the same dataset with the same extractor settings.
-  /// The predictor and proj keep their fresh initialisation; nothing is frozen.
-  /// - Returns: the pretrain checkpoint's configuration.
-  /// - Throws: `CheckpointError.mismatch` naming the first setting that differs (dataset, K,
-  ///   embedding size, add_pos, add_trm, history_max, attn_size), or the errors of reading
-  ///   the checkpoint; the model is unchanged then.
-  @discardableResult
-  public static func loadPretrainedExtractor(into model: TiMiRec, from path: String,
-                                             fingerprint: DatasetFingerprint) throws -> CheckpointConfig {
-    let config = try readConfig(path)
-    let mine = model.config, theirs = config.modelConfig
+  /// The one "does this checkpoint fit this dataset" check, shared by `evaluate`,
+  /// `explore`, `train --init` and `--resume`: the same item rows, user rows and
+  /// train/dev/test sizes (the folder's name is not compared).
+  /// - Throws: `CheckpointError.mismatch` ("the dataset is … in the checkpoint but … here").
+  public static func checkFits(_ config: CheckpointConfig, path: String, dataset fingerprint: DatasetFingerprint) throws {
     if !config.dataset.sameData(as: fingerprint) {
       throw CheckpointError.mismatch(path: path, what: "the dataset", checkpoint: "\(config.dataset)", expected: "\(fingerprint)")
     }
+  }
+
+  /// Opens a checkpoint as itself for a dataset: reads config.json, checks that it fits
+  /// `fingerprint` (``checkFits(_:path:dataset:)``), and loads model.safetensors strictly —
+  /// every parameter of the architecture config.json describes present with its shape,
+  /// every tensor in the file used, every value finite. `evaluate` and `explore` open
+  /// checkpoints through this function only.
+  /// - Returns: the model (best-dev or imported weights, F32) and its configuration.
+  /// - Throws: the errors of ``readConfig(_:)``, `CheckpointError.mismatch`,
+  ///   `CheckpointError.missing`/`.unreadable` for model.safetensors, `WeightsError` naming
+  ///   the first missing, extra, mis-shaped, non-float or non-finite tensor.
+  public static func open(_ path: String, for fingerprint: DatasetFingerprint) throws -> (model: TiMiRec, config: CheckpointConfig) {
+    let config = try readConfig(path)
+    try checkFits(config, path: path, dataset: fingerprint)
+    return (try loadModel(path, config: config), config)
+  }
+
+  /// Loads a checkpoint's model (best-dev or imported weights) strictly, without a dataset
+  /// check (use ``open(_:for:)`` when a dataset is at hand).
+  /// - Throws: as ``open(_:for:)`` without the dataset mismatch.
+  public static func loadModel(_ path: String) throws -> (TiMiRec, CheckpointConfig) {
+    let config = try readConfig(path)
+    return (try loadModel(path, config: config), config)
+  }
+
+  /// The model `config` describes with model.safetensors loaded strictly.
+  static func loadModel(_ path: String, config: CheckpointConfig) throws -> TiMiRec {
+    let tensors = try readTensors(path)
+    var rng = RNG(seed: 0)
+    let model = TiMiRec(config: config.modelConfig, stage: config.stage, rng: &rng)
+    try model.loadAllParameters(from: tensors, source: (path as NSString).appendingPathComponent("model.safetensors"))
+    return model
+  }
+
+  /// What `train --init` took from a checkpoint.
+  public struct Initialization {
+    /// The checkpoint's configuration.
+    public let config: CheckpointConfig
+    /// The checkpoint folder.
+    public let path: String
+    /// Names of the tensors copied, in the model's parameter order.
+    public let taken: [String]
+
+    /// E.g. "took 12 tensors (interest_extractor.*) from runs/pre (pretrain, best epoch 6)".
+    public var summary: String {
+      var prefixes: [String] = []
+      for name in taken {
+        let prefix = String(name.prefix { $0 != "." }) + ".*"
+        if !prefixes.contains(prefix) { prefixes.append(prefix) }
+      }
+      return "took \(taken.count) tensors (\(prefixes.joined(separator: ", "))) from \(path) (\(config.stage.rawValue), \(config.originSummary))"
+    }
+  }
+
+  /// `train --init`: copies every tensor of a checkpoint whose name is a parameter of
+  /// `model` (as the reference does; from a pretrain checkpoint that is the extractor,
+  /// spec §3.4). The checkpoint is first opened as itself (``open(_:for:)``: same dataset,
+  /// strict weights) and must share the extractor settings. The other parameters keep
+  /// their fresh initialisation; nothing is frozen.
+  /// - Returns: the checkpoint's configuration and the names taken (log ``Initialization/summary``).
+  /// - Throws: `CheckpointError.mismatch` naming the first setting that differs (dataset, K,
+  ///   embedding size, add_pos, add_trm, history_max, attn_size), `WeightsError.shapeMismatch`
+  ///   for a tensor of another shape, or the errors of ``open(_:for:)``; the model is
+  ///   unchanged then.
+  @discardableResult
+  public static func loadPretrainedExtractor(into model: TiMiRec, from path: String,
+                                             fingerprint: DatasetFingerprint) throws -> Initialization {
+    let config = try readConfig(path)
+    try checkFits(config, path: path, dataset: fingerprint)
+    let mine = model.config, theirs = config.modelConfig
     let checks: [(String, String, String)] = [
       ("K", "\(theirs.interestCount)", "\(mine.interestCount)"),
       ("the embedding size", "\(theirs.embeddingSize)", "\(mine.embeddingSize)"),
@@ -209,8 +417,19 @@ public enum CheckpointDirectory {
     for (what, checkpoint, expected) in checks where checkpoint != expected {
       throw CheckpointError.mismatch(path: path, what: what, checkpoint: checkpoint, expected: expected)
     }
-    try model.extractor.loadParameters(from: readTensors(path), source: path + "/model.safetensors")
-    return config
+    let source = try loadModel(path, config: config)
+    let available = Dictionary(uniqueKeysWithValues: source.namedParameters.map { ($0.name, $0.tensor) })
+    var updates: [(name: String, tensor: Tensor, values: [Float])] = []
+    for (name, tensor) in model.namedParameters {
+      guard let stored = available[name] else { continue }
+      guard stored.shape == tensor.shape else {
+        throw WeightsError.shapeMismatch(name: name, expected: tensor.shape, found: stored.shape,
+                                         source: (path as NSString).appendingPathComponent("model.safetensors"))
+      }
+      updates.append((name, tensor, stored.data))
+    }
+    for update in updates { update.tensor.data = update.values }
+    return Initialization(config: config, path: path, taken: updates.map(\.name))
   }
 
   /// Writes a complete checkpoint directory atomically with `AtomicWrite.writeFolder`: the

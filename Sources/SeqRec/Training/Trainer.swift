@@ -121,34 +121,44 @@ public final class Trainer {
       throw TrainingError.alreadyFinished(path: checkpointPath, epochs: state.epochsDone)
     }
     let config = try CheckpointDirectory.readConfig(checkpointPath)
-    if config.training.threads != training.threads {
-      throw TrainingError.threadsChanged(path: checkpointPath, started: config.training.threads,
+    guard let trained = config.training else {
+      throw CheckpointError.importedNotResumable(path: checkpointPath, file: config.importedFrom?.file ?? "elsewhere")
+    }
+    if trained.threads != training.threads {
+      throw TrainingError.threadsChanged(path: checkpointPath, started: trained.threads,
                                          requested: training.threads)
     }
-    if config.modelConfig != model.config {
+    if config.modelConfig != model.config || config.stage != model.stage {
       throw CheckpointError.mismatch(path: checkpointPath, what: "the model configuration",
-                                     checkpoint: "\(config.modelConfig)", expected: "\(model.config)")
+                                     checkpoint: "\(config.stage.rawValue) \(config.modelConfig)",
+                                     expected: "\(model.stage.rawValue) \(model.config)")
     }
-    if !config.dataset.sameData(as: fingerprint) {
-      throw CheckpointError.mismatch(path: checkpointPath, what: "the dataset", checkpoint: "\(config.dataset)",
-                                     expected: "\(fingerprint)")
-    }
-    let last = try CheckpointDirectory.readTensors(checkpointPath, file: "last.safetensors")
-    let best = try CheckpointDirectory.readTensors(checkpointPath, file: "model.safetensors")
-    let moments = try CheckpointDirectory.readTensors(checkpointPath, file: "optimizer.safetensors")
+    try CheckpointDirectory.checkFits(config, path: checkpointPath, dataset: fingerprint)
+    // Every file strictly: all tensors present with their shapes, none left over, finite.
+    let parameters = model.namedParameters.map { (name: $0.name, shape: $0.tensor.shape) }
+    func file(_ name: String) -> String { (checkpointPath as NSString).appendingPathComponent(name) }
+    let last = try StrictWeights.values(of: CheckpointDirectory.readTensors(checkpointPath, file: "last.safetensors"),
+                                        expected: parameters, source: file("last.safetensors"))
+    let best = try StrictWeights.values(of: CheckpointDirectory.readTensors(checkpointPath, file: "model.safetensors"),
+                                        expected: parameters, source: file("model.safetensors"))
+    let momentNames = parameters.flatMap { [("exp_avg." + $0.name, $0.shape), ("exp_avg_sq." + $0.name, $0.shape)] }
+    let moments = try StrictWeights.values(
+      of: CheckpointDirectory.readTensors(checkpointPath, file: "optimizer.safetensors"),
+      expected: momentNames.map { (name: $0.0, shape: $0.1) }, source: file("optimizer.safetensors"))
     var first: [String: [Float]] = [:], second: [String: [Float]] = [:]
-    for (name, _) in model.namedParameters {
-      first[name] = try moments.floats(named: "exp_avg." + name)
-      second[name] = try moments.floats(named: "exp_avg_sq." + name)
+    for (name, _) in parameters {
+      first[name] = moments["exp_avg." + name]
+      second[name] = moments["exp_avg_sq." + name]
     }
-    try model.loadParameters(from: last, source: checkpointPath + "/last.safetensors")
     try optimizer.restoreState(stepCount: state.adamSteps, firstMoments: first, secondMoments: second)
-    bestWeights = best.tensors
+    for (name, tensor) in model.namedParameters { tensor.data = last[name]! }
+    bestWeights = [:]
+    for (name, shape) in parameters { bestWeights[name] = SafeTensor(shape: shape, floats: best[name]!) }
     devHistory = state.devHistory
     epochsDone = state.epochsDone
     seconds = state.seconds
-    bestEpoch = config.bestEpoch
-    bestDev = config.bestDev
+    bestEpoch = config.bestEpoch ?? 0
+    bestDev = config.bestDev ?? [:]
     logText = (try? String(contentsOfFile: checkpointPath + "/train.log", encoding: .utf8)) ?? ""
   }
 
