@@ -241,13 +241,20 @@ public enum CheckpointError: Error, CustomStringConvertible {
 public enum CheckpointDirectory {
   static let fileManager = FileManager.default
 
+  /// `file` inside the checkpoint folder `path` as a reader should open it: through
+  /// `AtomicWrite.readablePath`, so that a folder caught between the two renames of the
+  /// atomic-write fallback (or killed there) is read from the copy set aside.
+  static func fileURL(_ path: String, _ file: String) -> URL {
+    URL(fileURLWithPath: AtomicWrite.readablePath(path)).appendingPathComponent(file)
+  }
+
   /// Reads and validates `config.json` (format 1 or 2).
   /// - Throws: `CheckpointError.missing` (no config.json), `.unreadable`, `.formatVersion`
   ///   (not 1 or 2), `.unknownModel` (`model` is not TiMiRec) or `.badConfig`: one line
   ///   naming the field that is missing, has the wrong type or an impossible value, e.g.
   ///   "runs/x/config.json: missing field 'modelConfig.interestCount'; …".
   public static func readConfig(_ path: String) throws -> CheckpointConfig {
-    let url = URL(fileURLWithPath: path).appendingPathComponent("config.json")
+    let url = fileURL(path, "config.json")
     let file = (path as NSString).appendingPathComponent("config.json")
     guard fileManager.fileExists(atPath: url.path) else { throw CheckpointError.missing(path: path) }
     let data: Data
@@ -312,7 +319,7 @@ public enum CheckpointDirectory {
 
   /// Reads one safetensors file of the checkpoint.
   public static func readTensors(_ path: String, file: String = "model.safetensors") throws -> SafeTensorsFile {
-    let url = URL(fileURLWithPath: path).appendingPathComponent(file)
+    let url = fileURL(path, file)
     guard fileManager.fileExists(atPath: url.path) else { throw CheckpointError.missing(path: path) }
     do { return try SafeTensorsFile.read(url: url) } catch {
       throw CheckpointError.unreadable(path: path, reason: "\(file): \(error)")
@@ -321,7 +328,7 @@ public enum CheckpointDirectory {
 
   /// Reads `resume.json`, or nil when the directory has none.
   public static func readResumeState(_ path: String) throws -> ResumeState? {
-    let url = URL(fileURLWithPath: path).appendingPathComponent("resume.json")
+    let url = fileURL(path, "resume.json")
     guard fileManager.fileExists(atPath: url.path) else { return nil }
     do { return try JSONDecoder().decode(ResumeState.self, from: Data(contentsOf: url)) } catch {
       throw CheckpointError.unreadable(path: path, reason: "resume.json: \(error)")

@@ -159,7 +159,7 @@ public final class Trainer {
     seconds = state.seconds
     bestEpoch = config.bestEpoch ?? 0
     bestDev = config.bestDev ?? [:]
-    logText = (try? String(contentsOfFile: checkpointPath + "/train.log", encoding: .utf8)) ?? ""
+    logText = (try? String(contentsOf: CheckpointDirectory.fileURL(checkpointPath, "train.log"), encoding: .utf8)) ?? ""
   }
 
   /// Spec §2 early stopping: more than 20 epochs and the last 10 dev values non-increasing,
