@@ -155,6 +155,34 @@ final class TrainingTests: XCTestCase {
     }
   }
 
+  /// A run continues only with the thread count it started with (workers draw their own
+  /// dropout masks): another --threads is refused with both counts named, the same one works.
+  func testResumeRefusesAnotherThreadCount() throws {
+    let dataset = Self.plantedDataset()
+    let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
+    let directory = try temporaryDirectory()
+    var rng = RNG(seed: 5)
+    let model = TiMiRec(config: Self.smallConfig(dataset), stage: .pretrain, rng: &rng)
+    _ = try Self.quietTrainer(model, epochs: 1, corpus: corpus, dataset: dataset, path: directory + "/run",
+                              initializedFrom: nil).run()
+    var training = Self.trainingConfig(epochs: 2)
+    training.threads = 2
+    let other = Trainer(model: model, training: training, source: corpus, checkpointPath: directory + "/run",
+                        fingerprint: dataset.fingerprint, initializedFrom: nil)
+    XCTAssertThrowsError(try other.resume()) { error in
+      guard case let TrainingError.threadsChanged(_, started, requested) = error else {
+        return XCTFail("expected threadsChanged, got \(error)")
+      }
+      XCTAssertEqual(started, 1)
+      XCTAssertEqual(requested, 2)
+      XCTAssertTrue("\(error)".contains("--threads 1"), "\(error)")
+    }
+    let same = Self.quietTrainer(model, epochs: 2, corpus: corpus, dataset: dataset, path: directory + "/run",
+                                 initializedFrom: nil)
+    XCTAssertNoThrow(try same.resume())
+    XCTAssertEqual(same.epochsDone, 1)
+  }
+
   func testInitRefusesAMismatchedPretrainCheckpoint() throws {
     let dataset = Self.plantedDataset()
     let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
