@@ -206,7 +206,11 @@ public enum HouseholdSimulator {
       categoryByOriginal[String(id + 1)] = categories[itemCategory[id]] + "|" + subgenres[itemCategory[id]][itemSubgenre[id]]
     }
     _ = prepared.attach(titles: titleByOriginal, categories: categoryByOriginal)
-    let configText = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+    // Sorted keys: an unsorted encoding follows the dictionary's per-process hash order, and
+    // the generated files must be byte-identical from run to run.
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let configText = String(decoding: try encoder.encode(config), as: UTF8.self)
     prepared.dataset.manifest = DatasetManifest(
       name: "demo-households", source: "household simulator \(configText)", sources: [], seed: config.seed,
       negatives: config.negatives, statistics: prepared.statistics)
