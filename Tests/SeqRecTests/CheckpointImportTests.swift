@@ -229,8 +229,11 @@ final class CheckpointImportTests: XCTestCase {
   static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
-  func testConfigFormatOneReadsTheShippedDemo() throws {
-    let config = try CheckpointDirectory.readConfig(Self.packageRoot.appendingPathComponent("demo-data/checkpoint").path)
+  /// Fixtures/format1-checkpoint/config.json is the config.json of the demo checkpoint as
+  /// shipped before format 2 (K 3, finetune, 6 epochs), kept to pin the format-1 reader.
+  func testConfigFormatOneReadsTheOldDemoConfig() throws {
+    let folder = Self.packageRoot.appendingPathComponent("Tests/SeqRecTests/Fixtures/format1-checkpoint").path
+    let config = try CheckpointDirectory.readConfig(folder)
     XCTAssertEqual(config.formatVersion, 1)
     XCTAssertEqual(config.model, "TiMiRec")
     XCTAssertEqual(config.stage, .finetune)
@@ -240,6 +243,18 @@ final class CheckpointImportTests: XCTestCase {
     XCTAssertEqual(config.training?.maxEpochs, 6)
     XCTAssertNil(config.importedFrom)
     XCTAssertEqual(config.originSummary, "best epoch 6")
+  }
+
+  /// The shipped demo checkpoint is written in the current format and opens strictly.
+  func testShippedDemoIsFormatTwoAndOpens() throws {
+    let demo = Self.packageRoot.appendingPathComponent("demo-data")
+    let config = try CheckpointDirectory.readConfig(demo.appendingPathComponent("checkpoint").path)
+    XCTAssertEqual(config.formatVersion, CheckpointConfig.currentFormatVersion)
+    XCTAssertEqual(config.model, "TiMiRec")
+    XCTAssertEqual(config.training?.threads, 2)
+    let dataset = try DatasetReader.load(folder: demo.path)
+    let (model, _) = try CheckpointDirectory.open(demo.appendingPathComponent("checkpoint").path, for: dataset.fingerprint)
+    XCTAssertEqual(model.config, config.modelConfig)
   }
 
   func testConfigFormatTwoRoundTripsAndBadFieldsGiveOneLine() throws {
