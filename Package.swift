@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // TiMiRec Explorer: train, evaluate and explore the TiMiRec multi-interest recommender.
-// Layout and dependency direction: ../shared/DESIGN.md and docs/ARCHITECTURE.md.
+// Layout and dependency direction: docs/ARCHITECTURE.md; the model: docs/MODEL.md.
 import PackageDescription
 
 let package = Package(

@@ -3,11 +3,13 @@
 # markdown table results/RESULTS.md (epochs run, best epoch, median seconds per training
 # epoch from train.log). Unfinished runs are listed as in progress. Then a second table: the
 # mean over seeds of each dataset and stage against the reference figures, with the gap in
-# test-set standard errors. Usage: results/collect.sh
+# test-set standard errors. Usage: DATA=DIR results/collect.sh, DIR the folder of prepared
+# datasets the runs were trained on (README, "Where real data lives").
 set -euo pipefail
+: "${DATA:?set DATA to the folder of prepared datasets (beauty/, ml-100k/); see README, Where real data lives}"
+case $DATA in /*) ;; *) DATA=$PWD/$DATA;; esac
 cd "$(dirname "$0")"
 TIMIREC=${TIMIREC:-"swift run -c release timirec"}
-DATA=${DATA:-../../data}
 RUNS=${RUNS:-../../runs}
 
 table="| run | stage | status | epochs (best) | s/epoch train (median) | HR@5 | NDCG@5 | HR@10 | NDCG@10 | HR@20 | NDCG@20 | HR@50 | NDCG@50 |
@@ -31,7 +33,7 @@ for dir in "$RUNS"/*/; do
 done
 echo "$table"
 
-# Mean over seeds against the references (spec §8 / issue 4 for ML-100K, paper Table 2 for
+# Mean over seeds against the references (docs/MODEL.md §8 / issue 4 for ML-100K, paper Table 2 for
 # Beauty). "gap / SE": (mean − reference) over the run's standard error on this test set
 # (the mean of the seeds' `standard_error`); "seed sd": spread over seeds.
 python3 - <<'PY'

@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# Trains the real-data results of issue 4 (spec §3.8 settings). Resumable: a run that has
-# finished is skipped, an interrupted one continues with --resume. Usage:
-#   results/run-real-data.sh beauty|ml100k [seed...]
-# Environment: TIMIREC (binary, default: swift run -c release timirec), DATA (prepared
-# folders, default ../data), RUNS (checkpoints, default ../runs), THREADS (default 1).
-# Prepare the data first:
-#   timirec prepare sequences --input ../shared/data/beauty/Beauty.txt --output $DATA/beauty \
-#     --titles ../shared/data/beauty/item_titles.tsv
-#   timirec prepare movielens --input ../shared/data/ml-100k/u.data --output $DATA/ml-100k
+# Trains the real-data results of issue 4 (the paper's settings, docs/MODEL.md §3.8).
+# Resumable: a run that has finished is skipped, an interrupted one continues with --resume.
+# Usage:
+#   results/run-real-data.sh prepare                  # $RAW_DATA → $DATA/beauty, $DATA/ml-100k
+#   results/run-real-data.sh beauty|ml100k [seed...]  # train from $DATA
+# Environment (README, "Where real data lives"; no defaults for the data):
+#   DATA      folder of prepared datasets: $DATA/beauty and $DATA/ml-100k (required)
+#   RAW_DATA  folder of raw sources, for `prepare` only: beauty/Beauty.txt,
+#             beauty/item_titles.tsv (S3-Rec) and ml-100k/u.data (GroupLens)
+#   TIMIREC (binary, default: swift run -c release timirec), RUNS (checkpoints, default
+#   ../runs), THREADS (default 1).
 set -euo pipefail
 TIMIREC=${TIMIREC:-"swift run -c release timirec"}
-DATA=${DATA:-../data}
+: "${DATA:?set DATA to the folder of prepared datasets (beauty/, ml-100k/); see README, Where real data lives}"
 RUNS=${RUNS:-../runs}
 THREADS=${THREADS:-1}
+
+if [ "${1:-}" = prepare ]; then
+  : "${RAW_DATA:?set RAW_DATA to the folder of raw sources (beauty/Beauty.txt, beauty/item_titles.tsv, ml-100k/u.data)}"
+  $TIMIREC prepare sequences --input "$RAW_DATA/beauty/Beauty.txt" --output "$DATA/beauty" \
+    --titles "$RAW_DATA/beauty/item_titles.tsv"
+  $TIMIREC prepare movielens --input "$RAW_DATA/ml-100k/u.data" --output "$DATA/ml-100k"
+  exit 0
+fi
 
 state() {  # prints finished | partial | none for a checkpoint folder
   local f="$1/resume.json"
@@ -28,7 +38,7 @@ train() {  # train OUT ARGS...
   esac
 }
 
-dataset=$1; shift
+dataset=${1:?usage: results/run-real-data.sh prepare | beauty|ml100k [seed...]}; shift
 seeds=${*:-0}
 for seed in $seeds; do
   case $dataset in
@@ -40,6 +50,6 @@ for seed in $seeds; do
       common=(--data "$DATA/ml-100k" --lr 1e-4 --l2 1e-6 --history-max 20 --K 2 --add-pos 1 --add-trm 1 --seed "$seed")
       train "$RUNS/ml100k-pretrain-s$seed" "${common[@]}" --stage pretrain
       train "$RUNS/ml100k-finetune-s$seed" "${common[@]}" --stage finetune --init "$RUNS/ml100k-pretrain-s$seed" --temp 0.5 --n-layers 2;;
-    *) echo "unknown dataset $dataset (beauty or ml100k)" >&2; exit 2;;
+    *) echo "unknown dataset $dataset (prepare, beauty or ml100k)" >&2; exit 2;;
   esac
 done

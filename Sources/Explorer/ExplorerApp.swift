@@ -1,5 +1,5 @@
 // The interactive loop: read a key, let the state handle it, recompute the view when the
-// reaction asks for it, draw the frame (STYLE.md §13). Drawing goes through `Terminal`, so
+// reaction asks for it, draw the frame (docs/EXPLORER.md, "Rules"). Drawing goes through `Terminal`, so
 // tests can run the loop against an in-memory terminal.
 
 import Foundation
@@ -106,7 +106,7 @@ public enum ExplorerApp {
 }
 
 /// Sends stderr to a temporary file while curses owns the screen and replays it afterwards
-/// (STYLE.md §14: never print while curses is active).
+/// (docs/EXPLORER.md, "Rules": never print while curses is active).
 final class StderrCapture {
   private var saved: Int32 = -1
   private var path = ""

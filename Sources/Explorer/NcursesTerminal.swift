@@ -1,7 +1,7 @@
-// The only file that calls ncurses (DESIGN.md): maps `Style` roles to colour pairs and
+// The only file that calls ncurses (docs/ARCHITECTURE.md): maps `Style` roles to colour pairs and
 // attributes, raw key codes to `Key`, and owns setup/teardown of the screen.
 //
-// Teardown runs on every way out (STYLE.md §14): `shutdown()` from the caller's `defer`
+// Teardown runs on every way out (docs/EXPLORER.md, "Rules"): `shutdown()` from the caller's `defer`
 // (normal exit and thrown errors), SIGINT/SIGTERM/SIGHUP (the loop sees `pendingSignal`
 // within 100 ms and unwinds; a second signal restores and exits at once), and fatal traps
 // (SIGILL/SIGTRAP/SIGSEGV/SIGBUS/SIGFPE: restore, then re-raise with the default action).

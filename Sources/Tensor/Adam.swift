@@ -1,4 +1,4 @@
-// Adam: the optimiser of spec §3.6, with PyTorch 2.x semantics and classic L2 weight decay.
+// Adam: the optimiser of docs/MODEL.md §3.6, with PyTorch 2.x semantics and classic L2 weight decay.
 //
 // One step, for every parameter θ with gradient ∇ (t = step number, starting at 1):
 //
@@ -76,11 +76,11 @@ public final class Adam {
   ///
   /// - Parameters:
   ///   - parameters: the tensors to update with their unique names; weight decay skips every
-  ///     name containing "bias" (spec §3.6).
-  ///   - learningRate: lr (spec default 1e-3).
+  ///     name containing "bias" (docs/MODEL.md §3.6).
+  ///   - learningRate: lr (default 1e-3, docs/MODEL.md §3.6).
   ///   - beta1, beta2: moment decay rates (PyTorch defaults 0.9, 0.999).
   ///   - epsilon: ε added to √v̂ (PyTorch default 1e-8).
-  ///   - weightDecay: classic L2 coefficient (spec `l2`, default 0).
+  ///   - weightDecay: classic L2 coefficient (`l2` of docs/MODEL.md §3.6, default 0).
   public init(
     parameters: [(name: String, tensor: Tensor)], learningRate: Float = 1e-3,
     beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0

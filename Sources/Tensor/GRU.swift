@@ -1,7 +1,7 @@
 import Foundation
 
 // A single-layer GRU over right-padded sequences, as ONE fused op (forward and a hand-written
-// backpropagation through time), because the TiMiRec interest predictor (spec §3.2) runs it
+// backpropagation through time), because the TiMiRec interest predictor (docs/MODEL.md §3.2) runs it
 // on every training step at B = 256, L = 20, D = H = 64.
 //
 // Equations and gate order (r, z, n) are PyTorch's `nn.GRU`, h₀ = 0:

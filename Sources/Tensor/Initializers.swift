@@ -1,4 +1,4 @@
-// Initializers: the parameter initialisations of spec §3.7.
+// Initializers: the parameter initialisations of docs/MODEL.md §3.7.
 //
 //   nn.Linear weight and bias, nn.Embedding (incl. padding rows)  N(0, 0.01²)   `normal`
 //   GRU weights and biases                                        U(−1/√H, 1/√H) `uniform`
@@ -19,7 +19,7 @@ private func unitDouble(_ rng: inout some RandomNumberGenerator) -> Double {
 }
 
 extension Tensor {
-  /// A tensor with elements drawn from N(mean, std²) — spec §3.7 for every Linear weight and
+  /// A tensor with elements drawn from N(mean, std²) — docs/MODEL.md §3.7 for every Linear weight and
   /// bias and every Embedding table (std 0.01).
   ///
   /// Box–Muller in Double: with u₁ uniform in (0, 1] and u₂ uniform in [0, 1),
@@ -57,7 +57,7 @@ extension Tensor {
     return Tensor(shape: shape, data: values, requiresGrad: requiresGrad, name: name)
   }
 
-  /// A tensor with elements drawn from U(−bound, bound) — spec §3.7 for the GRU's weights and
+  /// A tensor with elements drawn from U(−bound, bound) — docs/MODEL.md §3.7 for the GRU's weights and
   /// biases with `bound = 1/√H` (PyTorch's `nn.GRU` default; 0.125 for H = 64).
   ///
   /// Each element is `bound · (2u − 1)` with u = k·2⁻²⁴ from the top 24 bits of one draw, so
@@ -86,7 +86,7 @@ extension Tensor {
     return Tensor(shape: shape, data: values, requiresGrad: requiresGrad, name: name)
   }
 
-  /// A tensor of ones — spec §3.7 for a LayerNorm weight (its bias uses ``zeros(_:requiresGrad:name:)``).
+  /// A tensor of ones — docs/MODEL.md §3.7 for a LayerNorm weight (its bias uses ``zeros(_:requiresGrad:name:)``).
   public static func ones(_ shape: [Int], requiresGrad: Bool = false, name: String = "") -> Tensor {
     Tensor(shape: shape, data: [Float](repeating: 1, count: shape.elementCount),
            requiresGrad: requiresGrad, name: name)

@@ -1,11 +1,11 @@
 import Foundation
 
-// Losses of spec §3.4–3.5: the KL divergence of the finetune distillation term and the BPR
+// Losses of docs/MODEL.md §3.4–3.5: the KL divergence of the finetune distillation term and the BPR
 // ranking loss. Both return a scalar (shape []).
 
 extension Tensor {
   /// KL divergence KL(p ‖ q) averaged over the batch, as PyTorch
-  /// `nn.KLDivLoss(reduction: "batchmean")(logQ, p)` (spec §3.4).
+  /// `nn.KLDivLoss(reduction: "batchmean")(logQ, p)` (docs/MODEL.md §3.4).
   ///
   /// ```
   /// KL = (1/B) Σ_b Σ_k p_bk (log p_bk − logQ_bk),   with 0 · log 0 = 0
@@ -46,7 +46,7 @@ extension Tensor {
     }
   }
 
-  /// Bayesian personalised ranking loss (spec §3.5 with one negative).
+  /// Bayesian personalised ranking loss (docs/MODEL.md §3.5 with one negative).
   ///
   /// ```
   /// L = −mean_b log σ(positive_b − negative_b)

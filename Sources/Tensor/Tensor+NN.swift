@@ -59,7 +59,7 @@ extension Tensor {
   /// ```
   /// - Parameters:
   ///   - axis: the axis normalised over (negative counts from the end), e.g. D.
-  ///   - eps: lower bound on the divisor (> 0); 1e-12 as in spec §3.4.
+  ///   - eps: lower bound on the divisor (> 0); 1e-12 as in docs/MODEL.md §3.4.
   /// - Returns: the same shape. The gradient is exact on both branches: where ‖x‖ ≥ eps,
   ///   dx = (g − y (g·y)) / ‖x‖; where the clamp is active (‖x‖ < eps), dx = g / eps
   ///   (PyTorch's `clamp_min` passes the gradient at equality, so ‖x‖ = eps is the norm branch).
@@ -121,11 +121,11 @@ extension Tensor {
   /// cos(a, b) = Σ_axis (a / max(‖a‖, eps)) ⊙ (b / max(‖b‖, eps))
   /// ```
   /// E.g. interests a (B, K, D) against targets b (B, 1, D) → (B, K) (the TiMiRec teacher,
-  /// spec §3.4). Composed from `l2Normalize`, `*` and `sum(axis:)`.
+  /// docs/MODEL.md §3.4). Composed from `l2Normalize`, `*` and `sum(axis:)`.
   /// - Parameters:
   ///   - a, b: tensors whose shapes broadcast; `axis` refers to the broadcast shape and must
   ///     exist in both (a negative axis counts from the end of each).
-  ///   - eps: lower bound on each norm (1e-12 as in spec §3.4).
+  ///   - eps: lower bound on each norm (1e-12 as in docs/MODEL.md §3.4).
   /// - Returns: the broadcast shape without `axis`.
   public static func cosineSimilarity(_ a: Tensor, _ b: Tensor, axis: Int = -1, eps: Float = 1e-12) -> Tensor {
     guard let outShape = broadcastShape(a.shape, b.shape) else {
@@ -149,7 +149,7 @@ extension Tensor {
   /// - Parameters:
   ///   - self: (…, D); each row of D is normalised on its own.
   ///   - weight: (D), `bias`: (D).
-  ///   - eps: added to the variance; 1e-5 as in PyTorch and spec §3.1.
+  ///   - eps: added to the variance; 1e-5 as in PyTorch and docs/MODEL.md §3.1.
   /// - Returns: the shape of `self`. Gradients flow to all three inputs.
   public func layerNorm(weight: Tensor, bias: Tensor, eps: Float = 1e-5) -> Tensor {
     let d = shape.last ?? 0

@@ -4,7 +4,7 @@
 //   B batch, L history length, D embedding size, K interests, A attention size,
 //   H hidden size, C candidates per instance, N rows of an item table.
 //
-// How the autograd works (after micrograd, see ../shared/STYLE.md §4):
+// How the autograd works (after micrograd; docs/DECISIONS.md, "Engine"):
 // every op computes its result eagerly and, when gradient recording is on and some input
 // requires a gradient, records its parents and a closure that adds the result's gradient
 // into its parents' gradients. `backward()` sorts the graph topologically, seeds the

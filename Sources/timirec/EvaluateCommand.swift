@@ -3,7 +3,7 @@ import Foundation
 import SeqRec
 import Tensor
 
-/// `timirec evaluate`: HR@K and NDCG@K of a checkpoint on the dev or test split (spec §2).
+/// `timirec evaluate`: HR@K and NDCG@K of a checkpoint on the dev or test split (docs/MODEL.md §2).
 struct EvaluateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "evaluate",

@@ -8,15 +8,15 @@ struct PrepareCommand: ParsableCommand {
     commandName: "prepare",
     abstract: "Build a ReChorus-format dataset folder (train/dev/test.csv, items.tsv, dataset.json) from raw data.",
     discussion: """
-      Implements the authors' preprocessing (spec §1.2): stable sort by (time, user), re-index from 1, \
+      Implements the authors' preprocessing (docs/MODEL.md §1.2): stable sort by (time, user), re-index from 1, \
       leave-one-out (last item test, second-to-last dev, first always train), dev/test negatives drawn \
       uniformly outside the user's clicked items. The folder is written to a temporary name and renamed \
       when complete.
       Examples:
-        timirec prepare sequences --input ../shared/data/beauty/Beauty.txt --output data/Beauty \\
-          --titles ../shared/data/beauty/item_titles.tsv \\
-          --attributes ../shared/data/beauty/Beauty_item2attributes.json --datamaps ../shared/data/beauty/datamaps.json
-        timirec prepare movielens --input ../shared/data/ml-100k/u.data --output data/ml-100k
+        timirec prepare sequences --input $RAW_DATA/beauty/Beauty.txt --output data/Beauty \\
+          --titles $RAW_DATA/beauty/item_titles.tsv \\
+          --attributes $RAW_DATA/beauty/Beauty_item2attributes.json --datamaps $RAW_DATA/beauty/datamaps.json
+        timirec prepare movielens --input $RAW_DATA/ml-100k/u.data --output data/ml-100k
       """)
 
   @Argument(help: "Source format: sequences (user item item ...), movielens (u.data / ratings.dat), amazon (review JSON lines, .gz ok).")

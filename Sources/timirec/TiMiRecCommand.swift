@@ -14,7 +14,7 @@ enum Entry {
   /// OpenBLAS picks its kernel when the library loads, before `main`. When it fell back to
   /// the slow generic kernel on an AVX2 machine and the user set no OPENBLAS_CORETYPE, run
   /// this program again with OPENBLAS_CORETYPE=Haswell (the kernel this machine's own
-  /// environment pins; see ../shared/NOTES.md §1). An explicit setting is always respected.
+  /// environment pins; see benchmarks/README.md, "Which kernel"). An explicit setting is always respected.
   static func chooseBLASKernel() {
     let environment = ProcessInfo.processInfo.environment
     guard environment["OPENBLAS_CORETYPE"] == nil, environment["TIMIREC_KERNEL_CHOSEN"] == nil,

@@ -9,7 +9,7 @@ struct TrainCommand: ParsableCommand {
     commandName: "train",
     abstract: "Train TiMiRec: --stage pretrain (the extractor, \"ComiRec+\") or finetune (\"TiMiRec+\").",
     discussion: """
-      Defaults follow the reference code (spec §3.6). Beauty, as in the paper (spec §3.8):
+      Defaults follow the reference code (docs/MODEL.md §3.6). Beauty, as in the paper (§3.8):
         timirec train --data data/beauty --out runs/beauty-pre --stage pretrain --K 4 --lr 1e-4 --l2 1e-6
         timirec train --data data/beauty --out runs/beauty-fine --stage finetune --init runs/beauty-pre \\
                       --K 4 --lr 1e-4 --l2 1e-6 --temp 0.1 --n-layers 1

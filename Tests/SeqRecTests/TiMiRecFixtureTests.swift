@@ -4,7 +4,7 @@ import XCTest
 import Tensor
 
 /// Reproduces every tensor of the reference code's own outputs on a tiny batch
-/// (Fixtures/timirec-tiny.safetensors, copied from ../shared/fixtures; see its README there):
+/// (Fixtures/timirec-tiny.safetensors, described in docs/MODEL.md §10):
 /// predictions, losses, intents and gradients for pretrain and finetune n_layers 1;
 /// interest vectors and evaluation scores for n_layers 2. Tolerance: 1e-4 relative or 1e-6
 /// absolute, whichever is looser (float32 with a different summation order).

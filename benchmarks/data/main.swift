@@ -1,6 +1,9 @@
-// bench-data: speed of the data layer on Amazon Beauty (spec §1; issue 3 acceptance).
+// bench-data: speed of the data layer on Amazon Beauty (docs/MODEL.md "Data"; issue 3 acceptance).
 //
-//   swift run -c release bench-data [--data ../shared/data] [--reps 3] [--negatives 1000]
+//   swift run -c release bench-data [--raw DIR] [--reps 3] [--negatives 1000]
+//
+// DIR (or the RAW_DATA environment variable) is the folder of raw sources holding
+// beauty/Beauty.txt (README, "Where real data lives"); there is no default.
 //
 // Times (median over --reps): prepare Beauty from Beauty.txt (read, split, 1000 negatives per
 // dev/test row), write the folder (~270 MB), load it back with full validation (warm file
@@ -13,23 +16,27 @@ import SeqRec
 import Glibc
 #endif
 
-var dataRoot = "../shared/data"
+var rawRoot = ProcessInfo.processInfo.environment["RAW_DATA"]
 var reps = 3
 var negatives = 1000
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
   switch a {
-  case "--data": dataRoot = args.popFirst() ?? dataRoot
+  case "--raw": rawRoot = args.popFirst() ?? rawRoot
   case "--reps": reps = Int(args.popFirst() ?? "") ?? reps
   case "--negatives": negatives = Int(args.popFirst() ?? "") ?? negatives
   default:
-    print("usage: bench-data [--data DIR] [--reps N] [--negatives K]")
+    print("usage: bench-data [--raw DIR] [--reps N] [--negatives K]   (DIR: raw sources; or set RAW_DATA)")
     exit(2)
   }
 }
+guard let dataRoot = rawRoot, !dataRoot.isEmpty else {
+  print("bench-data: no raw data folder: set RAW_DATA or pass --raw DIR, a folder holding beauty/Beauty.txt")
+  exit(2)
+}
 let input = dataRoot + "/beauty/Beauty.txt"
 guard FileManager.default.fileExists(atPath: input) else {
-  print("bench-data: \(input) not found; pass --data pointing at the shared data folder")
+  print("bench-data: \(input) not found; RAW_DATA / --raw must name a folder holding beauty/Beauty.txt")
   exit(1)
 }
 

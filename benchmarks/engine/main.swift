@@ -3,7 +3,8 @@
 //   swift run -c release bench-engine                                               # env as set (Haswell pin)
 //   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE swift run -c release bench-engine  # autodetected kernel
 //
-// Prints the OpenBLAS kernel and the env it ran with, then
+// Prints the CPU (/proc/cpuinfo "model name"), the OpenBLAS kernel, its thread count and the env it
+// ran with, then
 //   1. sgemm GFLOP/s (2·M·N·K / median time per call) for the shapes of the TiMiRec step,
 //      with 1 and 2 OpenBLAS threads;
 //   2. the GRU (`Tensor.gru`) forward and forward+backward at B = 256, L = 20, D = H = 64 (every
@@ -53,7 +54,9 @@ func pad(_ s: String, _ width: Int) -> String {
 let environment = ProcessInfo.processInfo.environment
 func envValue(_ name: String) -> String { environment[name].map { "\"\($0)\"" } ?? "(unset)" }
 
-/// "model name (family f, model m)" from /proc/cpuinfo: OpenBLAS's autodetection depends on it.
+/// "model name (family f, model m)" from /proc/cpuinfo, or "unknown" when it has no model name:
+/// OpenBLAS's autodetection depends on it. Machines of this kind differ (Intel Xeon and AMD EPYC
+/// have both been seen), so every figure belongs to the CPU printed here, not to prose.
 func cpuDescription() -> String {
   guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
   var fields: [String: String] = [:]
@@ -61,12 +64,14 @@ func cpuDescription() -> String {
     let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
     if parts.count == 2, fields[parts[0]] == nil { fields[parts[0]] = parts[1] }
   }
-  return "\(fields["model name"] ?? "?") (family \(fields["cpu family"] ?? "?"), model \(fields["model"] ?? "?"))"
+  guard let model = fields["model name"], !model.isEmpty else { return "unknown" }
+  return "\(model) (family \(fields["cpu family"] ?? "?"), model \(fields["model"] ?? "?"))"
 }
 
 print("bench-engine — Tensor engine micro-benchmarks (release build expected)")
 print("CPU:                 \(cpuDescription())")
 print("OpenBLAS kernel:     \(BLAS.coreName)")
+print("OpenBLAS threads:    \(BLAS.threads)")
 print("OpenBLAS config:     \(BLAS.config)")
 print("OPENBLAS_CORETYPE:   \(envValue("OPENBLAS_CORETYPE"))")
 print("OPENBLAS_L2_SIZE:    \(envValue("OPENBLAS_L2_SIZE"))")
@@ -128,7 +133,7 @@ print("")
 func gruTimes(batch: Int, length: Int, d: Int, h: Int, threads: Int) -> (forward: Double, both: Double) {
   BLAS.setThreads(threads)
   var rng = RNG(seed: 1)
-  let bound = 1 / Float(h).squareRoot()  // spec §3.7: U(−1/√H, 1/√H)
+  let bound = 1 / Float(h).squareRoot()  // docs/MODEL.md "Initialisation": U(−1/√H, 1/√H)
   let weightIH = Tensor.uniform([3 * h, d], bound: bound, requiresGrad: true, name: "weight_ih_l0", using: &rng)
   let weightHH = Tensor.uniform([3 * h, h], bound: bound, requiresGrad: true, name: "weight_hh_l0", using: &rng)
   let biasIH = Tensor.uniform([3 * h], bound: bound, requiresGrad: true, name: "bias_ih_l0", using: &rng)
@@ -171,7 +176,7 @@ print("")
 // MARK: - 3. Adam
 
 do {
-  let count = 1_597_296  // Beauty finetune parameter count (spec §3.9)
+  let count = 1_597_296  // Beauty finetune parameter count (docs/MODEL.md, "Parameter counts")
   var rng = RNG(seed: 2)
   let weight = Tensor.normal([count], requiresGrad: true, name: "all.weight", using: &rng)
   weight.grad = Tensor.normal([count], std: 1, using: &rng).data

@@ -115,6 +115,7 @@ for (name, keys) in kinds {
 (terminal as? NcursesTerminal)?.shutdown()
 
 print("bench-explore: \(label)")
+print("CPU \((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("model name") }.flatMap { $0.split(separator: ":", maxSplits: 1).last }.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"); OpenBLAS \(BLAS.coreName), threads \(BLAS.threads)")
 print("items \(session.model.config.itemCount), users \(session.users.count), K \(session.interestCount), terminal \(terminalKind), BLAS threads 1")
 print("")
 print("| keys | n | view p50 / p99 (ms) | frame p50 / p99 (ms) | ncurses p50 / p99 (ms) | key→screen p50 / p99 / max (ms) |")

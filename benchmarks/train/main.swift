@@ -35,6 +35,7 @@ func realBatches(_ folder: String, count: Int) -> [ModelInput]? {
 }
 let steps = CommandLine.arguments.firstIndex(of: "--steps").map { Int(CommandLine.arguments[$0 + 1])! } ?? 30
 print("batches: \(dataRoot.map { "real, first 16 of epoch 0 from \($0)" } ?? "synthetic (history lengths uniform in 1…20)")")
+print("CPU \((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("model name") }.flatMap { $0.split(separator: ":", maxSplits: 1).last }.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"); OpenBLAS \(BLAS.coreName), default threads \(BLAS.threads)")
 print("OpenBLAS kernel \(BLAS.coreName); OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")")
 let only = CommandLine.arguments.firstIndex(of: "--only").map { CommandLine.arguments[$0 + 1] }
 var configs: [(String, TiMiRecConfig)] = [

@@ -1,5 +1,5 @@
 // Presentation: pure functions from (view, state) to the styled rows of each pane. The
-// screen places them in the layout's rectangles; `--snapshot` stacks them (STYLE.md §11).
+// screen places them in the layout's rectangles; `--snapshot` stacks them (docs/EXPLORER.md, "Rules").
 
 /// The rows of one pane: a title and its content.
 public struct PaneContent: Equatable, Sendable {

@@ -1,4 +1,4 @@
-// Handlers: change the state and say what must happen next; they never draw (STYLE.md §13).
+// Handlers: change the state and say what must happen next; they never draw (docs/EXPLORER.md, "Rules").
 
 /// What the loop must do after a key.
 public struct Reaction: OptionSet, Sendable {

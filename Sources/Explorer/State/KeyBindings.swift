@@ -1,5 +1,5 @@
 // The one key-binding table: the dispatcher (`Actions.swift`), the footer, the `?` help
-// screen and docs/KEYS.md all read `KeyBindings.all` (STYLE.md §12).
+// screen and docs/KEYS.md all read `KeyBindings.all` (docs/EXPLORER.md, "Rules").
 
 /// A key as the explorer understands it (the terminal driver translates raw codes).
 public enum Key: Hashable, Sendable {

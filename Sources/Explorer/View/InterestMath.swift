@@ -28,7 +28,7 @@ public enum InterestMath {
   }
 
   /// Cosine similarity of each row of `rows` (K, D) with `vector` (D), norms clamped at 1e-12
-  /// as in the teacher (spec §3.4).
+  /// as in the teacher (docs/MODEL.md §3.4).
   /// - Returns: (K).
   public static func cosines(rows: [Float], count k: Int, with vector: [Float]) -> [Float] {
     let d = vector.count

@@ -3,7 +3,7 @@
 
 /// Reads review lines: `reviewerID` (user), `asin` (item), `unixReviewTime` (time, seconds).
 ///
-/// Every review is an interaction (rating ignored, spec §1.2). Ids are strings and re-index
+/// Every review is an interaction (rating ignored, docs/MODEL.md §1.2). Ids are strings and re-index
 /// in byte order (Python's string order for ASCII ids). Accepts strict JSON or Python
 /// literal lines; blank lines are skipped; `.gz` is decompressed through zlib.
 /// - Throws: `DataError.malformedJSON` / `.missingField` with file:line, `.gzip`, `.emptyFile`.

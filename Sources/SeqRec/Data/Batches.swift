@@ -1,4 +1,4 @@
-// Batches (spec §1.3–1.4): typed, flat, row-major arrays — no dictionaries.
+// Batches (docs/MODEL.md §1.3–1.4): typed, flat, row-major arrays — no dictionaries.
 
 /// A batch of instances, ready for a model's forward pass.
 ///
@@ -57,7 +57,7 @@ public struct TrainEpoch: Sendable, RandomAccessCollection {
 
 extension SequenceCorpus {
   /// Draws one training negative per train instance: uniform in [1, itemCount - 1],
-  /// redrawn while in the user's train items (spec §1.4; dev/test items may be drawn).
+  /// redrawn while in the user's train items (docs/MODEL.md §1.4; dev/test items may be drawn).
   /// - Returns: negatives indexed by instance, shape (N).
   public func drawTrainNegatives(using rng: inout SeededRandom) -> [Int32] {
     let n = train.count
@@ -74,7 +74,7 @@ extension SequenceCorpus {
     return out
   }
 
-  /// The training batches of one epoch (spec §1.4): negatives re-drawn, instances shuffled
+  /// The training batches of one epoch (docs/MODEL.md §1.4): negatives re-drawn, instances shuffled
   /// (Fisher–Yates), `batchSize` per batch with the last partial batch kept.
   ///
   /// Random numbers come from `SeededRandom(seed: seed, stream: epoch)`: epoch `e` of a run
@@ -98,7 +98,7 @@ extension SequenceCorpus {
     return TrainEpoch(corpus: self, batchSize: batchSize, order: order, negatives: negatives)
   }
 
-  /// Dev or test batches in file order (spec §2): candidates = [positive] + the row's stored
+  /// Dev or test batches in file order (docs/MODEL.md §2): candidates = [positive] + the row's stored
   /// negatives, C = 1 + negatives per row. Deterministic, so build once and cache.
   public func evaluationBatches(_ split: Split, batchSize: Int = 256) -> [SequenceBatch] {
     precondition(split != .train, "evaluationBatches is for .dev or .test")

@@ -1,4 +1,4 @@
-// The in-memory form of a ReChorus dataset folder (DESIGN.md "Formats", spec §1.1).
+// The in-memory form of a ReChorus dataset folder (docs/MODEL.md §1.1).
 
 /// One of the three files of a dataset folder.
 public enum Split: UInt8, Sendable, CaseIterable, Codable {
@@ -86,6 +86,6 @@ public struct Dataset: Sendable {
   public let userCount: Int
 
   /// `n_items` of the reference reader: max item id over train+dev+test positives, plus 1.
-  /// Every item embedding table has this many rows; row 0 is padding (spec §1.1).
+  /// Every item embedding table has this many rows; row 0 is padding (docs/MODEL.md §1.1).
   public let itemCount: Int
 }

@@ -41,11 +41,11 @@ public struct DatasetStatistics: Codable, Equatable, Sendable {
   public var trainRows: Int
   public var devRows: Int
   public var testRows: Int
-  /// Training instances of spec §1.3 (train rows that are not a user's first interaction).
+  /// Training instances of docs/MODEL.md §1.3 (train rows that are not a user's first interaction).
   public var trainInstances: Int
-  /// Users with exactly 2 interactions (train + test, no dev row; spec §9).
+  /// Users with exactly 2 interactions (train + test, no dev row; docs/MODEL.md §9).
   public var usersWithTwoInteractions: Int
-  /// Users with exactly 1 interaction (train only; spec §9).
+  /// Users with exactly 1 interaction (train only; docs/MODEL.md §9).
   public var usersWithOneInteraction: Int
   public var minSequenceLength: Int
   public var maxSequenceLength: Int
@@ -53,9 +53,9 @@ public struct DatasetStatistics: Codable, Equatable, Sendable {
   public var meanSequenceLength: Double
   public var firstTime: Int64
   public var lastTime: Int64
-  /// Exact duplicate (user, item, time) triples dropped in step 1 of spec §1.2.
+  /// Exact duplicate (user, item, time) triples dropped in step 1 of docs/MODEL.md §1.2.
   public var duplicatesDropped: Int
-  /// Size n of the negative pool: distinct items among non-first interactions (spec §1.2 step 7).
+  /// Size n of the negative pool: distinct items among non-first interactions (docs/MODEL.md §1.2 step 7).
   public var negativePool: Int
 
   public init(users: Int, items: Int, interactions: Int, trainRows: Int, devRows: Int, testRows: Int,

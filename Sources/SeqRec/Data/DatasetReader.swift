@@ -1,4 +1,4 @@
-// Loading a ReChorus dataset folder (spec §1.1) with strict validation.
+// Loading a ReChorus dataset folder (docs/MODEL.md §1.1) with strict validation.
 //
 // Speed: a Beauty folder with 1,000 negatives per dev/test row is ~270 MB of text. Files are
 // mmapped and parsed byte by byte straight into preallocated Int32 columns (no String per
@@ -15,7 +15,7 @@ extension Dataset {
   /// least `user_id`, `item_id`, `time` (and `neg_items` in dev/test; other columns are
   /// skipped), `neg_items` written as `[a, b, ...]`. LF or CRLF line ends.
   ///
-  /// Checks (spec §1.1): header columns; integer ids >= 1; integer times; the same number of
+  /// Checks (docs/MODEL.md §1.1): header columns; integer ids >= 1; integer times; the same number of
   /// negatives on every row of a file (dev and test may differ); every negative in
   /// `1 ..< itemCount` (itemCount = max positive item id + 1) and never the row's positive;
   /// no dev/test user without train rows; no blank line inside a table.

@@ -16,7 +16,7 @@ extension Dataset {
   /// Writes `train.csv`, `dev.csv`, `test.csv` (+ `items.tsv` if `catalog`, `dataset.json` if
   /// `manifest`) into `folder`.
   ///
-  /// Format (spec §1.1): tab-separated, header `user_id\titem_id\ttime` (+ `\tneg_items` for
+  /// Format (docs/MODEL.md §1.1): tab-separated, header `user_id\titem_id\ttime` (+ `\tneg_items` for
   /// dev/test), `neg_items` as `[a, b, ...]`, LF line ends — byte-for-byte what pandas'
   /// `to_csv(sep='\t', index=False)` writes for these columns.
   ///

@@ -3,7 +3,7 @@
 
 import Foundation
 
-/// Reads a titles table `item_id<TAB>...<TAB>title` (e.g. shared/data/beauty/item_titles.tsv:
+/// Reads a titles table `item_id<TAB>...<TAB>title` (e.g. the S3-Rec Beauty item_titles.tsv:
 /// `item_id  asin  title`). With a header row, the `item_id` and `title` columns are
 /// used; without one, the first and last columns. Ids are the source's original item ids.
 /// Empty titles are allowed (7 Beauty items have none).
@@ -45,7 +45,7 @@ public func readTitlesTable(path: String) throws -> [String: String] {
 /// The two files come from different projects. When datamaps also has `attributeid2num`
 /// (items per attribute), the returned `agreement` counts the attribute ids whose usage in
 /// the attributes file equals that number: a low share means the id spaces differ and the
-/// labels are unreliable (the case for the shared Beauty copies: 12 of 637).
+/// labels are unreliable (the case for the S3-Rec Beauty files: 12 of 637).
 /// - Throws: `DataError.malformedJSON` (line 1) or `.missingField` for a datamaps file
 ///   without `id2attribute`.
 public func readAttributeCategories(attributesPath: String, datamapsPath: String) throws

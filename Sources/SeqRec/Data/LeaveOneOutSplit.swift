@@ -1,4 +1,4 @@
-// Spec §1.2 steps 1–7: from raw interactions to a ReChorus dataset with dev/test negatives.
+// docs/MODEL.md §1.2 steps 1–7: from raw interactions to a ReChorus dataset with dev/test negatives.
 
 /// The result of a preparer: the dataset plus the id maps needed to attach metadata.
 public struct PreparedDataset: Sendable {
@@ -14,7 +14,7 @@ public struct PreparedDataset: Sendable {
   public var warnings: [String] = []
 }
 
-/// Splits `raw` by leave-one-out and draws dev/test negatives (spec §1.2 steps 1–7, §9).
+/// Splits `raw` by leave-one-out and draws dev/test negatives (docs/MODEL.md §1.2 steps 1–7, §9).
 ///
 /// 1. Drop exact duplicate (user, item, time) triples, keeping the first.
 /// 2. Order rows by (time ascending, user ascending), ties kept in raw-file order (stable).

@@ -12,7 +12,7 @@ public enum MovieLensLayout: Sendable, Equatable {
 }
 
 /// Reads MovieLens ratings. Every rating is an interaction (value dropped, no threshold;
-/// spec §1.2). Ids are integers and re-index numerically.
+/// docs/MODEL.md §1.2). Ids are integers and re-index numerically.
 /// - Returns: the interactions and the detected layout.
 /// - Throws: `DataError` with file:line for an empty file, a line without 4 fields, or a
 ///   non-integer user, item or timestamp.

@@ -1,4 +1,4 @@
-// `timirec prepare`: raw source → split (spec §1.2) → metadata → manifest, in memory.
+// `timirec prepare`: raw source → split (docs/MODEL.md §1.2) → metadata → manifest, in memory.
 
 import Foundation
 
@@ -19,7 +19,7 @@ public struct PrepareOptions: Sendable {
   public var input: String
   /// Dataset name stored in dataset.json.
   public var name: String
-  /// Negatives per dev/test row (spec §1.2 step 7; ReChorus uses 1000).
+  /// Negatives per dev/test row (docs/MODEL.md §1.2 step 7; ReChorus uses 1000).
   public var negatives: Int = 1000
   /// Seed of the negative sampler.
   public var seed: UInt64 = 0
@@ -40,7 +40,7 @@ public struct PrepareOptions: Sendable {
   }
 }
 
-/// Runs a preparer: reads the source, splits it (spec §1.2 steps 1–7), attaches titles and
+/// Runs a preparer: reads the source, splits it (docs/MODEL.md §1.2 steps 1–7), attaches titles and
 /// categories, fingerprints every input file (SHA-256) and fills `dataset.manifest`.
 /// Nothing is written; call `result.dataset.write(to:)`.
 /// - Returns: the prepared dataset with statistics.

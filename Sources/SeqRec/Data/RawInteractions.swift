@@ -1,9 +1,9 @@
-// Interactions as a raw source lists them, before the split of spec §1.2.
+// Interactions as a raw source lists them, before the split of docs/MODEL.md §1.2.
 
 /// Maps original id strings (or integers) to dense temporary indices in first-seen order.
 ///
 /// `ranks()` then gives each id its final 1-based id: the position of the original id in
-/// ascending order (spec §1.2 step 3) — numeric order for `.numeric`, byte (= code point)
+/// ascending order (docs/MODEL.md §1.2 step 3) — numeric order for `.numeric`, byte (= code point)
 /// order for `.text`.
 public struct IdInterner: Sendable {
   public enum Order: Sendable { case numeric, text }

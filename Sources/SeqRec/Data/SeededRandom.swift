@@ -3,7 +3,7 @@
 // Why our own: every random choice in the data layer (dev/test negatives, per-epoch
 // training negatives, shuffling) must be reproducible from one integer seed on every
 // platform, and Swift's `SystemRandomNumberGenerator` cannot be seeded. The stream does
-// not match numpy's Mersenne Twister (spec §1.2 NOTE: exact ReChorus negatives cannot be
+// not match numpy's Mersenne Twister (docs/MODEL.md §1.2: exact ReChorus negatives cannot be
 // recovered anyway), but the same seed always gives the same numbers.
 
 /// SplitMix64 (Steele, Lea, Flood 2014): used only to expand a 64-bit seed into state.

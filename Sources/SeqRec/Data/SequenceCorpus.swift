@@ -1,4 +1,4 @@
-// History windows (spec §1.3): every user's full chronological sequence, and the
+// History windows (docs/MODEL.md §1.3): every user's full chronological sequence, and the
 // instances (user, target, history) of each split.
 
 /// One user's whole chronological sequence (train + dev + test rows), for the explorer.
@@ -26,7 +26,7 @@ public struct InstanceList: Sendable, Equatable {
   public var count: Int { users.count }
 }
 
-/// The sequences and instances of a dataset (spec §1.3).
+/// The sequences and instances of a dataset (docs/MODEL.md §1.3).
 ///
 /// Train, dev and test rows are concatenated in that order and stably sorted by (time,
 /// user); each row's `position` is the number of earlier rows of its user. An instance at
@@ -50,7 +50,7 @@ public struct SequenceCorpus: Sendable {
   public let dev: InstanceList
   public let test: InstanceList
   /// Each user's train items, sorted, with offsets (userCount + 1): the exclusion set of
-  /// training negatives (spec §1.4).
+  /// training negatives (docs/MODEL.md §1.4).
   let trainItemOffsets: [Int]
   let trainItemsSorted: [Int32]
   /// Dev and test negatives (flat, row-major) and their per-row counts.

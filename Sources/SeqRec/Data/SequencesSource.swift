@@ -4,7 +4,7 @@
 /// Reads a `sequences` file.
 ///
 /// Fields are separated by spaces or tabs; LF or CRLF; blank lines are skipped. Ids must be
-/// integers (re-indexing sorts them numerically, spec §1.2 step 3). There are no timestamps:
+/// integers (re-indexing sorts them numerically, docs/MODEL.md §1.2 step 3). There are no timestamps:
 /// time = the item's position in the line (1 for the first item). Under the stable
 /// (time, user) sort of step 2 this orders rows as: every user's 1st item (by user id), then
 /// every user's 2nd item, and so on — each user's own order is the line order.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Leave-one-out ranking metrics over sampled candidates (spec §2; ReChorus
+/// Leave-one-out ranking metrics over sampled candidates (docs/MODEL.md §2; ReChorus
 /// `BaseRunner.evaluate_method` with the pessimistic tie rule of later ReChorus).
 ///
 /// Each row holds the scores of C candidates with the ground truth in column 0. Its rank is

@@ -4,7 +4,7 @@ import Tensor
 /// (module `interest_predictor`), followed by the `proj` MLP that gives logits z^q over the
 /// K interests.
 ///
-/// Wang et al., CIKM 2022, eqs. 3 and 14–15; spec §3.2 (the code's version):
+/// Wang et al., CIKM 2022, eqs. 3 and 14–15; docs/MODEL.md §3.2 (the code's version):
 /// ```
 /// h   = GRU(E'[history])  at each sequence's true length      (B, D)
 /// z^q = proj(h)                                                 (B, K)

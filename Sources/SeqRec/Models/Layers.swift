@@ -1,7 +1,7 @@
 import Tensor
 
 // Small parameter holders shared by the models: a named parameter list in the reference
-// `state_dict` order, a Linear layer and a LayerNorm, initialised as spec §3.7 says.
+// `state_dict` order, a Linear layer and a LayerNorm, initialised as docs/MODEL.md §3.7 says.
 
 /// A named parameter, e.g. `interest_extractor.W1.weight`.
 public typealias NamedParameter = (name: String, tensor: Tensor)
@@ -17,7 +17,7 @@ extension ParameterContainer {
   public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.tensor.count } }
 }
 
-/// Spec §3.7 initialisers for parameters (thin wrappers over the engine's `Tensor.normal`,
+/// docs/MODEL.md §3.7 initialisers for parameters (thin wrappers over the engine's `Tensor.normal`,
 /// `Tensor.uniform`, `Tensor.ones`, `Tensor.zeros`, with `requiresGrad` set).
 enum Init {
   /// N(0, std²): every nn.Linear weight and bias and every nn.Embedding (std 0.01).
@@ -36,7 +36,7 @@ public struct Linear: ParameterContainer {
   public let weight: Tensor  // (out, in)
   public let bias: Tensor  // (out)
 
-  /// Initialised N(0, 0.01²) for weight and bias (spec §3.7).
+  /// Initialised N(0, 0.01²) for weight and bias (docs/MODEL.md §3.7).
   init(_ prefix: String, inputs: Int, outputs: Int, rng: inout RNG) {
     weight = Init.normal([outputs, inputs], name: prefix + ".weight", rng: &rng)
     bias = Init.normal([outputs], name: prefix + ".bias", rng: &rng)

@@ -4,7 +4,7 @@ import Tensor
 /// module `interest_extractor` of the reference code.
 ///
 /// Wang et al., "Target Interest Distillation for Multi-Interest Recommendation", CIKM 2022,
-/// eqs. 1 and 11–13 (slides in ../shared/paper), implemented as spec §3.1 describes the code:
+/// eqs. 1 and 12–13, implemented as docs/MODEL.md §3.1 describes the code:
 /// ```
 /// m_j = 1[h_j > 0]                                         (B, L)
 /// x_j = E[h_j] (+ P[(len − j)·m_j] if addPosition)          (B, L, D)

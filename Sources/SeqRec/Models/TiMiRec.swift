@@ -1,21 +1,21 @@
 import Tensor
 
 // TiMiRec — Wang et al., "Target Interest Distillation for Multi-Interest Recommendation",
-// CIKM 2022 (slides in ../shared/paper; reference code ReChorus branch CIKM22,
-// src/models/sequential/TiMiRec.py, specified in ../shared/spec/REFERENCE.md §3).
+// CIKM 2022 (reference code ReChorus branch CIKM22,
+// src/models/sequential/TiMiRec.py; described in docs/MODEL.md §3).
 //
 // Stages:
 //   pretrain  trains the multi-interest extractor alone ("ComiRec+" with the transformer):
 //             each positive picks its best interest by dot product (eq. 2).
 //   finetune  trains extractor + predictor + proj together ("TiMiRec+"): interests mixed by
-//             softmax(z^q) (eq. 4), loss BPR (eq. 10) + T²·KL(p_T ‖ q_T) (eqs. 5–9, §3.4).
+//             softmax(z^q) (eq. 4), loss BPR (eq. 10) + T²·KL(p_T ‖ q_T) (eqs. 5–9, 11; MODEL.md §3.4).
 //
-// Reproduce (Beauty, spec §3.8):
+// Reproduce (Beauty, docs/MODEL.md §3.8):
 //   timirec train --data data/beauty --out runs/beauty-pre --stage pretrain --K 4 --lr 1e-4 --l2 1e-6
 //   timirec train --data data/beauty --out runs/beauty-fine --stage finetune --init runs/beauty-pre \
 //                 --K 4 --lr 1e-4 --l2 1e-6 --temp 0.1 --n-layers 1
 
-/// Which part of TiMiRec is trained (spec §3.3–3.4).
+/// Which part of TiMiRec is trained (docs/MODEL.md §3.3–3.4).
 public enum Stage: String, Codable, Sendable, CaseIterable {
   /// The extractor alone, best-matching interest per positive (ComiRec+).
   case pretrain
@@ -23,7 +23,7 @@ public enum Stage: String, Codable, Sendable, CaseIterable {
   case finetune
 }
 
-/// TiMiRec's hyper-parameters (defaults from spec §3.6).
+/// TiMiRec's hyper-parameters (defaults from docs/MODEL.md §3.6).
 public struct TiMiRecConfig: Codable, Equatable, Sendable {
   /// Rows of the item tables: max item id + 1 (row 0 is padding).
   public var itemCount: Int
@@ -95,7 +95,7 @@ public final class TiMiRec: ParameterContainer {
   /// Nil in the pretrain stage.
   public let predictor: InterestPredictor?
 
-  /// A freshly initialised model (spec §3.7).
+  /// A freshly initialised model (docs/MODEL.md §3.7).
   public init(config: TiMiRecConfig, stage: Stage, rng: inout RNG) {
     self.config = config
     self.stage = stage
@@ -103,7 +103,7 @@ public final class TiMiRec: ParameterContainer {
     predictor = stage == .finetune ? InterestPredictor(config: config, rng: &rng) : nil
   }
 
-  /// Parameters in `state_dict` order with their reference names (spec §8).
+  /// Parameters in `state_dict` order with their reference names (docs/MODEL.md §8).
   public var namedParameters: [NamedParameter] {
     extractor.namedParameters + (predictor?.namedParameters ?? [])
   }
@@ -241,7 +241,7 @@ public final class TiMiRec: ParameterContainer {
   }
 }
 
-// MARK: - Weights in and out (spec §8 names)
+// MARK: - Weights in and out (docs/MODEL.md §8 names)
 
 /// Why a set of weights does not fit a model.
 public enum WeightsError: Error, Equatable, CustomStringConvertible {

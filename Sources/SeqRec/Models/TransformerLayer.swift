@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 
 /// The single-head, post-LN transformer layer of ReChorus `utils/layers.TransformerLayer`
-/// as used by TiMiRec's extractor (spec §3.1, "TRM"): no output projection, no causal mask,
+/// as used by TiMiRec's extractor (docs/MODEL.md §3.1, "TRM"): no output projection, no causal mask,
 /// d_ff = D, dropout 0.
 ///
 /// ```

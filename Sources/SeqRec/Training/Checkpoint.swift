@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 
-/// Training settings (defaults from spec §3.6; early stopping from spec §2).
+/// Training settings (defaults from docs/MODEL.md §3.6; early stopping from docs/MODEL.md §2).
 public struct TrainingConfig: Codable, Equatable, Sendable {
   /// Adam learning rate (lr, 1e-3).
   public var learningRate: Float = 1e-3
@@ -74,7 +74,7 @@ public struct ImportedWeights: Codable, Equatable, Sendable {
   }
 }
 
-/// `config.json` of a checkpoint directory (DESIGN.md "Formats").
+/// `config.json` of a checkpoint directory (docs/MODEL.md §6).
 ///
 /// Format 2 (written since this build): `formatVersion` 2, `model` names the model
 /// ("TiMiRec"), and the fields that only a training run here has — `training`, `bestEpoch`,
@@ -230,7 +230,7 @@ public enum CheckpointError: Error, CustomStringConvertible {
 /// ```
 /// config.json           CheckpointConfig (format version, model, stage, hyper-parameters,
 ///                       dataset; the training fields, or importedFrom for imported weights)
-/// model.safetensors     best-dev (or imported) weights under the reference state_dict names (spec §8)
+/// model.safetensors     best-dev (or imported) weights under the reference state_dict names (docs/MODEL.md §8)
 /// train.log             one line per epoch (imported: the import line)
 /// resume.json           ResumeState                                   (trained here only)
 /// last.safetensors      weights after the last completed epoch        (trained here only)
@@ -399,7 +399,7 @@ public enum CheckpointDirectory {
 
   /// `train --init`: copies every tensor of a checkpoint whose name is a parameter of
   /// `model` (as the reference does; from a pretrain checkpoint that is the extractor,
-  /// spec §3.4). The checkpoint is first opened as itself (``open(_:for:)``: same dataset,
+  /// docs/MODEL.md §3.4). The checkpoint is first opened as itself (``open(_:for:)``: same dataset,
   /// strict weights) and must share the extractor settings. The other parameters keep
   /// their fresh initialisation; nothing is frozen.
   /// - Returns: the checkpoint's configuration and the names taken (log ``Initialization/summary``).

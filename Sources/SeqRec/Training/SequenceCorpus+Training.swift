@@ -16,7 +16,7 @@ extension SequenceBatch {
   }
 }
 
-/// The trainer reads its batches from the data layer's history windows (spec §1.3–1.4, §2).
+/// The trainer reads its batches from the data layer's history windows (docs/MODEL.md §1.3–1.4, §2).
 extension SequenceCorpus: TrainingSource {
   public var trainInstanceCount: Int { train.count }
 

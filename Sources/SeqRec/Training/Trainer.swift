@@ -5,11 +5,11 @@ import Tensor
 public protocol TrainingSource {
   /// Training instances per epoch.
   var trainInstanceCount: Int { get }
-  /// One epoch of training batches: negatives re-drawn and instances shuffled (spec §1.4),
+  /// One epoch of training batches: negatives re-drawn and instances shuffled (docs/MODEL.md §1.4),
   /// a pure function of (seed, epoch) so a resumed run sees the same batches; candidates
   /// [positive, negative].
   func trainBatches(batchSize: Int, seed: UInt64, epoch: Int) -> [ModelInput]
-  /// Dev or test batches: candidates [positive, stored negatives…] (spec §2).
+  /// Dev or test batches: candidates [positive, stored negatives…] (docs/MODEL.md §2).
   func evaluationBatches(split: Split, batchSize: Int) -> [ModelInput]
 }
 
@@ -36,7 +36,7 @@ public enum TrainingError: Error, CustomStringConvertible {
 
 /// Scores batches with the model's evaluation path and averages the ranking metrics.
 public enum Evaluator {
-  /// HR@K and NDCG@K (spec §2) of `model` over `batches`.
+  /// HR@K and NDCG@K (docs/MODEL.md §2) of `model` over `batches`.
   public static func evaluate(_ model: TiMiRec, batches: [ModelInput], ks: [Int]) -> [String: Double] {
     RankingMetrics.metrics(ranks: ranks(model, batches: batches), ks: ks)
   }
@@ -65,7 +65,7 @@ public struct TrainingOutcome {
   public var secondsPerEpoch: Double
 }
 
-/// The training loop of spec §2: Adam steps over shuffled batches, dev NDCG@5 after every
+/// The training loop of docs/MODEL.md §2: Adam steps over shuffled batches, dev NDCG@5 after every
 /// epoch, best-checkpoint saving (ties re-save), early stopping, atomic checkpoints with the
 /// resume state after every epoch.
 public final class Trainer {
@@ -162,7 +162,7 @@ public final class Trainer {
     logText = (try? String(contentsOf: CheckpointDirectory.fileURL(checkpointPath, "train.log"), encoding: .utf8)) ?? ""
   }
 
-  /// Spec §2 early stopping: more than 20 epochs and the last 10 dev values non-increasing,
+  /// docs/MODEL.md §2 early stopping: more than 20 epochs and the last 10 dev values non-increasing,
   /// or 20 epochs since the first occurrence of the best value.
   public static func shouldStopEarly(_ history: [Double]) -> Bool {
     guard let best = history.max(), let bestIndex = history.firstIndex(of: best) else { return false }

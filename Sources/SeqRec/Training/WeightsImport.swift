@@ -46,7 +46,7 @@ public enum WeightsImport {
   public static let wrapperPrefix = "module."
 
   /// The architecture a `state_dict` describes, read from its tensors (names and shapes as
-  /// the reference code's, spec §8):
+  /// the reference code's, docs/MODEL.md §8):
   /// - N, D from `interest_extractor.i_embeddings.weight` (N, D);
   /// - attn_size A from `interest_extractor.W1.weight` (A, D), K from `W2.weight` (K, A);
   /// - add_pos and history_max = rows − 1 from `interest_extractor.p_embeddings.weight`
