@@ -2,7 +2,7 @@
 //
 // One step, for every parameter θ with gradient ∇ (t = step number, starting at 1):
 //
-//   g  = ∇ + λ·θ                    (λ = weightDecay; only when the name has no "bias")
+//   g  = ∇ + λ·θ                    (λ = weightDecay; only where `appliesWeightDecay`)
 //   m  = m + (1 − β1)·(g − m)        (= β1·m + (1 − β1)·g, written as torch's `lerp_`)
 //   v  = β2·v + (1 − β2)·g·g
 //   bc1 = 1 − β1^t,  bc2 = 1 − β2^t  (in Double, like torch's Python floats)
@@ -19,17 +19,18 @@
 
 import Foundation  // pow
 
-/// Adam with classic L2 weight decay on every parameter whose name does not contain "bias".
+/// Adam with classic L2 weight decay on every parameter whose ``Tensor/appliesWeightDecay``
+/// is true (read once, when the optimiser is created; the model decides, e.g. SeqRec exempts
+/// its biases).
 ///
 /// Parameters are identified by name (the reference `state_dict` names), so the optimiser
 /// state can be saved and restored by name in a checkpoint.
 ///
 /// Gradients that never arrived: a parameter whose `grad` is empty (no gradient has flowed
-/// into it since it was created) is treated as having a zero gradient — its moments decay and
-/// it still moves by its momentum and weight decay. PyTorch instead skips a parameter whose
-/// `.grad` is `None`. The usual path avoids the difference: call ``zeroGrad()`` before each
-/// forward/backward, which allocates every gradient as zeros, and every parameter of the
-/// TiMiRec models receives a gradient in every step anyway.
+/// into it since it was created or since it was cleared to `[]`) is treated as having a
+/// zero gradient — its moments decay and it still moves by its momentum and weight
+/// decay. PyTorch instead skips a parameter whose `.grad` is `None`. Every parameter of the
+/// TiMiRec models receives a gradient in every step, so the difference never shows there.
 ///
 /// ```swift
 /// let adam = Adam(parameters: model.namedParameters, learningRate: 1e-4, weightDecay: 1e-6)
@@ -44,14 +45,14 @@ public final class Adam {
   private final class Slot {
     let name: String
     let tensor: Tensor
-    let decays: Bool  // weight decay applies (name has no "bias")
+    let decays: Bool  // weight decay applies (the tensor's `appliesWeightDecay`)
     var firstMoment: [Float]  // m
     var secondMoment: [Float]  // v
 
     init(name: String, tensor: Tensor) {
       self.name = name
       self.tensor = tensor
-      self.decays = !name.contains("bias")
+      self.decays = tensor.appliesWeightDecay
       firstMoment = [Float](repeating: 0, count: tensor.count)
       secondMoment = [Float](repeating: 0, count: tensor.count)
     }
@@ -76,11 +77,11 @@ public final class Adam {
   ///
   /// - Parameters:
   ///   - parameters: the tensors to update with their unique names; weight decay skips every
-  ///     name containing "bias" (docs/MODEL.md §3.6).
+  ///     tensor whose `appliesWeightDecay` is false.
   ///   - learningRate: lr (default 1e-3, docs/MODEL.md §3.6).
   ///   - beta1, beta2: moment decay rates (PyTorch defaults 0.9, 0.999).
   ///   - epsilon: ε added to √v̂ (PyTorch default 1e-8).
-  ///   - weightDecay: classic L2 coefficient (`l2` of docs/MODEL.md §3.6, default 0).
+  ///   - weightDecay: classic L2 coefficient (spec `l2`, default 0).
   public init(
     parameters: [(name: String, tensor: Tensor)], learningRate: Float = 1e-3,
     beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0
@@ -104,7 +105,9 @@ public final class Adam {
   /// The parameter names in the order given to `init`.
   public var parameterNames: [String] { slots.map(\.name) }
 
-  /// Sets every parameter's gradient to zeros (allocating it). Call before each backward.
+  /// Sets every parameter's gradient to zeros (allocating it), for callers that accumulate
+  /// into existing gradients. SeqRec's trainer instead clears gradients to empty before each
+  /// step (nothing to zero-fill; an empty gradient reads as zero, see the type's doc).
   public func zeroGrad() {
     for slot in slots { slot.tensor.zeroGrad() }
   }

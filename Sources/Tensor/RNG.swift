@@ -45,19 +45,26 @@ public struct RNG: RandomNumberGenerator, Equatable, Hashable, Sendable {
   /// The 256-bit state is filled with four consecutive outputs of SplitMix64 started at
   /// `seed`, so nearby seeds (0, 1, 2, …) still give unrelated streams.
   public init(seed: UInt64) {
-    var sm = seed
-    func splitMix64() -> UInt64 {
-      sm &+= 0x9E37_79B9_7F4A_7C15
-      var z = sm
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    s0 = splitMix64()
-    s1 = splitMix64()
-    s2 = splitMix64()
-    s3 = splitMix64()
+    var expander = SplitMix64(seed: seed)
+    self.init(expanding: &expander)
+  }
+
+  /// The state from the next four outputs of `expander`.
+  init(expanding expander: inout SplitMix64) {
+    s0 = expander.next()
+    s1 = expander.next()
+    s2 = expander.next()
+    s3 = expander.next()
     if s0 | s1 | s2 | s3 == 0 { s0 = 0x9E37_79B9_7F4A_7C15 }  // all-zero is a fixed point
+  }
+
+  /// A generator for one of several independent streams derived from `seed` (e.g. stream =
+  /// epoch, so epoch `e` can be rebuilt alone): SplitMix64 started at
+  /// `seed ^ (stream · 0xD1B54A32D192ED03)`, its first output skipped, the next four as state.
+  public init(seed: UInt64, stream: UInt64) {
+    var expander = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+    _ = expander.next()
+    self.init(expanding: &expander)
   }
 
   /// Restores a generator from a saved ``state``; `nil` unless `state` has exactly 4 words
@@ -163,5 +170,26 @@ public struct RNG: RandomNumberGenerator, Equatable, Hashable, Sendable {
 
   private func rotateLeft(_ x: UInt64, by k: UInt64) -> UInt64 {
     (x << k) | (x >> (64 - k))
+  }
+}
+
+/// SplitMix64 (Steele, Lea, Flood, "Fast splittable pseudorandom number generators", 2014;
+/// reference C at https://prng.di.unimi.it/splitmix64.c): a 64-bit counter through a mixing
+/// function. Used to expand one seed into ``RNG``'s state, and where a tiny reproducible
+/// stream is enough (the explorer's random user, tests).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+  /// The counter; the next output is a function of it alone.
+  public private(set) var state: UInt64
+
+  /// A stream started at `seed` (its first output mixes `seed + 0x9E3779B97F4A7C15`).
+  public init(seed: UInt64) { state = seed }
+
+  /// The next 64 bits.
+  public mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
   }
 }

@@ -11,13 +11,21 @@
 //     [8 + N, EOF)    the byte buffer; `begin`/`end` are relative to its start, elements are
 //                     little-endian and row-major (C order)
 //
+// Sized to what this project uses: it reads F32 and I64 (the model, the optimizer state and
+// the reference fixture) and F16, BF16 and F64 (imported weights, converted to Float); it
+// writes whatever a `SafeTensor` holds, in practice F32 (and I64 in tests). Other dtypes of
+// the format (BOOL, U8, I8, I16, I32, U16, …) are refused as unknown.
+//
 // The reader trusts nothing: every number in the header is checked against the file size and
 // against the other entries before a byte of the buffer is touched, with overflow-checked
 // arithmetic, and each failure is a `SafeTensorsError` naming the problem. The rules (the
 // same as the reference Rust implementation unless said otherwise):
 //   * header length ≤ 100,000,000 bytes and 8 + N ≤ file size;
-//   * the header is valid UTF-8 and strict JSON (RFC 8259), nested at most 64 deep, and an
-//     object; a key repeated in one object is an error (JSON leaves this open; we refuse it);
+//   * the header is valid UTF-8 without NUL bytes and strict JSON (RFC 8259), parsed by
+//     Foundation's `JSONSerialization` (which also bounds the nesting depth), and an object;
+//     a key repeated in one object is an error (JSON leaves this open; Foundation silently
+//     keeps the last one, so a small scan over the accepted header finds repeats, and the
+//     trailing commas Foundation tolerates);
 //   * `__metadata__`, if present, is an object whose values are all strings;
 //   * every other key is a tensor whose value is an object with exactly the fields `dtype`
 //     (a string naming a supported dtype), `shape` (array of integers ≥ 0) and
@@ -45,14 +53,10 @@ import Darwin
 
 /// An element type of the safetensors format, spelled as in the header (`"F32"`, `"I64"`, …).
 ///
-/// Only these types are read; the format's other types (`U16`, `U32`, `U64`, `F8_*`, …) are
-/// rejected with ``SafeTensorsError/Problem/unknownDType(tensor:dtype:)``.
+/// Only these types are read: `F32` and `I64` (what this project writes) and `F16`, `BF16`,
+/// `F64` (imported weights, converted to `Float`). The format's other types (`BOOL`, `U8`,
+/// `I32`, `F8_*`, …) are rejected with ``SafeTensorsError/Problem/unknownDType(tensor:dtype:)``.
 public enum SafeTensorsDType: String, CaseIterable, Sendable, Hashable {
-  case bool = "BOOL"
-  case u8 = "U8"
-  case i8 = "I8"
-  case i16 = "I16"
-  case i32 = "I32"
   case i64 = "I64"
   case f16 = "F16"
   case bf16 = "BF16"
@@ -62,18 +66,9 @@ public enum SafeTensorsDType: String, CaseIterable, Sendable, Hashable {
   /// Bytes per element.
   public var byteSize: Int {
     switch self {
-    case .bool, .u8, .i8: return 1
-    case .i16, .f16, .bf16: return 2
-    case .i32, .f32: return 4
+    case .f16, .bf16: return 2
+    case .f32: return 4
     case .i64, .f64: return 8
-    }
-  }
-
-  /// True for `F16`, `BF16`, `F32` and `F64`.
-  public var isFloatingPoint: Bool {
-    switch self {
-    case .f16, .bf16, .f32, .f64: return true
-    case .bool, .u8, .i8, .i16, .i32, .i64: return false
     }
   }
 }
@@ -135,7 +130,7 @@ public struct SafeTensor: Equatable, Sendable {
     self.bytes = bytes
   }
 
-  /// The elements as `Float`, or `nil` for an integer or `BOOL` dtype.
+  /// The elements as `Float`, or `nil` for `I64`.
   ///
   /// `F32` is exact; `F16` and `BF16` widen exactly; `F64` rounds to nearest `Float`.
   public var floats: [Float]? {
@@ -144,22 +139,13 @@ public struct SafeTensor: Equatable, Sendable {
     case .f64: return decodeWords(UInt64.self) { Float(Double(bitPattern: $0)) }
     case .bf16: return decodeWords(UInt16.self) { Float(bitPattern: UInt32($0) << 16) }
     case .f16: return decodeWords(UInt16.self) { floatFromHalf($0) }
-    case .bool, .u8, .i8, .i16, .i32, .i64: return nil
+    case .i64: return nil
     }
   }
 
-  /// The elements as `Int64`, or `nil` for a floating-point dtype. `BOOL` gives 0 or 1
-  /// (any non-zero byte counts as 1).
+  /// The elements as `Int64`, or `nil` for a floating-point dtype.
   public var int64s: [Int64]? {
-    switch dtype {
-    case .i64: return decodeWords(UInt64.self) { Int64(bitPattern: $0) }
-    case .i32: return decodeWords(UInt32.self) { Int64(Int32(bitPattern: $0)) }
-    case .i16: return decodeWords(UInt16.self) { Int64(Int16(bitPattern: $0)) }
-    case .i8: return bytes.map { Int64(Int8(bitPattern: $0)) }
-    case .u8: return bytes.map { Int64($0) }
-    case .bool: return bytes.map { $0 == 0 ? 0 : 1 }
-    case .f16, .bf16, .f32, .f64: return nil
-    }
+    dtype == .i64 ? decodeWords(UInt64.self) { Int64(bitPattern: $0) } : nil
   }
 
   /// Reads `bytes` as consecutive little-endian words of type `W` and maps each one.
@@ -240,8 +226,9 @@ public struct SafeTensorsError: Error, Equatable, Sendable, CustomStringConverti
     case headerBeyondFile(headerLength: UInt64, fileSize: Int)
     /// The header bytes are not valid UTF-8.
     case headerNotUTF8
-    /// The header is not valid JSON; `byteOffset` is where parsing stopped.
-    case headerNotJSON(byteOffset: Int, reason: String)
+    /// The header is not valid JSON (or holds a NUL byte); `reason` is Foundation's
+    /// description of where parsing stopped.
+    case headerNotJSON(reason: String)
     /// The header is valid JSON but not an object.
     case headerNotObject(found: String)
     /// A key occurs twice in the same JSON object (`object` is `"header"`, `"__metadata__"`
@@ -303,8 +290,8 @@ public struct SafeTensorsError: Error, Equatable, Sendable, CustomStringConverti
       text = "the header length field says \(length) bytes but the file has only \(size) bytes (8 + \(length) needed); the file is truncated"
     case .headerNotUTF8:
       text = "the JSON header is not valid UTF-8; \(corrupt)"
-    case .headerNotJSON(let offset, let reason):
-      text = "the header is not valid JSON at header byte \(offset): \(reason); \(corrupt)"
+    case .headerNotJSON(let reason):
+      text = "the header is not valid JSON (\(reason)); \(corrupt)"
     case .headerNotObject(let found):
       text = "the JSON header is \(found), expected an object of tensors; \(corrupt)"
     case .duplicateKey(let key, let object):
@@ -399,6 +386,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
   /// metadata, each tensor's fields and types), each tensor's offsets against the buffer size
   /// and its shape × dtype, then that the ranges neither overlap nor leave bytes uncovered.
   /// Tensor entries are checked in header order and the first failure is thrown.
+  /// Foundation's `JSONSerialization` parses the header; the checks are explicit here.
   /// - Parameters:
   ///   - data: the whole file.
   ///   - source: a label for error messages, usually the path.
@@ -420,21 +408,21 @@ public struct SafeTensorsFile: Equatable, Sendable {
     guard 8 + headerLength <= file.count else {
       throw fail(.headerBeyondFile(headerLength: headerLength64, fileSize: file.count))
     }
-    let header = file[8..<(8 + headerLength)]
+    let header = Array(file[8..<(8 + headerLength)])
     guard isValidUTF8(header) else { throw fail(.headerNotUTF8) }
-
-    var parser = JSONParser(bytes: Array(header))
-    let root: JSONValue
+    // NUL is never valid in JSON text; refusing it also keeps Foundation from guessing UTF-16.
+    guard !header.contains(0) else { throw fail(.headerNotJSON(reason: "a NUL byte")) }
+    let root: Any
     do {
-      root = try parser.parseDocument()
-    } catch let error as JSONParser.ParseError {
-      throw fail(.headerNotJSON(byteOffset: error.offset, reason: error.reason))
-    } catch let error as JSONParser.DuplicateKey {
-      throw fail(.duplicateKey(key: error.key, object: error.object ?? "header"))
+      root = try JSONSerialization.jsonObject(with: Data(header), options: .fragmentsAllowed)
     } catch {
-      throw fail(.headerNotJSON(byteOffset: 0, reason: "\(error)"))
+      let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+      throw fail(.headerNotJSON(reason: reason ?? "\(error)"))
     }
-    guard case .object(let entries) = root else { throw fail(.headerNotObject(found: root.summary)) }
+    let keys = HeaderKeys(header)
+    if keys.trailingComma { throw fail(.headerNotJSON(reason: "a trailing comma")) }
+    if case let (key, object)? = keys.duplicate { throw fail(.duplicateKey(key: key, object: object)) }
+    guard let entries = root as? [String: Any] else { throw fail(.headerNotObject(found: summary(root))) }
 
     let bufferStart = 8 + headerLength
     let bufferSize = file.count - bufferStart
@@ -442,12 +430,15 @@ public struct SafeTensorsFile: Equatable, Sendable {
     var layout: [(name: String, dtype: SafeTensorsDType, shape: [Int], range: Range<Int>)] = []
     layout.reserveCapacity(entries.count)
 
-    for (name, value) in entries {
+    // Header order (the scan's), unless the scan and Foundation disagree on the keys.
+    let known = keys.topLevel.count == entries.count && keys.topLevel.allSatisfy { entries[$0] != nil }
+    for name in known ? keys.topLevel : entries.keys.sorted() {
+      let value = entries[name]!
       if name == "__metadata__" {
-        guard case .object(let pairs) = value else { throw fail(.metadataNotObject(found: value.summary)) }
-        for (key, v) in pairs {
-          guard case .string(let s) = v else {
-            throw fail(.metadataValueNotString(key: key, found: v.summary))
+        guard let pairs = value as? [String: Any] else { throw fail(.metadataNotObject(found: summary(value))) }
+        for key in pairs.keys.sorted() {
+          guard let s = pairs[key] as? String, !(pairs[key] is NSNumber) else {
+            throw fail(.metadataValueNotString(key: key, found: summary(pairs[key]!)))
           }
           metadata[key] = s
         }
@@ -496,41 +487,33 @@ public struct SafeTensorsFile: Equatable, Sendable {
 
   /// Validates one tensor entry of the header and returns its layout.
   private static func parseEntry(
-    name: String, value: JSONValue, bufferSize: Int,
+    name: String, value: Any, bufferSize: Int,
     fail: (SafeTensorsError.Problem) -> SafeTensorsError
   ) throws(SafeTensorsError) -> (name: String, dtype: SafeTensorsDType, shape: [Int], range: Range<Int>) {
-    guard case .object(let fields) = value else { throw fail(.entryNotObject(tensor: name, found: value.summary)) }
-    var dtypeValue: JSONValue?
-    var shapeValue: JSONValue?
-    var offsetsValue: JSONValue?
-    for (field, v) in fields {
-      switch field {
-      case "dtype": dtypeValue = v
-      case "shape": shapeValue = v
-      case "data_offsets": offsetsValue = v
-      default: throw fail(.unexpectedField(tensor: name, field: field))
-      }
+    guard let fields = value as? [String: Any] else { throw fail(.entryNotObject(tensor: name, found: summary(value))) }
+    if let field = fields.keys.sorted().first(where: { !["dtype", "shape", "data_offsets"].contains($0) }) {
+      throw fail(.unexpectedField(tensor: name, field: field))
     }
-    guard let dtypeValue else { throw fail(.missingField(tensor: name, field: "dtype")) }
-    guard let shapeValue else { throw fail(.missingField(tensor: name, field: "shape")) }
-    guard let offsetsValue else { throw fail(.missingField(tensor: name, field: "data_offsets")) }
+    guard let dtypeValue = fields["dtype"] else { throw fail(.missingField(tensor: name, field: "dtype")) }
+    guard let shapeValue = fields["shape"] else { throw fail(.missingField(tensor: name, field: "shape")) }
+    guard let offsetsValue = fields["data_offsets"] else { throw fail(.missingField(tensor: name, field: "data_offsets")) }
 
-    guard case .string(let dtypeName) = dtypeValue else {
-      throw fail(.wrongFieldType(tensor: name, field: "dtype", expected: "a string", found: dtypeValue.summary))
+    guard !(dtypeValue is NSNumber), let dtypeName = dtypeValue as? String else {
+      throw fail(.wrongFieldType(tensor: name, field: "dtype", expected: "a string", found: summary(dtypeValue)))
     }
     guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
       throw fail(.unknownDType(tensor: name, dtype: dtypeName))
     }
 
-    guard case .array(let dims) = shapeValue else {
-      throw fail(.wrongFieldType(tensor: name, field: "shape", expected: "an array of integers", found: shapeValue.summary))
+    guard let dims = shapeValue as? [Any] else {
+      throw fail(.wrongFieldType(tensor: name, field: "shape", expected: "an array of integers", found: summary(shapeValue)))
     }
     var shape: [Int] = []
     shape.reserveCapacity(dims.count)
     for d in dims {
-      guard case .integer(let n) = d else {
+      guard let n = integer(d) else {
         throw fail(.wrongFieldType(tensor: name, field: "shape", expected: "an array of integers",
-                                   found: "an array containing \(d.summary)"))
+                                   found: "an array containing \(summary(d))"))
       }
       shape.append(n)
     }
@@ -540,17 +523,17 @@ public struct SafeTensorsFile: Equatable, Sendable {
     else { throw fail(.sizeOverflow(tensor: name, shape: shape, dtype: dtype)) }
 
     let twoIntegers = "an array of 2 integers"
-    guard case .array(let offsets) = offsetsValue else {
-      throw fail(.wrongFieldType(tensor: name, field: "data_offsets", expected: twoIntegers, found: offsetsValue.summary))
+    guard let offsets = offsetsValue as? [Any] else {
+      throw fail(.wrongFieldType(tensor: name, field: "data_offsets", expected: twoIntegers, found: summary(offsetsValue)))
     }
     guard offsets.count == 2 else {
       throw fail(.wrongFieldType(tensor: name, field: "data_offsets", expected: twoIntegers,
                                  found: "an array of \(offsets.count) values"))
     }
-    guard case .integer(let begin) = offsets[0], case .integer(let end) = offsets[1] else {
-      let bad = offsets.first { if case .integer = $0 { return false } else { return true } }
+    guard let begin = integer(offsets[0]), let end = integer(offsets[1]) else {
+      let bad = offsets.first { integer($0) == nil }
       throw fail(.wrongFieldType(tensor: name, field: "data_offsets", expected: twoIntegers,
-                                 found: "an array containing \(bad?.summary ?? "?")"))
+                                 found: "an array containing \(bad.map(summary) ?? "?")"))
     }
     guard begin >= 0, end >= 0 else { throw fail(.negativeOffset(tensor: name, begin: begin, end: end)) }
     guard begin <= end else { throw fail(.beginAfterEnd(tensor: name, begin: begin, end: end)) }
@@ -604,34 +587,18 @@ public struct SafeTensorsFile: Equatable, Sendable {
     return Data(out)
   }
 
-  /// Writes ``encoded()`` to `url` atomically: the bytes go to a temporary file in the same
-  /// folder, are flushed to disk, and the temporary file is then renamed over `url`, so a
-  /// crash leaves either the old file or the new one, never half of one.
-  /// - Throws: ``SafeTensorsError`` with `source` = the path: `.unwritable` if the temporary
-  ///   file cannot be written or renamed (it is removed), `.reservedTensorName` as in
-  ///   ``encoded()``.
+  /// Writes ``encoded()`` to `url` with ``AtomicWrite/writeFile(_:to:)``: a crash or a
+  /// concurrent reader sees either the old file or the new one, never half of one.
+  /// - Throws: ``SafeTensorsError`` with `source` = the path: `.unwritable` (with the
+  ///   ``AtomicWriteError``'s text) if the file cannot be written, `.reservedTensorName` as
+  ///   in ``encoded()``.
   public func write(to url: URL) throws(SafeTensorsError) {
-    let data: Data
     do {
-      data = try encoded()
-    } catch {
+      try AtomicWrite.writeFile(try encoded(), to: url.path)
+    } catch let error as SafeTensorsError {
       throw SafeTensorsError(source: url.path, problem: error.problem)
-    }
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(
-      ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-    do {
-      try data.write(to: temporary)
-      let handle = try FileHandle(forWritingTo: temporary)
-      try handle.synchronize()
-      try handle.close()
     } catch {
-      try? FileManager.default.removeItem(at: temporary)
-      throw SafeTensorsError(source: url.path, problem: .unwritable(reason: error.localizedDescription))
-    }
-    if rename(temporary.path, url.path) != 0 {
-      let reason = String(cString: strerror(errno))
-      try? FileManager.default.removeItem(at: temporary)
-      throw SafeTensorsError(source: url.path, problem: .unwritable(reason: "rename failed: \(reason)"))
+      throw SafeTensorsError(source: url.path, problem: .unwritable(reason: "\(error)"))
     }
   }
 
@@ -696,7 +663,7 @@ private func jsonString(_ s: String) -> String {
 }
 
 /// Strict UTF-8 validation (rejects overlong forms, surrogates and values above U+10FFFF).
-private func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
+private func isValidUTF8(_ bytes: [UInt8]) -> Bool {
   var iterator = bytes.makeIterator()
   var decoder = UTF8()
   while true {
@@ -708,257 +675,83 @@ private func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
   }
 }
 
-/// A parsed JSON value. Objects keep their key order; integers that fit in `Int` are kept
-/// exactly, other numbers as their text.
-enum JSONValue {
-  case object([(key: String, value: JSONValue)])
-  case array([JSONValue])
-  case string(String)
-  case integer(Int)
-  case number(String)
-  case bool(Bool)
-  case null
+/// A short description of a parsed JSON value for error messages, e.g. `the string "F32"`.
+private func summary(_ value: Any) -> String {
+  if value is NSNull { return "null" }
+  if let number = value as? NSNumber {
+    if String(cString: number.objCType) == "c" { return number.boolValue ? "true" : "false" }
+    if let n = integer(number) { return "the integer \(n)" }
+    let text = number.description
+    return "the number \(text.count > 40 ? String(text.prefix(40)) + "…" : text) (not an integer that fits in 64 bits)"
+  }
+  if let s = value as? String { return "the string \"\(s.count > 40 ? String(s.prefix(40)) + "…" : s)\"" }
+  if let array = value as? [Any] { return "an array of \(array.count) values" }
+  return value is [String: Any] ? "an object" : "\(value)"
+}
 
-  /// A short description for error messages, e.g. `a string "F32"` or `the number 1.5`.
-  var summary: String {
-    switch self {
-    case .object: return "an object"
-    case .array(let a): return "an array of \(a.count) values"
-    case .string(let s): return "the string \"\(s.count > 40 ? String(s.prefix(40)) + "…" : s)\""
-    case .integer(let n): return "the integer \(n)"
-    case .number(let text): return "the number \(text.count > 40 ? String(text.prefix(40)) + "…" : text) (not an integer that fits in 64 bits)"
-    case .bool(let b): return "\(b)"
-    case .null: return "null"
-    }
+/// A JSON number written as an integer that fits in `Int`; `nil` for booleans, numbers with
+/// a fraction or exponent (Foundation parses those as Double), larger integers and non-numbers.
+private func integer(_ value: Any) -> Int? {
+  guard let number = value as? NSNumber, !(number is NSDecimalNumber) else { return nil }
+  switch String(cString: number.objCType) {
+  case "c", "d", "f": return nil
+  case "Q": return Int(exactly: number.uint64Value)
+  default: return Int(exactly: number.int64Value)
   }
 }
 
-/// A strict RFC 8259 JSON parser over bytes, with a nesting limit so hostile input cannot
-/// exhaust the stack, and duplicate-key detection.
-struct JSONParser {
-  struct ParseError: Error {
-    let offset: Int
-    let reason: String
-  }
-  struct DuplicateKey: Error {
-    let key: String
-    /// The key of the object that holds the duplicate, `nil` for the top level.
-    let object: String?
-  }
+/// What a scan of the bytes of a header that `JSONSerialization` accepted finds: the top
+/// level's keys in header order, the first key repeated within one object (Foundation keeps
+/// the last of equal keys without a word) and a trailing comma (which Foundation accepts and
+/// RFC 8259 does not).
+private struct HeaderKeys {
+  /// The top-level object's keys in the order they appear.
+  var topLevel: [String] = []
+  /// A repeated key and the object holding it (`"header"` or the key that names the object).
+  var duplicate: (key: String, object: String)?
+  /// A `,` directly before `}` or `]`.
+  var trailingComma = false
 
-  static let maxDepth = 64
-  let bytes: [UInt8]
-  var index = 0
-
-  init(bytes: [UInt8]) { self.bytes = bytes }
-
-  /// Parses one value surrounded by optional whitespace.
-  mutating func parseDocument() throws -> JSONValue {
-    skipWhitespace()
-    let value = try parseValue(depth: 0, key: nil)
-    skipWhitespace()
-    guard index == bytes.count else { throw ParseError(offset: index, reason: "unexpected characters after the JSON value") }
-    return value
-  }
-
-  private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
-
-  private mutating func skipWhitespace() {
-    while let c = current, c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { index += 1 }
-  }
-
-  private func error(_ reason: String) -> ParseError { ParseError(offset: index, reason: reason) }
-
-  private mutating func expect(_ c: UInt8) throws {
-    guard current == c else {
-      throw error(current == nil ? "unexpected end, expected '\(Character(UnicodeScalar(c)))'"
-                                 : "expected '\(Character(UnicodeScalar(c)))'")
-    }
-    index += 1
-  }
-
-  private mutating func parseValue(depth: Int, key: String?) throws -> JSONValue {
-    guard let c = current else { throw error("unexpected end of header, expected a value") }
-    switch c {
-    case UInt8(ascii: "{"):
-      guard depth < Self.maxDepth else { throw error("nested deeper than \(Self.maxDepth) levels") }
-      return try parseObject(depth: depth + 1, key: key)
-    case UInt8(ascii: "["):
-      guard depth < Self.maxDepth else { throw error("nested deeper than \(Self.maxDepth) levels") }
-      return try parseArray(depth: depth + 1, key: key)
-    case UInt8(ascii: "\""):
-      return .string(try parseString())
-    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-      return try parseNumber()
-    case UInt8(ascii: "t"):
-      try parseLiteral("true")
-      return .bool(true)
-    case UInt8(ascii: "f"):
-      try parseLiteral("false")
-      return .bool(false)
-    case UInt8(ascii: "n"):
-      try parseLiteral("null")
-      return .null
-    default:
-      throw error("unexpected character '\(Character(UnicodeScalar(c)))'")
-    }
-  }
-
-  private mutating func parseLiteral(_ word: String) throws {
-    for b in word.utf8 {
-      guard current == b else { throw error("invalid literal, expected '\(word)'") }
-      index += 1
-    }
-  }
-
-  private mutating func parseObject(depth: Int, key: String?) throws -> JSONValue {
-    try expect(UInt8(ascii: "{"))
-    var pairs: [(key: String, value: JSONValue)] = []
-    var seen = Set<String>()
-    skipWhitespace()
-    if current == UInt8(ascii: "}") {
-      index += 1
-      return .object(pairs)
-    }
-    while true {
-      skipWhitespace()
-      guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
-      let k = try parseString()
-      guard seen.insert(k).inserted else { throw DuplicateKey(key: k, object: key) }
-      skipWhitespace()
-      try expect(UInt8(ascii: ":"))
-      skipWhitespace()
-      pairs.append((k, try parseValue(depth: depth, key: k)))
-      skipWhitespace()
-      if current == UInt8(ascii: ",") {
-        index += 1
-        continue
-      }
-      try expect(UInt8(ascii: "}"))
-      return .object(pairs)
-    }
-  }
-
-  private mutating func parseArray(depth: Int, key: String?) throws -> JSONValue {
-    try expect(UInt8(ascii: "["))
-    var values: [JSONValue] = []
-    skipWhitespace()
-    if current == UInt8(ascii: "]") {
-      index += 1
-      return .array(values)
-    }
-    while true {
-      skipWhitespace()
-      values.append(try parseValue(depth: depth, key: key))
-      skipWhitespace()
-      if current == UInt8(ascii: ",") {
-        index += 1
-        continue
-      }
-      try expect(UInt8(ascii: "]"))
-      return .array(values)
-    }
-  }
-
-  /// Parses a string literal; the input was already checked to be valid UTF-8.
-  private mutating func parseString() throws -> String {
-    try expect(UInt8(ascii: "\""))
-    var out: [UInt8] = []
-    while true {
-      guard let c = current else { throw error("unterminated string") }
-      index += 1
-      switch c {
+  init(_ json: [UInt8]) {
+    // One frame per open object or array: its name for messages and the keys seen so far.
+    var frames: [(isObject: Bool, name: String, keys: Set<String>)] = []
+    var lastKey = "header"
+    var expectKey = false
+    var previous: UInt8 = 0  // the last byte outside strings that is not whitespace
+    var i = 0
+    while i < json.count && duplicate == nil && !trailingComma {
+      let byte = json[i]
+      switch byte {
+      case UInt8(ascii: "{"), UInt8(ascii: "["):
+        let name = frames.last.map { $0.isObject ? lastKey : $0.name } ?? "header"
+        frames.append((json[i] == UInt8(ascii: "{"), name, []))
+        expectKey = json[i] == UInt8(ascii: "{")
+      case UInt8(ascii: "}"), UInt8(ascii: "]"):
+        if !frames.isEmpty { frames.removeLast() }
+        trailingComma = previous == UInt8(ascii: ",")
+      case UInt8(ascii: ","):
+        expectKey = frames.last?.isObject ?? false
       case UInt8(ascii: "\""):
-        return String(decoding: out, as: UTF8.self)
-      case UInt8(ascii: "\\"):
-        guard let e = current else { throw error("unterminated escape") }
-        index += 1
-        switch e {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-        case UInt8(ascii: "b"): out.append(0x08)
-        case UInt8(ascii: "f"): out.append(0x0C)
-        case UInt8(ascii: "n"): out.append(0x0A)
-        case UInt8(ascii: "r"): out.append(0x0D)
-        case UInt8(ascii: "t"): out.append(0x09)
-        case UInt8(ascii: "u"):
-          var code = try parseHex4()
-          if (0xD800...0xDBFF).contains(code) {
-            guard current == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
-              throw error("unpaired high surrogate in \\u escape")
-            }
-            index += 2
-            let low = try parseHex4()
-            guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid low surrogate in \\u escape") }
-            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-          } else if (0xDC00...0xDFFF).contains(code) {
-            throw error("unpaired low surrogate in \\u escape")
-          }
-          guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
-          out.append(contentsOf: Array(String(Character(scalar)).utf8))
-        default:
-          throw error("invalid escape '\\\(Character(UnicodeScalar(e)))'")
+        var end = i + 1
+        while end < json.count && json[end] != UInt8(ascii: "\"") {
+          end += json[end] == UInt8(ascii: "\\") ? 2 : 1
         }
-      case 0x00..<0x20:
-        throw ParseError(offset: index - 1, reason: "control character in string")
+        if expectKey, !frames.isEmpty {
+          let raw = json[i...min(end, json.count - 1)]
+          let key = raw.contains(UInt8(ascii: "\\"))
+            ? (try? JSONSerialization.jsonObject(with: Data(raw), options: .fragmentsAllowed)) as? String ?? ""
+            : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+          if !frames[frames.count - 1].keys.insert(key).inserted { duplicate = (key, frames[frames.count - 1].name) }
+          if frames.count == 1 { topLevel.append(key) }
+          lastKey = key
+          expectKey = false
+        }
+        i = end
       default:
-        out.append(c)
+        break
       }
+      if ![0x20, 0x0A, 0x0D, 0x09].contains(byte) { previous = byte }
+      i += 1
     }
-  }
-
-  private mutating func parseHex4() throws -> UInt32 {
-    var value: UInt32 = 0
-    for _ in 0..<4 {
-      guard let c = current else { throw error("unterminated \\u escape") }
-      let digit: UInt32
-      switch c {
-      case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
-      case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a") + 10)
-      case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A") + 10)
-      default: throw error("invalid hex digit in \\u escape")
-      }
-      value = value << 4 | digit
-      index += 1
-    }
-    return value
-  }
-
-  /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`; an integer literal that fits in `Int`
-  /// becomes `.integer`, anything else `.number(text)`.
-  private mutating func parseNumber() throws -> JSONValue {
-    let start = index
-    func isDigit(_ c: UInt8?) -> Bool { c.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
-    let negative = current == UInt8(ascii: "-")
-    if negative { index += 1 }
-    guard isDigit(current) else { throw error("expected a digit") }
-    var magnitude = 0
-    var fits = true
-    if current == UInt8(ascii: "0") {
-      index += 1
-      if isDigit(current) { throw error("leading zero in number") }
-    } else {
-      while let c = current, isDigit(c) {
-        let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
-        let (s, o2) = m.addingReportingOverflow(Int(c - 0x30))
-        if o1 || o2 { fits = false } else { magnitude = s }
-        index += 1
-      }
-    }
-    var isInteger = true
-    if current == UInt8(ascii: ".") {
-      isInteger = false
-      index += 1
-      guard isDigit(current) else { throw error("expected a digit after '.'") }
-      while isDigit(current) { index += 1 }
-    }
-    if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
-      isInteger = false
-      index += 1
-      if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
-      guard isDigit(current) else { throw error("expected a digit in exponent") }
-      while isDigit(current) { index += 1 }
-    }
-    if isInteger && fits { return .integer(negative ? -magnitude : magnitude) }
-    return .number(String(decoding: bytes[start..<index], as: UTF8.self))
   }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
-// Losses of docs/MODEL.md §3.4–3.5: the KL divergence of the finetune distillation term and the BPR
-// ranking loss. Both return a scalar (shape []).
+// The KL divergence of the finetune distillation term (docs/MODEL.md §3.4), a fused op with its own
+// backward; it returns a scalar (shape []). The BPR ranking loss is a model rule and lives in
+// SeqRec (Models/BPRLoss.swift), composed from engine ops.
 
 extension Tensor {
   /// KL divergence KL(p ‖ q) averaged over the batch, as PyTorch
@@ -44,23 +45,5 @@ extension Tensor {
         }
       }
     }
-  }
-
-  /// Bayesian personalised ranking loss (docs/MODEL.md §3.5 with one negative).
-  ///
-  /// ```
-  /// L = −mean_b log σ(positive_b − negative_b)
-  /// ```
-  /// Composed from `-`, `logSigmoid` (stable for large |x|) and `mean`.
-  /// - Parameters:
-  ///   - positive: scores of the positive items, (B) or (B, 1).
-  ///   - negative: scores of the negative items, the same number of elements.
-  /// - Returns: a scalar.
-  public static func bprLoss(positive: Tensor, negative: Tensor) -> Tensor {
-    precondition(positive.count == negative.count && positive.count == positive.shape.first ?? 1,
-                 "bprLoss: positive \(positive.shape) and negative \(negative.shape) must both be (B) or (B, 1)")
-    let n = positive.count
-    let difference = positive.reshape([n]) - negative.reshape([n])
-    return -difference.logSigmoid().mean()
   }
 }

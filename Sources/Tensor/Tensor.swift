@@ -29,6 +29,9 @@ public final class Tensor {
   public let requiresGrad: Bool
   /// A parameter's name (e.g. `interest_extractor.W1.weight`), or the op that made it.
   public var name: String
+  /// Whether an optimiser's weight decay applies to this parameter (default true). The model
+  /// that owns the parameter decides; `Adam` reads it when it is created.
+  public var appliesWeightDecay = true
 
   let parents: [Tensor]
   let backwardFn: ((Tensor) -> Void)?

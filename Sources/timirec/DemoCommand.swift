@@ -2,6 +2,7 @@ import ArgumentParser
 import Explorer
 import Foundation
 import SeqRec
+import Tensor
 
 /// `timirec demo`: the bundled demo (a seeded household simulator) and its report.
 struct DemoCommand: ParsableCommand {
@@ -29,23 +30,21 @@ struct DemoCommand: ParsableCommand {
       config.negatives = negatives
       config.seed = seed
       let demo = try HouseholdSimulator.generate(config)
-      let fm = FileManager.default
-      let temporary = out + ".generating"
-      try? fm.removeItem(atPath: temporary)
-      try demo.dataset.write(to: temporary)
-      try demo.membersTSV().write(toFile: temporary + "/members.tsv", atomically: true, encoding: .utf8)
-      if fm.fileExists(atPath: out) {
-        guard force else {
-          try? fm.removeItem(atPath: temporary)
-          throw CommandError("\(out) exists; pass --force to replace its dataset files")
+      var files = try demo.dataset.files()
+      files["members.tsv"] = Data(demo.membersTSV().utf8)
+      do {
+        if FileManager.default.fileExists(atPath: out) {
+          // The folder also holds the checkpoint, regenerate.sh and report.txt, which stay:
+          // only the dataset files are replaced, each one atomically.
+          guard force else { throw CommandError("\(out) exists; pass --force to replace its dataset files") }
+          for (name, data) in files.sorted(by: { $0.key < $1.key }) {
+            try AtomicWrite.writeFile(data, to: out + "/" + name)
+          }
+        } else {
+          try AtomicWrite.writeFolder(out, files: files)
         }
-        for name in ["train.csv", "dev.csv", "test.csv", "items.tsv", "dataset.json", "members.tsv"] {
-          try? fm.removeItem(atPath: out + "/" + name)
-          try fm.moveItem(atPath: temporary + "/" + name, toPath: out + "/" + name)
-        }
-        try fm.removeItem(atPath: temporary)
-      } else {
-        try fm.moveItem(atPath: temporary, toPath: out)
+      } catch let error as AtomicWriteError {
+        throw CommandError("\(error)")
       }
       let s = demo.dataset.manifest!.statistics
       print("wrote \(out): \(s.users) households, \(s.items) titles, \(s.interactions) interactions (\(s.trainRows) train, \(s.devRows) dev, \(s.testRows) test rows, \(negatives) negatives each)")

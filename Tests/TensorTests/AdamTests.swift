@@ -48,6 +48,7 @@ final class AdamTests: XCTestCase {
   func testTwoStepsMatchHandComputedValues() {
     let weight = Tensor(shape: [2], data: [0.5, -1.0], requiresGrad: true, name: "layer.weight")
     let bias = Tensor(shape: [1], data: [2.0], requiresGrad: true, name: "layer.bias")
+    bias.appliesWeightDecay = false  // the model marks its biases (SeqRec's Init.bias)
     let (lr, eps, decay): (Float, Float, Float) = (0.01, 1e-3, 0.5)
     let adam = Adam(parameters: [("layer.weight", weight), ("layer.bias", bias)],
                     learningRate: lr, epsilon: eps, weightDecay: decay)
@@ -140,6 +141,7 @@ final class AdamTests: XCTestCase {
   func testEmptyGradientIsZeroGradient() {
     let untouched = Tensor(shape: [2], data: [1, -1], requiresGrad: true, name: "unused.bias")
     let decayed = Tensor(shape: [2], data: [1, -1], requiresGrad: true, name: "unused.weight")
+    untouched.appliesWeightDecay = false
     let adam = Adam(parameters: [("unused.bias", untouched), ("unused.weight", decayed)],
                     learningRate: 0.1, weightDecay: 0.1)
     adam.step()
@@ -151,6 +153,17 @@ final class AdamTests: XCTestCase {
     adam.zeroGrad()
     XCTAssertEqual(untouched.grad, [0, 0])
     XCTAssertEqual(decayed.grad, [0, 0])
+  }
+
+  /// Weight decay follows the tensor's `appliesWeightDecay`, not its name.
+  func testWeightDecayFollowsTheParameterAttributeNotTheName() {
+    let namedBias = Tensor(shape: [1], data: [1], requiresGrad: true, name: "layer.bias")
+    let exempt = Tensor(shape: [1], data: [1], requiresGrad: true, name: "layer.weight")
+    exempt.appliesWeightDecay = false
+    let adam = Adam(parameters: [("layer.bias", namedBias), ("layer.weight", exempt)], learningRate: 0.1, weightDecay: 0.1)
+    adam.step()
+    assertClose(namedBias.data, [0.9], relative: 0, absolute: 1e-6, "decays although named bias")
+    XCTAssertEqual(exempt.data, [1], "exempt although named weight")
   }
 
   /// Exporting the state after two steps and importing it into a fresh optimiser (over copies

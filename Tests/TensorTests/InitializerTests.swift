@@ -23,7 +23,7 @@ final class InitializerTests: XCTestCase {
   private let n = 100_000
 
   func testNormalHasStatedMeanAndStd() {
-    var rng = TestGenerator(state: 1)
+    var rng = SplitMix64(seed: 1)
     for (mean, std) in [(Float(0), Float(0.01)), (0, 1), (2, 0.5)] {
       let t = Tensor.normal([n / 100, 100], mean: mean, std: std, using: &rng)
       XCTAssertEqual(t.shape, [n / 100, 100])
@@ -40,13 +40,13 @@ final class InitializerTests: XCTestCase {
   /// Both Box–Muller outputs are used: the odd element of an odd count is filled too, the
   /// cosine and sine halves are uncorrelated, and the same seed gives the same tensor.
   func testNormalUsesBothHalvesAndIsReproducible() {
-    var rng = TestGenerator(state: 7)
+    var rng = SplitMix64(seed: 7)
     let odd = Tensor.normal([3], std: 1, requiresGrad: true, name: "E.weight", using: &rng)
     XCTAssertTrue(odd.data.allSatisfy { $0 != 0 && $0.isFinite })
     XCTAssertTrue(odd.requiresGrad)
     XCTAssertEqual(odd.name, "E.weight")
 
-    var rngA = TestGenerator(state: 42), rngB = TestGenerator(state: 42)
+    var rngA = SplitMix64(seed: 42), rngB = SplitMix64(seed: 42)
     let a = Tensor.normal([n], std: 1, using: &rngA)
     XCTAssertEqual(a.data, Tensor.normal([n], std: 1, using: &rngB).data)
     // Correlation of elements 2i and 2i + 1 (cos and sin of the same angle): SE 1/√(n/2).
@@ -56,7 +56,7 @@ final class InitializerTests: XCTestCase {
   }
 
   func testUniformStaysInBoundsAndIsFlat() {
-    var rng = TestGenerator(state: 3)
+    var rng = SplitMix64(seed: 3)
     let bound = 1 / Float(64).squareRoot()  // GRU, H = 64: 0.125
     let t = Tensor.uniform([3 * 64, n / (3 * 64) + 1], bound: bound, using: &rng)
     let values = t.data
@@ -79,7 +79,7 @@ final class InitializerTests: XCTestCase {
   }
 
   func testUniformWithZeroBoundIsZeros() {
-    var rng = TestGenerator(state: 4)
+    var rng = SplitMix64(seed: 4)
     XCTAssertEqual(Tensor.uniform([5], bound: 0, using: &rng).data, [Float](repeating: 0, count: 5))
   }
 

@@ -1,7 +1,7 @@
 import XCTest
 @testable import Tensor
 
-/// KL divergence (batchmean) and BPR (Tensor+Losses.swift).
+/// KL divergence (batchmean) (Tensor+Losses.swift; BPR is tested in SeqRecTests/BPRLossTests).
 final class LossTests: XCTestCase {
   func testKLDivergenceByHand() {
     // p = [[0.5, 0.5], [1, 0]], q = [[0.25, 0.75], [0.5, 0.5]], B = 2:
@@ -32,20 +32,5 @@ final class LossTests: XCTestCase {
     Tensor.klDivergenceBatchMean(target: p, logProbabilities: logQ).backward()
     XCTAssertEqual(p.grad[5], 0)
     XCTAssertEqual(p.grad[0], (Float(log(0.2)) + 1 - logQ.data[0]) / 2, accuracy: 1e-6)
-  }
-
-  func testBPRValueAndGradient() {
-    // One pair with difference 1: L = −log σ(1), dL/dpos = −(1 − σ(1)) = −σ(−1).
-    let pos = Tensor(shape: [1], data: [1.5], requiresGrad: true), neg = Tensor(shape: [1], data: [0.5], requiresGrad: true)
-    let loss = Tensor.bprLoss(positive: pos, negative: neg)
-    XCTAssertEqual(loss.item(), Float(-log(1 / (1 + exp(-1.0)))), accuracy: 1e-6)
-    loss.backward()
-    let sigmoidMinusOne = Float(1 / (1 + exp(1.0)))
-    XCTAssertEqual(pos.grad[0], -sigmoidMinusOne, accuracy: 1e-6)
-    XCTAssertEqual(neg.grad[0], sigmoidMinusOne, accuracy: 1e-6)
-    let a = param([4, 1], seed: 53), b = param([4, 1], seed: 54)
-    assertGradientsMatch([a, b]) { Tensor.bprLoss(positive: $0[0], negative: $0[1]) }
-    let c = param([4], seed: 55), d = param([4], seed: 56)
-    assertGradientsMatch([c, d]) { Tensor.bprLoss(positive: $0[0], negative: $0[1]) }
   }
 }

@@ -71,10 +71,10 @@ final class NNOpsTests: XCTestCase {
     let x = param([4, 5], seed: 47)
     let p: Float = 0.4
     assertGradientsMatch([x]) {
-      var rng = TestGenerator(state: 7)  // re-created per call: the same mask every time
+      var rng = SplitMix64(seed: 7)  // re-created per call: the same mask every time
       return $0[0].dropout(p: p, training: true, rng: &rng)
     }
-    var rng = TestGenerator(state: 7)
+    var rng = SplitMix64(seed: 7)
     let y = x.dropout(p: p, training: true, rng: &rng)
     var kept = 0
     for i in 0..<x.count where y.data[i] != 0 {
@@ -91,11 +91,11 @@ final class NNOpsTests: XCTestCase {
 
   func testDropoutIsIdentityInEvaluationAndAtZero() {
     let x = param([3, 2], seed: 48)
-    var rng = TestGenerator(state: 1)
+    var rng = SplitMix64(seed: 1)
     XCTAssertTrue(x.dropout(p: 0.5, training: false, rng: &rng) === x)
     XCTAssertTrue(x.dropout(p: 0, training: true, rng: &rng) === x)
     assertGradientsMatch([x]) {
-      var rng = TestGenerator(state: 1)
+      var rng = SplitMix64(seed: 1)
       return $0[0].dropout(p: 0.5, training: false, rng: &rng) * 1
     }
   }

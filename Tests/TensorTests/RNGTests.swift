@@ -187,4 +187,11 @@ final class RNGTests: XCTestCase {
     let chi2 = counts.values.reduce(0.0) { $0 + pow(Double($1) - expected, 2) / expected }
     XCTAssertLessThan(chi2, 20.52, "counts \(counts)")
   }
+
+  func testSplitMix64ReferenceValue() {
+    // First output of SplitMix64 seeded with 0 (reference C implementation).
+    var s = SplitMix64(seed: 0)
+    XCTAssertEqual(s.next(), 0xE220_A839_7B1D_CDAF)
+    XCTAssertEqual(s.state, 0x9E37_79B9_7F4A_7C15)
+  }
 }

@@ -1,5 +1,7 @@
 // Handlers: change the state and say what must happen next; they never draw (docs/EXPLORER.md, "Rules").
 
+import Tensor  // SplitMix64
+
 /// What the loop must do after a key.
 public struct Reaction: OptionSet, Sendable {
   public let rawValue: Int
@@ -68,12 +70,10 @@ extension ExplorerState {
       selection = 0
       return .recompute
     case .randomUser:
-      // SplitMix64 step: reproducible from the state alone.
-      randomState &+= 0x9E37_79B9_7F4A_7C15
-      var z = randomState
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      z ^= z >> 31
+      // One SplitMix64 step: reproducible from the state alone.
+      var generator = SplitMix64(seed: randomState)
+      let z = generator.next()
+      randomState = generator.state
       selectUser(Int(z % UInt64(context.userCount)), context: context)
       return .recompute
     case .search:

@@ -1,16 +1,8 @@
-// Writing a dataset folder exactly as ReChorus does, atomically (temp folder, then rename).
+// Writing a dataset folder exactly as ReChorus does, atomically (Tensor's AtomicWrite).
 
 import Dispatch
 import Foundation
-#if canImport(Glibc)
-import Glibc
-private let posixWrite = Glibc.write
-private let posixClose = Glibc.close
-#elseif canImport(Darwin)
-import Darwin
-private let posixWrite = Darwin.write
-private let posixClose = Darwin.close
-#endif
+import Tensor
 
 extension Dataset {
   /// Writes `train.csv`, `dev.csv`, `test.csv` (+ `items.tsv` if `catalog`, `dataset.json` if
@@ -20,11 +12,12 @@ extension Dataset {
   /// dev/test), `neg_items` as `[a, b, ...]`, LF line ends — byte-for-byte what pandas'
   /// `to_csv(sep='\t', index=False)` writes for these columns.
   ///
-  /// The files go to a hidden temporary folder beside `folder`, which is renamed into place
-  /// only when everything is written: on any error no partial `folder` exists.
+  /// The folder is replaced as a whole with `AtomicWrite.writeFolder` (every file written and
+  /// fsynced into a temporary sibling, then swapped in): on any error `folder` is left as it
+  /// was, and a reader never sees a partial folder. Missing parent folders are created.
   /// - Parameters:
   ///   - folder: destination; must not exist unless `overwrite`.
-  ///   - overwrite: replace an existing folder (the old one is removed after the rename).
+  ///   - overwrite: replace an existing folder (its previous files are removed).
   /// - Throws: `DataError.outputExists`, `.unreadable` (I/O failure, with the OS reason).
   public func write(to folder: String, overwrite: Bool = false) throws {
     let fm = FileManager.default
@@ -33,62 +26,46 @@ extension Dataset {
     // Foundation on Linux traps in deletingLastPathComponent on a one-character path such as
     // "A" (`--output A`), so a path without "/" is taken to have no parent here.
     let parent = target.contains("/") ? (target as NSString).deletingLastPathComponent : ""
-    let base = (target as NSString).lastPathComponent
     let parentPath = parent.isEmpty ? "." : parent
     do {
       try fm.createDirectory(atPath: parentPath, withIntermediateDirectories: true)
     } catch {
       throw DataError.unreadable(path: parentPath, reason: "cannot create folder")
     }
-    let temp = (parentPath as NSString).appendingPathComponent(".\(base).partial-\(getpid())")
-    try? fm.removeItem(atPath: temp)
-    guard mkdir(temp, 0o755) == 0 else {
-      throw DataError.unreadable(path: temp, reason: String(cString: strerror(errno)))
-    }
+    let contents = try files()
     do {
-      let tables = [train, dev, test]
-      let slots = ResultSlots<Void>(count: 3)
-      DispatchQueue.concurrentPerform(iterations: 3) { i in
-        let split = Split.allCases[i]
-        let path = (temp as NSString).appendingPathComponent(split.fileName)
-        slots.set(i, Result { try writeTable(tables[i], withNegatives: split != .train, to: path) })
-      }
-      for i in 0..<3 { try slots.get(i) }
-      if let catalog {
-        try writeBytes(catalog.tsvBytes(), to: (temp as NSString).appendingPathComponent("items.tsv"))
-      }
-      if let manifest {
-        let path = (temp as NSString).appendingPathComponent("dataset.json")
-        let bytes: [UInt8]
-        do { bytes = try manifest.jsonBytes() } catch { throw DataError.unreadable(path: path, reason: "\(error)") }
-        try writeBytes(bytes, to: path)
-      }
-      if fm.fileExists(atPath: target) {
-        let old = (parentPath as NSString).appendingPathComponent(".\(base).old-\(getpid())")
-        try? fm.removeItem(atPath: old)
-        guard rename(target, old) == 0 else { throw DataError.unreadable(path: target, reason: String(cString: strerror(errno))) }
-        guard rename(temp, target) == 0 else {
-          let reason = String(cString: strerror(errno))
-          _ = rename(old, target)
-          throw DataError.unreadable(path: target, reason: reason)
-        }
-        try? fm.removeItem(atPath: old)
-      } else {
-        guard rename(temp, target) == 0 else { throw DataError.unreadable(path: target, reason: String(cString: strerror(errno))) }
-      }
+      try AtomicWrite.writeFolder(target, files: contents)
     } catch {
-      try? fm.removeItem(atPath: temp)
-      throw error
+      throw DataError.unreadable(path: target, reason: "\(error)")
     }
+  }
+
+  /// The dataset folder's files by name (see ``write(to:overwrite:)`` for their format): the
+  /// three splits (rendered concurrently), `items.tsv` if `catalog`, `dataset.json` if
+  /// `manifest`.
+  /// - Throws: `DataError.unreadable` naming `dataset.json` if the manifest cannot be encoded.
+  public func files() throws -> [String: Data] {
+    let tables = [train, dev, test]
+    let rendered = ResultSlots<[UInt8]>(count: 3)
+    DispatchQueue.concurrentPerform(iterations: 3) { i in
+      rendered.set(i, .success(renderTable(tables[i], withNegatives: Split.allCases[i] != .train)))
+    }
+    var files: [String: Data] = [:]
+    for (i, split) in Split.allCases.enumerated() { files[split.fileName] = Data(try rendered.get(i)) }
+    if let catalog { files["items.tsv"] = Data(catalog.tsvBytes()) }
+    if let manifest {
+      do { files["dataset.json"] = Data(try manifest.jsonBytes()) } catch {
+        throw DataError.unreadable(path: "dataset.json", reason: "\(error)")
+      }
+    }
+    return files
   }
 }
 
-/// Writes one split table; formats rows into a reused 4 MiB buffer.
-func writeTable(_ table: InteractionTable, withNegatives: Bool, to path: String) throws {
-  let out = try OutputFile(path: path)
-  defer { out.close() }
+/// One split table as its CSV bytes.
+func renderTable(_ table: InteractionTable, withNegatives: Bool) -> [UInt8] {
   var buffer: [UInt8] = []
-  buffer.reserveCapacity(1 << 22)
+  buffer.reserveCapacity(table.count * (withNegatives ? 8 + 6 * table.negativeCount : 24))
   buffer.append(contentsOf: (withNegatives ? "user_id\titem_id\ttime\tneg_items\n" : "user_id\titem_id\ttime\n").utf8)
   let k = table.negativeCount
   for r in 0..<table.count {
@@ -107,12 +84,8 @@ func writeTable(_ table: InteractionTable, withNegatives: Bool, to path: String)
       buffer.append(Byte.closeBracket)
     }
     buffer.append(Byte.newline)
-    if buffer.count > (1 << 22) - 16_384 {
-      try out.write(buffer)
-      buffer.removeAll(keepingCapacity: true)
-    }
   }
-  try out.write(buffer)
+  return buffer
 }
 
 /// Appends the decimal digits of `value`.
@@ -128,38 +101,4 @@ func writeTable(_ table: InteractionTable, withNegatives: Bool, to path: String)
     while v > 0 { d[n] = Byte.zero + UInt8(v % 10); v /= 10; n += 1 }
     for i in stride(from: n - 1, through: 0, by: -1) { buffer.append(d[i]) }
   }
-}
-
-func writeBytes(_ bytes: [UInt8], to path: String) throws {
-  let out = try OutputFile(path: path)
-  defer { out.close() }
-  try out.write(bytes)
-}
-
-/// A file opened for writing with POSIX calls (typed errors, no Foundation buffering).
-final class OutputFile {
-  let path: String
-  private var fd: Int32
-  init(path: String) throws {
-    self.path = path
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    if fd < 0 { throw DataError.unreadable(path: path, reason: String(cString: strerror(errno))) }
-  }
-  func write(_ bytes: [UInt8]) throws {
-    try bytes.withUnsafeBytes { raw in
-      var done = 0
-      while done < raw.count {
-        let n = posixWrite(fd, raw.baseAddress! + done, raw.count - done)
-        if n < 0 {
-          if errno == EINTR { continue }
-          throw DataError.unreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        done += n
-      }
-    }
-  }
-  func close() {
-    if fd >= 0 { _ = posixClose(fd); fd = -1 }
-  }
-  deinit { close() }
 }

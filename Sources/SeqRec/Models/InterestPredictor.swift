@@ -27,8 +27,8 @@ public struct InterestPredictor: ParameterContainer {
     let bound = 1 / Float(d).squareRoot()
     weightIH = Init.uniform([3 * d, d], bound: bound, name: "interest_predictor.rnn.weight_ih_l0", rng: &rng)
     weightHH = Init.uniform([3 * d, d], bound: bound, name: "interest_predictor.rnn.weight_hh_l0", rng: &rng)
-    biasIH = Init.uniform([3 * d], bound: bound, name: "interest_predictor.rnn.bias_ih_l0", rng: &rng)
-    biasHH = Init.uniform([3 * d], bound: bound, name: "interest_predictor.rnn.bias_hh_l0", rng: &rng)
+    biasIH = Init.bias(Init.uniform([3 * d], bound: bound, name: "interest_predictor.rnn.bias_ih_l0", rng: &rng))
+    biasHH = Init.bias(Init.uniform([3 * d], bound: bound, name: "interest_predictor.rnn.bias_hh_l0", rng: &rng))
     hidden = (0..<max(config.projectionLayers - 1, 0)).map {
       Linear("proj.proj_\($0)", inputs: d, outputs: d, rng: &rng)
     }

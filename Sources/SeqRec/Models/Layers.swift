@@ -29,6 +29,13 @@ enum Init {
   static func uniform(_ shape: [Int], bound: Float, name: String, rng: inout RNG) -> Tensor {
     Tensor.uniform(shape, bound: bound, requiresGrad: true, name: name, using: &rng)
   }
+
+  /// Marks `parameter` as a bias: Adam's weight decay skips it (docs/MODEL.md §3.6; the reference
+  /// groups parameters by "bias" in their name). Every bias of the models goes through here.
+  static func bias(_ parameter: Tensor) -> Tensor {
+    parameter.appliesWeightDecay = false
+    return parameter
+  }
 }
 
 /// `y = x · Wᵀ + b` with PyTorch's layout: weight (out, in), bias (out).
@@ -39,7 +46,7 @@ public struct Linear: ParameterContainer {
   /// Initialised N(0, 0.01²) for weight and bias (docs/MODEL.md §3.7).
   init(_ prefix: String, inputs: Int, outputs: Int, rng: inout RNG) {
     weight = Init.normal([outputs, inputs], name: prefix + ".weight", rng: &rng)
-    bias = Init.normal([outputs], name: prefix + ".bias", rng: &rng)
+    bias = Init.bias(Init.normal([outputs], name: prefix + ".bias", rng: &rng))
   }
 
   /// - Parameter x: (…, in). - Returns: (…, out).
@@ -55,7 +62,7 @@ public struct LayerNorm: ParameterContainer {
 
   init(_ prefix: String, size: Int) {
     weight = Tensor.ones([size], requiresGrad: true, name: prefix + ".weight")
-    bias = Tensor.zeros([size], requiresGrad: true, name: prefix + ".bias")
+    bias = Init.bias(Tensor.zeros([size], requiresGrad: true, name: prefix + ".bias"))
   }
 
   /// - Parameter x: (…, D). - Returns: (…, D).

@@ -172,7 +172,7 @@ public final class TiMiRec: ParameterContainer {
       similarities = cosine
     }
     let split = scores.split([1, 1], axis: 1)
-    let rec = Tensor.bprLoss(positive: split[0], negative: split[1])
+    let rec = bprLoss(positive: split[0], negative: split[1])
     let loss = distillation.map { rec + $0 } ?? rec
     return TrainOutput(scores: scores, recommendationLoss: rec, distillationLoss: distillation, loss: loss,
                        predictedLogits: logits, teacherSimilarities: similarities)

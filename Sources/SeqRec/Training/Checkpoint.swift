@@ -195,7 +195,6 @@ public enum CheckpointError: Error, CustomStringConvertible {
   case unreadable(path: String, reason: String)
   case formatVersion(path: String, found: Int)
   case mismatch(path: String, what: String, checkpoint: String, expected: String)
-  case notFinished(path: String)
   /// config.json is not valid: `file` is its path, `problem` names the field.
   case badConfig(file: String, problem: String)
   /// config.json names a model this build does not implement.
@@ -214,8 +213,6 @@ public enum CheckpointError: Error, CustomStringConvertible {
       return "\(path): checkpoint format version \(found), this build reads versions \(readable.lowerBound)–\(readable.upperBound); retrain or use a matching build"
     case let .mismatch(path, what, checkpoint, expected):
       return "\(path): \(what) is \(checkpoint) in the checkpoint but \(expected) here; use a checkpoint trained with the same settings on the same dataset"
-    case let .notFinished(path):
-      return "\(path): training has not finished here; continue it with `timirec train ... --resume`"
     case let .badConfig(file, problem):
       return "\(file): \(problem); fix the file, or write the checkpoint again with `timirec train` or `timirec import`"
     case let .unknownModel(file, model):
