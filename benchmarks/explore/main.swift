@@ -68,7 +68,7 @@ let label: String
 if let data = argument("--data") {
   let ckpt = argument("--ckpt") ?? data + "/checkpoint"
   session = try ExplorerSession.load(data: data, checkpoint: ckpt)
-  label = "\(data) with \(ckpt) (\(session.model.stage.rawValue))"
+  label = "\(data) with \(ckpt) (\(session.checkpoint.stage.rawValue))"
 } else if let beauty = argument("--beauty") {
   let dataset = try Dataset.load(folder: beauty)
   let config = TiMiRecConfig(itemCount: dataset.itemCount, embeddingSize: 64, interestCount: 4, historyMax: 20, temperature: 0.1)
@@ -115,7 +115,7 @@ for (name, keys) in kinds {
 (terminal as? NcursesTerminal)?.shutdown()
 
 print("bench-explore: \(label)")
-print("items \(session.model.config.itemCount), users \(session.users.count), K \(session.interestCount), terminal \(terminalKind), BLAS threads 1")
+print("items \(session.model.itemCount), users \(session.users.count), K \(session.interestCount), terminal \(terminalKind), BLAS threads 1")
 print("")
 print("| keys | n | view p50 / p99 (ms) | frame p50 / p99 (ms) | ncurses p50 / p99 (ms) | key→screen p50 / p99 / max (ms) |")
 print("|---|---|---|---|---|---|")
