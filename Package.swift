@@ -26,10 +26,12 @@ let package = Package(
     .target(name: "Tensor", dependencies: ["CBLAS", "CRenameExchange"]),
     .target(name: "SeqRec", dependencies: ["Tensor", "CZlib"]),
     .target(name: "Explorer", dependencies: ["SeqRec", "CNcurses"]),
+    // The bundled demo: the household simulator and its member-agreement report (no ncurses).
+    .target(name: "Demo", dependencies: ["SeqRec"]),
     .executableTarget(
       name: "timirec",
       dependencies: [
-        "SeqRec", "Explorer",
+        "SeqRec", "Explorer", "Demo",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -42,6 +44,7 @@ let package = Package(
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
     .testTarget(name: "SeqRecTests", dependencies: ["SeqRec"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ExplorerTests", dependencies: ["Explorer"], exclude: ["Snapshots"]),
+    .testTarget(name: "DemoTests", dependencies: ["Demo"]),
     .testTarget(name: "CLITests", dependencies: []),
   ]
 )

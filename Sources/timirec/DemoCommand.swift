@@ -1,4 +1,5 @@
 import ArgumentParser
+import Demo
 import Explorer
 import Foundation
 import SeqRec
@@ -57,13 +58,19 @@ struct DemoCommand: ParsableCommand {
 
     @Option(help: "Demo dataset folder (with members.tsv).") var data: String?
     @Option(help: "Checkpoint (default: <data>/checkpoint).") var ckpt: String?
+    @Option(help: "Category whose runs of ≥ 3 make the case study (default: the child persona's).")
+    var runCategory: String = HouseholdSimulator.runCategory
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
       let folder = data ?? DemoPaths.defaultDemoFolder()
       let session = try ExplorerSession.load(data: folder, checkpoint: ckpt ?? folder + "/checkpoint")
-      let (_, members) = try HouseholdSimulator.readMembers(path: folder + "/members.tsv")
-      let report = MemberAgreement.report(session: session, members: members)
+      let members: [[UInt8]]
+      do { members = try HouseholdSimulator.readMembers(path: folder + "/members.tsv").members } catch let error as MembersFileError {
+        throw ExplorerError.dataset(path: error.path, reason: error.reason)
+      }
+      let report = MemberAgreement.report(model: session.model, corpus: session.corpus, catalog: session.dataset.catalog,
+                                          members: members, runCategory: runCategory)
       if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -28,9 +28,10 @@ struct EvaluateCommand: ParsableCommand {
     default: throw ValidationError("--split takes test or dev, not '\(split)'")
     }
     let dataset = try DatasetReader.load(folder: data)
-    // The same opening as `explore`: the dataset check, then the weights strictly.
-    let (model, config) = try CheckpointDirectory.open(ckpt, for: dataset.fingerprint)
-    let source = SequenceCorpus(dataset: dataset, historyMax: model.config.historyMax)
+    // The same opening as `explore`: the model its config.json names, the dataset check,
+    // then the weights strictly.
+    let (model, config) = try CheckpointDirectory.openModel(ckpt, for: dataset.fingerprint)
+    let source = SequenceCorpus(dataset: dataset, historyMax: model.historyMax)
     let batches = source.evaluationBatches(split: which, batchSize: 256)
     let start = Date()
     let ranks = Evaluator.ranks(model, batches: batches)

@@ -195,11 +195,11 @@ final class ViewBuilderTests: XCTestCase {
     XCTAssertEqual(InterestMath.jensenShannon([0.3, 0.7], [0.3, 0.7]), 0, accuracy: 1e-7)
     let values: [Float] = [0.5, 2, 2, -1, 3]
     values.withUnsafeBufferPointer { b in
-      XCTAssertEqual(InterestMath.topIndices(b, count: 3), [4, 1, 2])
-      XCTAssertEqual(InterestMath.topIndices(b, count: 2) { $0 == 4 }, [1, 2])
+      XCTAssertEqual(Scoring.topIndices(b, count: 3), [4, 1, 2])
+      XCTAssertEqual(Scoring.topIndices(b, count: 2) { $0 == 4 }, [1, 2])
       // Pessimistic rank: the tie at 2 counts against the target.
-      XCTAssertEqual(InterestMath.rank(of: 1, in: b) { _ in false }, 3)
-      XCTAssertEqual(InterestMath.rank(of: 1, in: b) { $0 == 4 }, 2)
+      XCTAssertEqual(Scoring.rank(of: 1, in: b) { _ in false }, 3)
+      XCTAssertEqual(Scoring.rank(of: 1, in: b) { $0 == 4 }, 2)
     }
   }
 }

@@ -9,7 +9,7 @@ final class RankingMetricsTests: XCTestCase {
     let scores: [Float] = [0.9, 0.1, 0.2, 0.3,
                            0.5, 0.7, 0.5, 0.1,
                            0.0, 0.1, 0.2, 0.3]
-    XCTAssertEqual(RankingMetrics.ranks(scores: scores, candidates: 4), [1, 3, 4])
+    XCTAssertEqual(Scoring.ranks(scores: scores, candidates: 4), [1, 3, 4])
   }
 
   func testHitRateAndNDCGHandComputed() {
@@ -25,9 +25,9 @@ final class RankingMetricsTests: XCTestCase {
   }
 
   func testAllTiedRowRanksLastAndNaNIsWorst() {
-    XCTAssertEqual(RankingMetrics.ranks(scores: [1, 1, 1], candidates: 3), [3])
-    XCTAssertEqual(RankingMetrics.ranks(scores: [.nan, 0, 1], candidates: 3), [3])
-    XCTAssertEqual(RankingMetrics.ranks(scores: [1, .nan, 0], candidates: 3), [2])
+    XCTAssertEqual(Scoring.ranks(scores: [1, 1, 1], candidates: 3), [3])
+    XCTAssertEqual(Scoring.ranks(scores: [.nan, 0, 1], candidates: 3), [3])
+    XCTAssertEqual(Scoring.ranks(scores: [1, .nan, 0], candidates: 3), [2])
   }
 
   /// Ranks [1, 3, 4]. HR@3 values 1, 1, 0: mean 2/3, sample variance ((1/3)² · 2 + (2/3)²) / 2

@@ -68,7 +68,7 @@ let label: String
 if let data = argument("--data") {
   let ckpt = argument("--ckpt") ?? data + "/checkpoint"
   session = try ExplorerSession.load(data: data, checkpoint: ckpt)
-  label = "\(data) with \(ckpt) (\(session.model.stage.rawValue))"
+  label = "\(data) with \(ckpt) (\(session.checkpoint.stage.rawValue))"
 } else if let beauty = argument("--beauty") {
   let dataset = try Dataset.load(folder: beauty)
   let config = TiMiRecConfig(itemCount: dataset.itemCount, embeddingSize: 64, interestCount: 4, historyMax: 20, temperature: 0.1)
@@ -116,7 +116,7 @@ for (name, keys) in kinds {
 
 print("bench-explore: \(label)")
 print("CPU \((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("model name") }.flatMap { $0.split(separator: ":", maxSplits: 1).last }.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"); OpenBLAS \(BLAS.coreName), threads \(BLAS.threads)")
-print("items \(session.model.config.itemCount), users \(session.users.count), K \(session.interestCount), terminal \(terminalKind), BLAS threads 1")
+print("items \(session.model.itemCount), users \(session.users.count), K \(session.interestCount), terminal \(terminalKind), BLAS threads 1")
 print("")
 print("| keys | n | view p50 / p99 (ms) | frame p50 / p99 (ms) | ncurses p50 / p99 (ms) | key→screen p50 / p99 / max (ms) |")
 print("|---|---|---|---|---|---|")

@@ -27,7 +27,7 @@ public enum ScreenRenderer {
     draw(&frame, Panes.recommendations(view, state: state, height: recRect.height - 1, width: recRect.width),
          in: recRect, focused: state.focus != .users)
 
-    // Notes the pane contents do not already say go to the top of the history pane's title.
+    // The help overlay, last, over the panes.
     if state.mode == .help { drawHelp(&frame, scroll: state.helpScroll) }
     return frame
   }

@@ -46,7 +46,8 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
 public final class ExplorerSession {
   public let dataset: Dataset
   public let corpus: SequenceCorpus
-  public let model: TiMiRec
+  /// The checkpoint's model, opened by its `model` name (`ModelRegistry`).
+  public let model: any MultiInterestRecommender
   public let checkpoint: CheckpointConfig
   /// Shown in the status bar.
   public let datasetPath: String
@@ -58,16 +59,16 @@ public final class ExplorerSession {
 
   /// Wraps an already loaded dataset and model (tests, benchmarks).
   /// - Precondition: the model's item table has `dataset.itemCount` rows.
-  public init(dataset: Dataset, model: TiMiRec, checkpoint: CheckpointConfig,
+  public init(dataset: Dataset, model: any MultiInterestRecommender, checkpoint: CheckpointConfig,
               datasetPath: String = "", checkpointPath: String = "") {
-    precondition(model.config.itemCount == dataset.itemCount,
-                 "ExplorerSession: model has \(model.config.itemCount) item rows, dataset \(dataset.itemCount)")
+    precondition(model.itemCount == dataset.itemCount,
+                 "ExplorerSession: model has \(model.itemCount) item rows, dataset \(dataset.itemCount)")
     self.dataset = dataset
     self.model = model
     self.checkpoint = checkpoint
     self.datasetPath = datasetPath
     self.checkpointPath = checkpointPath
-    corpus = SequenceCorpus(dataset: dataset, historyMax: model.config.historyMax)
+    corpus = SequenceCorpus(dataset: dataset, historyMax: model.historyMax)
     var list: [Int] = []
     var index = [Int](repeating: -1, count: corpus.userCount)
     for u in 0..<corpus.userCount where corpus.sequenceOffsets[u + 1] > corpus.sequenceOffsets[u] {
@@ -79,7 +80,7 @@ public final class ExplorerSession {
   }
 
   /// Loads and cross-checks a dataset folder and a checkpoint folder.
-  /// The checkpoint is opened with `CheckpointDirectory.open(_:for:)`, the function
+  /// The checkpoint is opened with `CheckpointDirectory.openModel(_:for:)`, the function
   /// `timirec evaluate` uses, so the explorer refuses exactly what evaluate refuses.
   /// - Throws: `ExplorerError` with one clear message (missing files, unreadable files, a
   ///   checkpoint trained on another dataset — item rows, user rows or split sizes — or
@@ -92,14 +93,17 @@ public final class ExplorerSession {
     } catch { throw ExplorerError.dataset(path: data, reason: "\(error)") }
     // The same opening as `timirec evaluate`: one dataset check (item rows, user rows,
     // split sizes), then the weights strictly (all present and used, finite).
-    let model: TiMiRec, config: CheckpointConfig
-    do { (model, config) = try CheckpointDirectory.open(checkpoint, for: dataset.fingerprint) } catch CheckpointError.missing {
+    let opened: any Recommender, config: CheckpointConfig
+    do { (opened, config) = try CheckpointDirectory.openModel(checkpoint, for: dataset.fingerprint) } catch CheckpointError.missing {
       throw ExplorerError.noCheckpoint(path: checkpoint, data: data, defaulted: checkpointDefaulted)
     } catch let CheckpointError.mismatch(_, what, inCheckpoint, inDataset) {
       throw ExplorerError.mismatch(data: data, checkpoint: checkpoint, what: what, inCheckpoint: inCheckpoint,
                                    inDataset: inDataset)
     } catch {
       throw ExplorerError.checkpoint(path: checkpoint, reason: "\(error)")
+    }
+    guard let model = opened as? any MultiInterestRecommender else {
+      throw ExplorerError.checkpoint(path: checkpoint, reason: "\(config.model) is not a multi-interest model; the explorer shows interests")
     }
     let session = ExplorerSession(dataset: dataset, model: model, checkpoint: config,
                                   datasetPath: data, checkpointPath: checkpoint)
@@ -108,11 +112,11 @@ public final class ExplorerSession {
   }
 
   /// K.
-  public var interestCount: Int { model.config.interestCount }
+  public var interestCount: Int { model.interestCount }
   /// True for a finetuned checkpoint (it has the predictor that gives q).
-  public var hasPredictor: Bool { model.predictor != nil }
+  public var hasPredictor: Bool { model.hasInterestLogits }
   /// The temperature the checkpoint was trained with.
-  public var trainingTemperature: Float { model.config.temperature }
+  public var trainingTemperature: Float { model.trainingTemperature }
 
   /// n_u of user id `user`.
   public func sequenceLength(user: Int) -> Int {

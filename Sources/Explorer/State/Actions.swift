@@ -6,7 +6,8 @@ import Tensor  // SplitMix64
 public struct Reaction: OptionSet, Sendable {
   public let rawValue: Int
   public init(rawValue: Int) { self.rawValue = rawValue }
-  /// Draw the frame again (cheap parts changed: selection, help, status).
+  /// Only cheap parts changed (selection, help, status): nothing to recompute. The loop draws
+  /// the frame after any non-empty reaction, so this flag asks for that draw alone.
   public static let redraw = Reaction(rawValue: 1 << 0)
   /// Recompute the view (user, step, T, mix changed) and redraw.
   public static let recompute = Reaction(rawValue: 1 << 1)

@@ -3,9 +3,10 @@ import Tensor
 
 /// Turns an `ExplorerState` into an `ExplorerView` by running the SeqRec model forward.
 ///
-/// Everything model-side comes from the SeqRec code that evaluation uses: the extractor's
-/// interests v (K, D) and attention (K, L), the predictor's logits z^q (K), the item table
-/// E (N, D), and the scores ⟨v_k, e_i⟩ as one BLAS product V·Eᵀ (K, N). From those:
+/// Everything model-side comes from SeqRec through `MultiInterestRecommender`: the
+/// interests v (K, D) and attention (K, L), the logits z^q (K), the item table E (N, D), and
+/// the scores ⟨v_k, e_i⟩ as one BLAS product V·Eᵀ (K, N). From those, with the rules of
+/// `Scoring` (the ones evaluation and the demo report use):
 /// ```
 /// nearest_k   = top-5_i ⟨v_k, e_i⟩                       (i ≥ 1)
 /// q_T         = softmax(z^q / T)                          (eq. 6)
@@ -60,21 +61,16 @@ public final class ViewBuilder {
     if let cached, cached.user == user, cached.step == t { return cached }
     let model = session.model
     let corpus = session.corpus
-    let k = model.config.interestCount, d = model.config.embeddingSize
+    let k = model.interestCount, d = model.embeddingSize
     let start = corpus.sequenceOffsets[user]
     let window = Array(corpus.history(user: user, position: start + t))  // (L)
     let l = window.count
     let result: Forward = GradMode.withoutGrad {
-      let out = model.extractor(history: window, lengths: [Int32(l)], batch: 1, length: l)
-      var logits: [Float]? = nil
-      if let predictor = model.predictor {
-        var unused = RNG(seed: 0)
-        logits = predictor(history: window, lengths: [Int32(l)], batch: 1, length: l,
-                           training: false, rng: &unused).data  // (1, K)
-      }
+      let out = model.interests(history: window, lengths: [Int32(l)], batch: 1, length: l)
+      let logits = model.interestLogits(history: window, lengths: [Int32(l)], batch: 1, length: l)?.data  // (1, K)
       let v = out.interests.reshape([k, d])  // (K, D)
-      let scores = v.matmul(model.extractor.itemEmbeddings, transposeOther: true)  // (K, N)
-      var excluded = [Bool](repeating: false, count: model.config.itemCount)
+      let scores = v.matmul(model.itemEmbeddings, transposeOther: true)  // (K, N)
+      var excluded = [Bool](repeating: false, count: model.itemCount)
       excluded[0] = true
       var count = 0
       for p in start..<(start + t) {
@@ -93,18 +89,18 @@ public final class ViewBuilder {
   public func view(for state: ExplorerState) -> ExplorerView {
     let session = self.session
     let model = session.model
-    let k = model.config.interestCount
-    let n = model.config.itemCount
+    let k = model.interestCount
+    let n = model.itemCount
     let user = session.users[state.userIndex]
     let sequence = session.corpus.userSequence(user)
     let length = sequence.items.count
     let t = min(max(state.step, 0), length)
-    let windowStart = t - min(t, model.config.historyMax)
+    let windowStart = t - min(t, model.historyMax)
     let target: ItemLabel? = t < length ? session.label(Int(sequence.items[t])) : nil
     var notes: [String] = []
 
     var view = ExplorerView(
-      dataset: session.dataset.name, checkpoint: session.checkpointPath, stage: model.stage.rawValue,
+      dataset: session.dataset.name, checkpoint: session.checkpointPath, stage: session.checkpoint.stage.rawValue,
       interestCount: k, itemCount: n, userCount: session.users.count, user: user,
       sequenceLength: length, step: t, historyLength: t, windowStart: windowStart,
       temperature: state.temperature, trainingTemperature: session.trainingTemperature,
@@ -135,8 +131,8 @@ public final class ViewBuilder {
 
     let f = forward(user: user, step: t)
     let l = f.window.count
-    let d = model.config.embeddingSize
-    let table = model.extractor.itemEmbeddings
+    let d = model.embeddingSize
+    let table = model.itemEmbeddings
 
     // Which interest reads each window slot most.
     for j in 0..<l {
@@ -151,11 +147,11 @@ public final class ViewBuilder {
     // Distributions at T.
     let temperature = state.temperature
     var distributions = DistributionsSummary(logits: f.logits, q: nil, cosines: nil, p: nil, jensenShannon: nil)
-    if let z = f.logits { distributions.q = InterestMath.softmax(z, temperature: temperature) }
+    if let z = f.logits { distributions.q = Scoring.softmax(z, temperature: temperature) }
     if let target {
       let cos = teacherCosines(f, item: target.id, k: k, d: d, table: table)
       distributions.cosines = cos
-      distributions.p = InterestMath.softmax(cos, temperature: temperature)
+      distributions.p = Scoring.softmax(cos, temperature: temperature)
     }
     if let q = distributions.q, let p = distributions.p {
       distributions.jensenShannon = InterestMath.jensenShannon(q, p)
@@ -164,7 +160,7 @@ public final class ViewBuilder {
     // Recommendations.
     var mixWeights: [Float]? = nil
     if let z = f.logits {
-      mixWeights = InterestMath.softmax(z, temperature: state.mix == .tempered ? temperature : 1)
+      mixWeights = Scoring.softmax(z, temperature: state.mix == .tempered ? temperature : 1)
     }
     let targetInHistory = target.map { f.excluded[$0.id] } ?? false
     let (bestList, bestRank) = lists.bestMatch
@@ -174,7 +170,7 @@ public final class ViewBuilder {
       rankedCount: n - 1 - f.excludedCount, selected: nil)
     if let w = mixWeights {
       let (items, rank) = state.mix == .model && lists.modelMix != nil ? lists.modelMix!
-        : rankedList(mixedScores(f, weights: w, k: k, n: n), f: f, target: target?.id, interestOf: nil)
+        : rankedList(Scoring.mixedScores(f.scores, weights: w), f: f, target: target?.id, interestOf: nil)
       recommendations.timirec = items
       recommendations.timirecTargetRank = rank
     }
@@ -188,10 +184,9 @@ public final class ViewBuilder {
     if let items = focusedList, !items.isEmpty {
       let row = min(max(state.selection, 0), items.count - 1)
       let item = items[row].item
-      let p = InterestMath.softmax(teacherCosines(f, item: item.id, k: k, d: d, table: table), temperature: temperature)
+      let p = Scoring.softmax(teacherCosines(f, item: item.id, k: k, d: d, table: table), temperature: temperature)
       let strongest = p.indices.max { p[$0] < p[$1] } ?? 0
-      var scoring = 0
-      for kk in 1..<k where f.scores[kk * n + item.id] > f.scores[scoring * n + item.id] { scoring = kk }
+      let scoring = Scoring.bestMatch((0..<k).map { f.scores[$0 * n + item.id] }, interests: k).interest[0]
       recommendations.selected = SelectedItem(item: item, list: state.focus == .timirec ? "timirec" : "best-match",
                                               row: row, p: p, interest: strongest, scoringInterest: scoring)
     }
@@ -204,24 +199,17 @@ public final class ViewBuilder {
     return view
   }
 
-  /// ⟨Σ_k w_k v_k, e_i⟩ for every item: (1, K)·(K, N) with BLAS.
-  private func mixedScores(_ f: Forward, weights w: [Float], k: Int, n: Int) -> [Float] {
-    GradMode.withoutGrad {
-      Tensor(shape: [1, k], data: w).matmul(Tensor(shape: [k, n], data: f.scores)).data  // (1, N)
-    }
-  }
-
   /// Top-N of `scores` without the history, and the target's pessimistic rank.
   private func rankedList(_ scores: [Float], f: Forward, target: Int?, interestOf: [Int]?) -> ([ScoredItem], Int?) {
     let session = self.session
     let excluded = f.excluded
     return scores.withUnsafeBufferPointer { s in
-      let top = InterestMath.topIndices(s, count: listLength) { excluded[$0] }
+      let top = Scoring.topIndices(s, count: listLength) { excluded[$0] }
       let items = top.map {
         ScoredItem(item: session.label($0), score: s[$0], interest: interestOf?[$0], isTarget: $0 == target)
       }
       var rank: Int? = nil
-      if let target, !excluded[target] { rank = InterestMath.rank(of: target, in: s) { excluded[$0] } }
+      if let target, !excluded[target] { rank = Scoring.rank(of: target, in: s) { excluded[$0] } }
       return (items, rank)
     }
   }
@@ -232,14 +220,14 @@ public final class ViewBuilder {
     if let c = cachedLists, c.user == user, c.step == t { return (c.interests, c.bestMatch, c.modelMix) }
     let session = self.session
     let model = session.model
-    let k = model.config.interestCount, n = model.config.itemCount, d = model.config.embeddingSize
+    let k = model.interestCount, n = model.itemCount, d = model.embeddingSize
     let l = f.window.count
     // Interests: nearest items, attention, label.
     var interests: [InterestSummary] = []
     f.scores.withUnsafeBufferPointer { all in
       for kk in 0..<k {
         let row = UnsafeBufferPointer(rebasing: all[(kk * n)..<((kk + 1) * n)])
-        let top = InterestMath.topIndices(row, count: nearestCount) { $0 == 0 }
+        let top = Scoring.topIndices(row, count: nearestCount) { $0 == 0 }
         let nearest = top.map { ScoredItem(item: session.label($0), score: row[$0], interest: kk, isTarget: false) }
         var attention = (0..<l).map {
           AttentionEntry(position: f.windowStart + $0, item: session.label(Int(f.window[$0])), weight: f.attention[kk * l + $0])
@@ -253,27 +241,18 @@ public final class ViewBuilder {
     }
 
     // Best-matching interest per item (ComiRec) and the model's own mix (no temperature).
-    var bestScores = [Float](repeating: -.infinity, count: n)
-    var bestInterest = [Int](repeating: 0, count: n)
-    for kk in 0..<k {
-      for i in 0..<n where f.scores[kk * n + i] > bestScores[i] {
-        bestScores[i] = f.scores[kk * n + i]
-        bestInterest[i] = kk
-      }
-    }
+    let (bestScores, bestInterest) = Scoring.bestMatch(f.scores, interests: k)
     let best = rankedList(bestScores, f: f, target: target, interestOf: bestInterest)
-    let modelMix = f.logits.map { rankedList(mixedScores(f, weights: InterestMath.softmax($0), k: k, n: n), f: f, target: target, interestOf: nil) }
+    let modelMix = f.logits.map {
+      rankedList(Scoring.mixedScores(f.scores, weights: Scoring.softmax($0)), f: f, target: target, interestOf: nil)
+    }
     cachedLists = (user, t, interests, best, modelMix)
     return (interests, best, modelMix)
   }
 
-  /// cos(v_k, e_item) for every k with the model's own cosine op (the teacher, eq. 5).
+  /// cos(v_k, e_item) for every k (the teacher, eq. 5), (K).
   private func teacherCosines(_ f: Forward, item: Int, k: Int, d: Int, table: Tensor) -> [Float] {
-    GradMode.withoutGrad {
-      let v = Tensor(shape: [k, d], data: f.interests)
-      let e = Tensor(shape: [1, d], data: Array(table.data[(item * d)..<((item + 1) * d)]))
-      return Tensor.cosineSimilarity(v, e, axis: -1).data  // (K)
-    }
+    Scoring.teacherCosines(f.interests, item: table.data[(item * d)..<((item + 1) * d)])
   }
 
   /// The most frequent non-empty category among `items`; ties go to the one met first.

@@ -4,34 +4,13 @@ import Foundation
 /// `BaseRunner.evaluate_method` with the pessimistic tie rule of later ReChorus).
 ///
 /// Each row holds the scores of C candidates with the ground truth in column 0. Its rank is
-/// r = #{c : score_c ≥ score_0} (1-based; ties count against the model). Then
+/// `Scoring.ranks`: r = #{c : ¬(score_c < score_0)} (1-based; ties and NaN count against the
+/// model, a NaN ground truth ranks C). Then
 /// ```
 /// HR@K   = mean over rows of 1[r ≤ K]
 /// NDCG@K = mean over rows of 1[r ≤ K] / log2(r + 1)     (one relevant item, IDCG = 1)
 /// ```
 public enum RankingMetrics {
-  /// Pessimistic 1-based rank of column 0 in each row.
-  /// - Parameters:
-  ///   - scores: (B, C) row-major.
-  ///   - candidates: C (≥ 1).
-  /// - Returns: (B) ranks in 1…C. A NaN ground-truth score ranks last (C).
-  public static func ranks(scores: [Float], candidates c: Int) -> [Int] {
-    precondition(c >= 1 && scores.count % c == 0, "ranks: \(scores.count) scores do not form rows of \(c)")
-    let rows = scores.count / c
-    var out = [Int](repeating: 0, count: rows)
-    scores.withUnsafeBufferPointer { s in
-      for row in 0..<rows {
-        let base = row * c
-        let truth = s[base]
-        if truth.isNaN { out[row] = c; continue }
-        var rank = 0
-        for j in 0..<c where s[base + j] >= truth || s[base + j].isNaN { rank += 1 }
-        out[row] = rank
-      }
-    }
-    return out
-  }
-
   /// HR@K and NDCG@K for each K, keyed "HR@5", "NDCG@5", … (means over rows; 0 for no rows).
   public static func metrics(ranks: [Int], ks: [Int]) -> [String: Double] {
     var result: [String: Double] = [:]

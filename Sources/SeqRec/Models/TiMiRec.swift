@@ -138,7 +138,7 @@ public final class TiMiRec: ParameterContainer {
   /// - Parameter input: C must be 2 ([positive, negative]), where ReChorus' loss is BPR (§3.5).
   public func trainForward(_ input: ModelInput, rng: inout RNG) -> TrainOutput {
     precondition(input.candidateCount == 2, "trainForward: expects [positive, negative] (C = 2), got C = \(input.candidateCount)")
-    let b = input.batchSize, k = config.interestCount, d = config.embeddingSize
+    let b = input.batchSize, d = config.embeddingSize
     let v = extractor(history: input.history, lengths: input.lengths, batch: b, length: input.historyLength).interests  // (B, K, D)
     let items = candidateEmbeddings(input)  // (B, C, D)
     let positive = items.narrow(axis: 1, start: 0, length: 1)  // (B, 1, D)
@@ -158,14 +158,13 @@ public final class TiMiRec: ParameterContainer {
       guard let predictor else { preconditionFailure("finetune model without predictor") }
       let z = predictor(history: input.history, lengths: input.lengths, batch: b,
                         length: input.historyLength, training: true, rng: &rng)  // (B, K)
-      let weights = z.softmax(axis: 1).reshape([b, 1, k])  // (B, 1, K)
-      let u = weights.bmm(v)  // (B, 1, D)
+      let u = Scoring.mixedInterest(v, weights: Scoring.mixWeights(z))  // (B, 1, D), eq. 4
       scores = u.bmm(items, transposeOther: true).reshape([b, input.candidateCount])  // (B, C)
       let teacherInput = config.stopGradient ? v.detach() : v
       let teacherItem = config.stopGradient ? positive.detach() : positive
       let cosine = Tensor.cosineSimilarity(teacherInput, teacherItem, axis: -1)  // (B, K)
       let t = config.temperature
-      let p = (cosine / t).softmax(axis: 1)  // (B, K)
+      let p = Scoring.mixWeights(cosine / t)  // p_T (B, K), eq. 7
       let logQ = (z / t).logSoftmax(axis: 1)  // (B, K)
       distillation = Tensor.klDivergenceBatchMean(target: p, logProbabilities: logQ) * (t * t)
       logits = z
@@ -178,66 +177,28 @@ public final class TiMiRec: ParameterContainer {
                        predictedLogits: logits, teacherSimilarities: similarities)
   }
 
-  /// Evaluation scores (no gradient recorded, dropout off).
+  /// Evaluation scores (no gradient recorded, dropout off), by the rules in `Scoring`.
   ///
-  /// pretrain: score_c = max_k ⟨v_k, e_c⟩ (each candidate its best interest).
+  /// pretrain: score_c = max_k ⟨v_k, e_c⟩ (eq. 2, each candidate its best interest).
   /// finetune: score_c = ⟨Σ_k softmax(z^q)_k v_k, e_c⟩ (eq. 4, no temperature).
   /// - Returns: scores (B, C).
   public func evaluationScores(_ input: ModelInput) -> Tensor {
     GradMode.withoutGrad {
-      let b = input.batchSize, k = config.interestCount
+      let b = input.batchSize
       let v = extractor(history: input.history, lengths: input.lengths, batch: b, length: input.historyLength).interests
+      let queries: Tensor  // (B, Q, D)
       switch stage {
       case .pretrain:
-        return bestInnerProducts(queries: v, queryCount: k, input: input)  // (B, C)
+        queries = v  // Q = K: the best match
       case .finetune:
         var unused = RNG(seed: 0)
         let z = predictor!(history: input.history, lengths: input.lengths, batch: b,
                            length: input.historyLength, training: false, rng: &unused)
-        let u = z.softmax(axis: 1).reshape([b, 1, k]).bmm(v)  // (B, 1, D)
-        return bestInnerProducts(queries: u, queryCount: 1, input: input)  // (B, C)
+        queries = Scoring.mixedInterest(v, weights: Scoring.mixWeights(z))  // Q = 1: u
       }
+      return Scoring.bestInnerProducts(queries: queries, table: extractor.itemEmbeddings,
+                                       candidates: input.candidates, candidateCount: input.candidateCount)
     }
-  }
-
-  /// score[b, c] = max_q ⟨queries[b, q], E[candidates[b, c]]⟩ without materialising the
-  /// (B, C, D) candidate embeddings: per row, the C candidate rows are copied into one reused
-  /// (C, D) buffer (L2-resident: 256 KB for C = 1001) and multiplied by the row's (Q, D)
-  /// queries with one sgemm. With 1,001 candidates this is ~10× faster than gathering the
-  /// whole batch's embeddings first (evaluation only; no gradient).
-  /// - Parameters: queries (B, Q, D).
-  /// - Returns: (B, C).
-  func bestInnerProducts(queries: Tensor, queryCount q: Int, input: ModelInput) -> Tensor {
-    let b = input.batchSize, c = input.candidateCount, d = config.embeddingSize
-    precondition(queries.shape == [b, q, d], "bestInnerProducts: queries \(queries.shape), expected \([b, q, d])")
-    let table = extractor.itemEmbeddings
-    let rows = table.shape[0]
-    var out = [Float](repeating: 0, count: b * c)
-    var buffer = [Float](repeating: 0, count: c * d)  // (C, D) candidate rows of one batch row
-    var products = [Float](repeating: 0, count: c * q)  // (C, Q)
-    table.data.withUnsafeBufferPointer { e in
-      queries.data.withUnsafeBufferPointer { query in
-        buffer.withUnsafeMutableBufferPointer { rowsOf in
-          products.withUnsafeMutableBufferPointer { p in
-            for row in 0..<b {
-              for j in 0..<c {
-                let item = Int(input.candidates[row * c + j])
-                precondition(item >= 0 && item < rows, "candidate \(item) outside the item table's \(rows) rows")
-                (rowsOf.baseAddress! + j * d).update(from: e.baseAddress! + item * d, count: d)
-              }
-              sgemm(transA: false, transB: true, m: c, n: q, k: d, a: rowsOf.baseAddress!, lda: d,
-                    b: query.baseAddress! + row * q * d, ldb: d, c: p.baseAddress!, ldc: q)
-              for j in 0..<c {
-                var best = p[j * q]
-                for k in 1..<max(q, 1) where p[j * q + k] > best { best = p[j * q + k] }
-                out[row * c + j] = best
-              }
-            }
-          }
-        }
-      }
-    }
-    return Tensor(shape: [b, c], data: out)
   }
 }
 

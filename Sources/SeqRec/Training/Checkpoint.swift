@@ -86,8 +86,8 @@ public struct CheckpointConfig: Codable, Equatable, Sendable {
   public static let currentFormatVersion = 2
   /// The versions this build reads.
   public static let readableFormatVersions: ClosedRange<Int> = 1...2
-  /// Models this build can open (the `model` field).
-  public static let supportedModels = ["TiMiRec"]
+  /// Models this build can open (the `model` field): the names `ModelRegistry` knows.
+  public static var supportedModels: [String] { ModelRegistry.names }
 
   public var formatVersion: Int = CheckpointConfig.currentFormatVersion
   public var model: String = "TiMiRec"

@@ -34,24 +34,6 @@ public enum TrainingError: Error, CustomStringConvertible {
   }
 }
 
-/// Scores batches with the model's evaluation path and averages the ranking metrics.
-public enum Evaluator {
-  /// HR@K and NDCG@K (docs/MODEL.md §2) of `model` over `batches`.
-  public static func evaluate(_ model: TiMiRec, batches: [ModelInput], ks: [Int]) -> [String: Double] {
-    RankingMetrics.metrics(ranks: ranks(model, batches: batches), ks: ks)
-  }
-
-  /// The pessimistic rank (1…C) of the ground truth in every row of `batches`, in order.
-  public static func ranks(_ model: TiMiRec, batches: [ModelInput]) -> [Int] {
-    var ranks: [Int] = []
-    for batch in batches {
-      let scores = model.evaluationScores(batch)
-      ranks += RankingMetrics.ranks(scores: scores.data, candidates: batch.candidateCount)
-    }
-    return ranks
-  }
-}
-
 /// How a training run ended.
 public struct TrainingOutcome {
   public var epochsDone: Int

@@ -10,7 +10,8 @@
 //   q rule:          member(argmax_k q_k)                         (TiMiRec's predictor)
 //   best-match rule: member(k of the top-1 item of max_k ⟨v_k, e_i⟩, history excluded)
 // plus two baselines that need no model: the household's most frequent member, and "the
-// member who watched the previous item watches again".
+// member who watched the previous item watches again". The rules (teacher cosines, best
+// match, top item, argmax) are SeqRec's `Scoring`, the ones evaluation and the explorer use.
 
 import SeqRec
 import Tensor
@@ -29,10 +30,13 @@ public struct MemberAgreementReport: Codable, Equatable, Sendable {
   public var teacherOracle: Double
   public var previousMember: Double
   public var majorityMember: Double
-  /// The same shares restricted to steps right after a run of ≥ 3 cartoons (the case study).
-  public var afterCartoonRunSteps: Int
-  public var afterCartoonRunQ: Double?
-  public var afterCartoonRunBestMatch: Double
+  /// The category of the case study's runs (the demo's "cartoon").
+  public var runCategory: String
+  /// The same shares restricted to steps right after a run of ≥ 3 items of `runCategory`
+  /// (the case study).
+  public var afterRunSteps: Int
+  public var afterRunQ: Double?
+  public var afterRunBestMatch: Double
   /// Households whose interests at their test step include a collapsed pair (cosine ≥
   /// `InterestDiagnostics.collapseThreshold`), and the test steps looked at.
   public var collapsedAtTest: Int
@@ -40,7 +44,7 @@ public struct MemberAgreementReport: Codable, Equatable, Sendable {
 
   /// A text table.
   public var text: String {
-    func pct(_ x: Double?) -> String { x.map { format(Float($0 * 100), 1) + " %" } ?? "— (pretrain checkpoint)" }
+    func pct(_ x: Double?) -> String { x.map { fixedPoint(Float($0 * 100), digits: 1) + " %" } ?? "— (pretrain checkpoint)" }
     return """
       Who watches next? \(steps) dev+test steps of \(households) households (interest → member maps from \(mappingSteps) training steps)
         q's top interest (TiMiRec predictor)       \(pct(qTopInterest))
@@ -48,10 +52,10 @@ public struct MemberAgreementReport: Codable, Equatable, Sendable {
         previous item's member watches again       \(pct(previousMember))
         household's most frequent member           \(pct(majorityMember))
         teacher argmax p (sees the target; oracle) \(pct(teacherOracle))
-      Right after a run of ≥ 3 cartoons (\(afterCartoonRunSteps) steps):
-        q's top interest                           \(pct(afterCartoonRunQ))
-        best-matching interest of the top-1 item   \(pct(afterCartoonRunBestMatch))
-      Households with a collapsed interest pair at their test step (cosine ≥ \(format(InterestDiagnostics.collapseThreshold, 2))):
+      Right after a run of ≥ 3 \(runCategory)s (\(afterRunSteps) steps):
+        q's top interest                           \(pct(afterRunQ))
+        best-matching interest of the top-1 item   \(pct(afterRunBestMatch))
+      Households with a collapsed interest pair at their test step (cosine ≥ \(fixedPoint(InterestDiagnostics.collapseThreshold, digits: 2))):
         \(collapsedAtTest) of \(testSteps)                               \(pct(testSteps == 0 ? 0 : Double(collapsedAtTest) / Double(testSteps)))
 
       """
@@ -59,16 +63,21 @@ public struct MemberAgreementReport: Codable, Equatable, Sendable {
 }
 
 public enum MemberAgreement {
-  /// Computes the report for a session over the generated demo.
+  /// Computes the report over the generated demo.
   /// - Parameters:
+  ///   - model: the checkpoint's model: interests v (B, K, D), and z^q (B, K) if it has them
+  ///     (else the q shares are nil).
+  ///   - corpus: the dataset's sequences (train steps map interests, dev and test are scored).
+  ///   - catalog: item categories, for the runs (no catalog: no run steps).
   ///   - members: per user id, the 0-based member of each interaction in chronological order.
-  public static func report(session: ExplorerSession, members: [[UInt8]], batchSize: Int = 256) -> MemberAgreementReport {
-    let corpus = session.corpus
-    let model = session.model
-    let k = model.config.interestCount, d = model.config.embeddingSize, n = model.config.itemCount
+  ///   - runCategory: the category whose runs of ≥ 3 make the case study
+  ///     (`HouseholdSimulator.runCategory` for the demo).
+  ///   - batchSize: histories per forward pass.
+  public static func report(model: any MultiInterestRecommender, corpus: SequenceCorpus, catalog: ItemCatalog?,
+                            members: [[UInt8]], runCategory: String, batchSize: Int = 256) -> MemberAgreementReport {
+    let k = model.interestCount, d = model.embeddingSize, n = model.itemCount
     let users = corpus.userCount
-    let table = model.extractor.itemEmbeddings
-    let catalog = session.dataset.catalog
+    let table = model.itemEmbeddings
 
     func member(_ position: Int, user: Int) -> Int { Int(members[user][position - corpus.sequenceOffsets[user]]) }
 
@@ -87,34 +96,25 @@ public enum MemberAgreement {
       let rows = (0..<list.count).map { Row(user: Int(list.users[$0]), position: Int(list.positions[$0])) }
       return stride(from: 0, to: rows.count, by: batchSize).map { Array(rows[$0..<min(rows.count, $0 + batchSize)]) }
     }
-    func forward(_ rows: [Row], predictor: Bool) -> (interests: [Float], logits: [Float]?) {
+    func forward(_ rows: [Row], logits: Bool) -> (interests: [Float], logits: [Float]?) {
       let histories = rows.map { corpus.history(user: $0.user, position: $0.position) }
       let l = histories.map(\.count).max() ?? 1
       var flat = [Int32](repeating: 0, count: rows.count * l)
       for (b, h) in histories.enumerated() { for (j, item) in h.enumerated() { flat[b * l + j] = item } }
       let lengths = histories.map { Int32($0.count) }
-      return GradMode.withoutGrad {
-        let v = model.extractor(history: flat, lengths: lengths, batch: rows.count, length: l).interests  // (B, K, D)
-        var z: [Float]? = nil
-        if predictor, let p = model.predictor {
-          var unused = RNG(seed: 0)
-          z = p(history: flat, lengths: lengths, batch: rows.count, length: l, training: false, rng: &unused).data
-        }
-        return (v.data, z)
-      }
+      let v = model.interests(history: flat, lengths: lengths, batch: rows.count, length: l).interests  // (B, K, D)
+      let z = logits ? model.interestLogits(history: flat, lengths: lengths, batch: rows.count, length: l)?.data : nil
+      return (v.data, z)  // z (B, K)
     }
+    /// argmax p_T = argmax_k cos(v_k, e_item) (eq. 5).
     func teacherArgmax(_ v: ArraySlice<Float>, item: Int) -> Int {
-      let cos = GradMode.withoutGrad {
-        Tensor.cosineSimilarity(Tensor(shape: [k, d], data: Array(v)),
-                                Tensor(shape: [1, d], data: Array(table.data[(item * d)..<((item + 1) * d)])), axis: -1).data
-      }
-      return cos.indices.max { cos[$0] < cos[$1] } ?? 0
+      Scoring.argmax(Scoring.teacherCosines(Array(v), item: table.data[(item * d)..<((item + 1) * d)])[...])
     }
 
     // 1. Interest → member maps from the training steps.
     var mappingSteps = 0
     for rows in batches(corpus.train) {
-      let (v, _) = forward(rows, predictor: false)
+      let (v, _) = forward(rows, logits: false)
       for (b, row) in rows.enumerated() where row.user < members.count {
         let item = Int(corpus.sequenceItems[row.position])
         let kk = teacherArgmax(v[(b * k * d)..<((b + 1) * k * d)], item: item)
@@ -133,12 +133,12 @@ public enum MemberAgreement {
     var steps = 0, hitQ = 0, hitBest = 0, hitTeacher = 0, hitPrevious = 0, hitMajority = 0
     var runSteps = 0, runQ = 0, runBest = 0
     var collapsed = 0, testSteps = 0
-    let hasPredictor = model.predictor != nil
+    let hasLogits = model.hasInterestLogits
     for (index, list) in [corpus.dev, corpus.test].enumerated() {
       for rows in batches(list) {
-        let (v, z) = forward(rows, predictor: true)
+        let (v, z) = forward(rows, logits: true)
         let scores = GradMode.withoutGrad {
-          Tensor(shape: [rows.count * k, d], data: v).matmul(table, transposeOther: true).data  // (B·K, N)
+          Tensor(shape: [rows.count * k, d], data: v).matmul(table, transposeOther: true).data  // ⟨v_k, e_i⟩ (B·K, N)
         }
         for (b, row) in rows.enumerated() where row.user < members.count {
           let u = row.user
@@ -150,21 +150,15 @@ public enum MemberAgreement {
           let start = corpus.sequenceOffsets[u]
           var excluded = Set<Int32>(corpus.sequenceItems[start..<row.position])
           excluded.insert(0)
-          var bestK = 0, bestScore = -Float.infinity
-          for kk in 0..<k {
-            let base = (b * k + kk) * n
-            for i in 1..<n where scores[base + i] > bestScore && !excluded.contains(Int32(i)) {
-              bestScore = scores[base + i]
-              bestK = kk
-            }
-          }
+          // The best match (eq. 2) of every item; its top item outside the history, and the
+          // interest that scores it.
+          let best = Scoring.bestMatch(Array(scores[(b * k * n)..<((b + 1) * k * n)]), interests: k)
+          let top = best.scores.withUnsafeBufferPointer { Scoring.topIndices($0, count: 1) { excluded.contains(Int32($0)) } }
+          let bestK = top.first.map { best.interest[$0] } ?? 0
           let item = Int(corpus.sequenceItems[row.position])
           let teacher = teacherArgmax(v[(b * k * d)..<((b + 1) * k * d)], item: item)
           var qMember = -1
-          if let z {
-            let logits = z[(b * k)..<((b + 1) * k)]
-            qMember = mapped(u, logits.indices.max { logits[$0] < logits[$1] }! - b * k)
-          }
+          if let z { qMember = mapped(u, Scoring.argmax(z[(b * k)..<((b + 1) * k)])) }
           let bestMember = mapped(u, bestK)
           steps += 1
           if qMember == truth { hitQ += 1 }
@@ -172,10 +166,10 @@ public enum MemberAgreement {
           if mapped(u, teacher) == truth { hitTeacher += 1 }
           if member(row.position - 1, user: u) == truth { hitPrevious += 1 }
           if majority(u) == truth { hitMajority += 1 }
-          // A run of ≥ 3 cartoons just before t?
+          // A run of ≥ 3 items of the run category just before t?
           var run = 0
           var p = row.position - 1
-          while p >= start && catalog?.categoryLabels(Int(corpus.sequenceItems[p])).first == "cartoon" { run += 1; p -= 1 }
+          while p >= start && catalog?.categoryLabels(Int(corpus.sequenceItems[p])).first == runCategory { run += 1; p -= 1 }
           if run >= 3 {
             runSteps += 1
             if qMember == truth { runQ += 1 }
@@ -187,10 +181,25 @@ public enum MemberAgreement {
     func share(_ x: Int, _ total: Int) -> Double { total == 0 ? 0 : Double(x) / Double(total) }
     return MemberAgreementReport(
       households: members.count - 1, steps: steps, mappingSteps: mappingSteps,
-      qTopInterest: hasPredictor ? share(hitQ, steps) : nil, bestMatchTopItem: share(hitBest, steps),
+      qTopInterest: hasLogits ? share(hitQ, steps) : nil, bestMatchTopItem: share(hitBest, steps),
       teacherOracle: share(hitTeacher, steps), previousMember: share(hitPrevious, steps),
-      majorityMember: share(hitMajority, steps), afterCartoonRunSteps: runSteps,
-      afterCartoonRunQ: hasPredictor ? share(runQ, runSteps) : nil, afterCartoonRunBestMatch: share(runBest, runSteps),
+      majorityMember: share(hitMajority, steps), runCategory: runCategory, afterRunSteps: runSteps,
+      afterRunQ: hasLogits ? share(runQ, runSteps) : nil, afterRunBestMatch: share(runBest, runSteps),
       collapsedAtTest: collapsed, testSteps: testSteps)
   }
+}
+
+/// Fixed-point text of a finite number, half away from zero on `value · 10^digits`
+/// (`fixedPoint(61.44, digits: 1)` = "61.4"), as the explorer's panes print numbers.
+func fixedPoint(_ value: Float, digits: Int) -> String {
+  var scale: Float = 1
+  for _ in 0..<digits { scale *= 10 }
+  let units = Int((abs(value) * scale).rounded())
+  let whole = units / Int(scale), fraction = units % Int(scale)
+  var text = String(whole)
+  if digits > 0 {
+    let f = String(fraction)
+    text += "." + String(repeating: "0", count: digits - f.count) + f
+  }
+  return (value < 0 && units > 0 ? "-" : "") + text
 }

@@ -12,8 +12,8 @@
 // - who watches next depends on context: a child watches a run of 3–5 cartoons and then a
 //   parent takes over (the case study); an adult watches a geometric run (mean ≈ 3) and then
 //   hands over to another member.
-// The true member behind each interaction is kept (`members.tsv`) so the explorer's demo
-// report can check whether q's top interest names the member who watches next.
+// The true member behind each interaction is kept (`members.tsv`) so the demo report
+// (`MemberAgreement`) can check whether q's top interest names the member who watches next.
 
 import Foundation
 import SeqRec
@@ -87,6 +87,15 @@ public enum HouseholdSimulator {
     Persona(name: "teen", preferences: [(6, 0.55), (4, 0.35), (1, 0.1)], runRange: nil, continueProbability: 0.6),
     Persona(name: "grandparent", preferences: [(3, 0.55), (5, 0.35), (2, 0.1)], runRange: nil, continueProbability: 0.7),
   ]
+
+  /// The category of the run personas' runs (the child's cartoons): the first persona with a
+  /// `runRange`, its most preferred category. The demo report's "right after a run of ≥ 3"
+  /// case study looks at runs of this category.
+  public static var runCategory: String {
+    guard let persona = personas.first(where: { $0.runRange != nil }),
+          let top = persona.preferences.max(by: { $0.weight < $1.weight }) else { return categories[0] }
+    return categories[top.category]
+  }
 
   /// Household compositions (persona indices) with their weights.
   static let compositions: [([Int], Double)] = [
@@ -243,19 +252,35 @@ public enum HouseholdSimulator {
   }
 
   /// Reads `members.tsv` back: roles and members per user id.
+  /// - Throws: `MembersFileError` when the file is missing or a line is malformed.
   public static func readMembers(path: String) throws -> (roles: [[String]], members: [[UInt8]]) {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw ExplorerError.dataset(path: path, reason: "no members.tsv (only the generated demo has one)")
+      throw MembersFileError(path: path, reason: "no members.tsv (only the generated demo has one)")
     }
     var roles: [[String]] = [[]], members: [[UInt8]] = [[]]
     for line in text.split(separator: "\n").dropFirst() {
       let f = line.split(separator: "\t", omittingEmptySubsequences: false)
       guard f.count == 3, let u = Int(f[0]), u == roles.count else {
-        throw ExplorerError.dataset(path: path, reason: "malformed line '\(line.prefix(40))'")
+        throw MembersFileError(path: path, reason: "malformed line '\(line.prefix(40))'")
       }
       roles.append(f[1].split(separator: ",").map(String.init))
       members.append(f[2].compactMap { $0.wholeNumberValue.map { UInt8($0 - 1) } })
     }
     return (roles, members)
   }
+}
+
+/// `members.tsv` cannot be read: missing, or a line that is not `user_id, roles, members`.
+public struct MembersFileError: Error, Equatable, CustomStringConvertible {
+  /// The file.
+  public var path: String
+  /// What is wrong, e.g. "malformed line '3\tchild'".
+  public var reason: String
+
+  public init(path: String, reason: String) {
+    self.path = path
+    self.reason = reason
+  }
+
+  public var description: String { "\(path): \(reason)" }
 }
