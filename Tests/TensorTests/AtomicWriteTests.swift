@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Tensor
 
@@ -260,15 +261,9 @@ final class AtomicWriteTests: XCTestCase {
   }
 
   func runTool(_ tool: String, _ arguments: [String]) -> Int32 {
-    guard FileManager.default.isExecutableFile(atPath: tool) else { return -1 }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: tool)
-    process.arguments = arguments
-    process.standardError = FileHandle.nullDevice
-    process.standardOutput = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return -1 }
-    process.waitUntilExit()
-    return process.terminationStatus
+    guard FileManager.default.isExecutableFile(atPath: tool),
+          let result = try? runProcess(tool, arguments, timeout: 60) else { return -1 }
+    return result.end.exitCode ?? -1
   }
 }
 

@@ -14,19 +14,6 @@ import XCTest
 // with atol 2e-3, rtol 2e-2. A wrong derivative (sign, factor, missing term, wrong index)
 // is off by O(1) and fails this bound.
 
-/// SplitMix64: a tiny seeded generator for tests (dropout masks, initialiser statistics), so
-/// they depend on no RNG of the package under test.
-struct TestGenerator: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 /// Deterministic pseudo-random Floats in [-1, 1) for test inputs (LCG; independent of RNG.swift).
 func testValues(_ n: Int, seed: UInt64 = 1, scale: Float = 1) -> [Float] {
   var state = seed &* 6364136223846793005 &+ 1442695040888963407
@@ -79,28 +66,5 @@ func assertGradientsMatch(
   if !failures.isEmpty {
     XCTFail("gradient mismatch (largest |diff| \(worst.0) at \(worst.1)):\n" + failures.joined(separator: "\n"),
             file: file, line: line)
-  }
-}
-
-/// Elementwise closeness: |a − b| ≤ max(absolute, relative · |b|); prints the first mismatches.
-func assertClose(
-  _ actual: [Float], _ expected: [Float], relative: Float = 1e-4, absolute: Float = 1e-6,
-  _ what: String = "", file: StaticString = #filePath, line: UInt = #line
-) {
-  guard actual.count == expected.count else {
-    XCTFail("\(what): \(actual.count) values, expected \(expected.count)", file: file, line: line)
-    return
-  }
-  var bad: [String] = []
-  var worst: Float = 0
-  for i in actual.indices {
-    let diff = abs(actual[i] - expected[i])
-    worst = max(worst, diff)
-    if !(diff <= max(absolute, relative * abs(expected[i]))) && bad.count < 5 {
-      bad.append("[\(i)] \(actual[i]) vs \(expected[i])")
-    }
-  }
-  if !bad.isEmpty {
-    XCTFail("\(what): mismatch (largest |diff| \(worst)): " + bad.joined(separator: ", "), file: file, line: line)
   }
 }
