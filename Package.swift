@@ -45,6 +45,6 @@ let package = Package(
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
     .testTarget(name: "SeqRecTests", dependencies: ["SeqRec", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TestSupport"], exclude: ["Snapshots"]),
-    .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["SeqRec", "TestSupport"]),
   ]
 )
