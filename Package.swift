@@ -41,10 +41,13 @@ let package = Package(
     .executableTarget(name: "bench-explore", dependencies: ["Explorer"], path: "benchmarks/explore"),
     .executableTarget(name: "bench-train", dependencies: ["SeqRec", "Tensor"], path: "benchmarks/train"),
 
-    .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-    .testTarget(name: "SeqRecTests", dependencies: ["SeqRec"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "ExplorerTests", dependencies: ["Explorer"], exclude: ["Snapshots"]),
-    .testTarget(name: "DemoTests", dependencies: ["Demo"]),
-    .testTarget(name: "CLITests", dependencies: []),
+    // Shared by the test targets (processes, the built binary, tmux, tolerances, a seeded
+    // generator); a regular target so they can import it, used by tests only.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+    .testTarget(name: "SeqRecTests", dependencies: ["SeqRec", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TestSupport"], exclude: ["Snapshots"]),
+    .testTarget(name: "DemoTests", dependencies: ["Demo", "TestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["SeqRec", "TestSupport"]),
   ]
 )

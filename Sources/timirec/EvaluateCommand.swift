@@ -12,27 +12,24 @@ struct EvaluateCommand: ParsableCommand {
 
   @Option(help: "Prepared dataset folder.") var data: String
   @Option(help: "Checkpoint folder written by `timirec train` or `timirec import`.") var ckpt: String
-  @Option(help: "test or dev.") var split: String = "test"
-  @Option(help: "Cut-offs K, comma-separated.") var topk: String = "5,10,20,50"
+  @Option(help: "Split to rank (each row against its stored negatives).") var split: EvaluationSplit = .test
+  @Option(help: "Cut-offs K, comma-separated.") var topk: String = EvaluateCommand.cutoffs.map(String.init).joined(separator: ",")
   @Flag(help: "Print JSON instead of a table.") var json = false
   @Option(help: "Threads (BLAS).") var threads: Int = 2
+
+  /// The cut-offs reported by default (and by `train` at its end).
+  static let cutoffs = [5, 10, 20, 50]
 
   func run() throws {
     AllocatorTuning.keepFreedMemory()
     BLAS.setThreads(threads)
     let ks = try parseTopK(topk)
-    let which: Split
-    switch split {
-    case "test": which = .test
-    case "dev": which = .dev
-    default: throw ValidationError("--split takes test or dev, not '\(split)'")
-    }
     let dataset = try DatasetReader.load(folder: data)
     // The same opening as `explore`: the model its config.json names, the dataset check,
     // then the weights strictly.
     let (model, config) = try CheckpointDirectory.openModel(ckpt, for: dataset.fingerprint)
     let source = SequenceCorpus(dataset: dataset, historyMax: model.historyMax)
-    let batches = source.evaluationBatches(split: which, batchSize: 256)
+    let batches = source.evaluationBatches(split: split.split, batchSize: TrainingConfig().evalBatchSize)
     let start = Date()
     let ranks = Evaluator.ranks(model, batches: batches)
     let metrics = RankingMetrics.metrics(ranks: ranks, ks: ks)
@@ -42,7 +39,7 @@ struct EvaluateCommand: ParsableCommand {
     if json {
       var object: [String: Any] = metrics
       object["rows"] = rows
-      object["split"] = split
+      object["split"] = split.rawValue
       object["stage"] = config.stage.rawValue
       object["checkpoint"] = ckpt
       if let bestEpoch = config.bestEpoch { object["best_epoch"] = bestEpoch }
@@ -52,7 +49,7 @@ struct EvaluateCommand: ParsableCommand {
       let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
       print(String(decoding: data, as: UTF8.self))
     } else {
-      print("\(ckpt) (\(config.stage.rawValue), \(config.originSummary)) on \(dataset.name) \(split): \(rows) rows, \(batches.first?.candidateCount ?? 0) candidates each, \(String(format: "%.1f", seconds)) s")
+      print("\(ckpt) (\(config.stage.rawValue), \(config.originSummary)) on \(dataset.name) \(split.rawValue): \(rows) rows, \(batches.first?.candidateCount ?? 0) candidates each, \(String(format: "%.1f", seconds)) s")
       for k in ks {
         print(String(format: "  HR@%-3d %.4f ± %.4f   NDCG@%-3d %.4f ± %.4f", k, metrics["HR@\(k)"] ?? 0,
                      errors["HR@\(k)"] ?? 0, k, metrics["NDCG@\(k)"] ?? 0, errors["NDCG@\(k)"] ?? 0))
@@ -69,4 +66,17 @@ func parseTopK(_ text: String) throws -> [Int] {
     throw ValidationError("--topk takes comma-separated integers ≥ 1 such as 5,10,20,50, not '\(text)'")
   }
   return values
+}
+
+/// `--split`: the splits that have negatives to rank against (train has none). Its own
+/// type because ArgumentParser shows a raw value as the default, and `Split`'s are numbers.
+enum EvaluationSplit: String, CaseIterable, ExpressibleByArgument {
+  case test, dev
+
+  var split: Split {
+    switch self {
+    case .test: return .test
+    case .dev: return .dev
+    }
+  }
 }

@@ -26,8 +26,10 @@ struct ExploreCommand: ParsableCommand {
   var fullHistory = false
   @Flag(name: .customLong("tempered-mix"), help: "Mix the TiMiRec list with softmax(z^q/T) (the `m` key).")
   var temperedMix = false
-  @Option(help: "Snapshot: select a recommended item, timirec:ROW or best:ROW (1-based), to show its own p.")
-  var select: String?
+  @Option(help: ArgumentHelp("Snapshot: select a recommended item, LIST:ROW (1-based), to show its own p; LIST is \(ListSelection.List.allCases.map(\.rawValue).joined(separator: " or ")).",
+                             valueName: "list:row"),
+          transform: ListSelection.init(parsing:))
+  var select: ListSelection?
   @Flag(help: "Print the key table as Markdown (docs/KEYS.md) and exit.") var keys = false
 
   func validate() throws {
@@ -59,7 +61,10 @@ struct ExploreCommand: ParsableCommand {
     }
     if let temp { state.temperature = temp }
     if temperedMix { state.mix = .tempered }
-    if let select { try applySelection(select, to: &state) }
+    if let select {
+      state.focus = select.list.pane
+      state.selection = select.row - 1
+    }
     if snapshot {
       let view = ViewBuilder(session: session).view(for: state)
       if json {
@@ -76,18 +81,37 @@ struct ExploreCommand: ParsableCommand {
     case .signal(let s): throw ExitCode(128 + s)
     }
   }
+}
 
-  func applySelection(_ text: String, to state: inout ExplorerState) throws {
-    let parts = text.split(separator: ":")
+/// `--select LIST:ROW`: a row of one of the two recommendation lists.
+struct ListSelection {
+  enum List: String, CaseIterable {
+    case timirec, best
+
+    var pane: FocusPane {
+      switch self {
+      case .timirec: return .timirec
+      case .best: return .bestMatch
+      }
+    }
+  }
+
+  let list: List
+  /// 1-based.
+  let row: Int
+
+  init(parsing text: String) throws {
+    let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+    let lists = List.allCases.map(\.rawValue).joined(separator: " or ")
     guard parts.count == 2, let row = Int(parts[1]), row >= 1 else {
-      throw ValidationError("--select takes timirec:ROW or best:ROW with ROW ≥ 1, not '\(text)'")
+      throw ValidationError("--select takes LIST:ROW (LIST \(lists)) with ROW ≥ 1, not '\(text)'")
     }
-    switch parts[0] {
-    case "timirec": state.focus = .timirec
-    case "best", "best-match": state.focus = .bestMatch
-    default: throw ValidationError("--select list must be timirec or best, not '\(parts[0])'")
+    // "best-match" is accepted as the pane's full name.
+    guard let list = List(rawValue: parts[0] == "best-match" ? "best" : String(parts[0])) else {
+      throw ValidationError("--select list must be \(lists), not '\(parts[0])'")
     }
-    state.selection = row - 1
+    self.list = list
+    self.row = row
   }
 }
 

@@ -26,7 +26,7 @@ struct ImportCommand: ParsableCommand {
   @Option(help: "Distillation temperature T it was trained with (required for a finetune state_dict, not allowed for pretrain).")
   var temp: Float?
   @Option(name: .customLong("history-max"),
-          help: "Longest history used, needed only without position embeddings (default 20; with them it is their rows − 1).")
+          help: "Longest history used, needed only without position embeddings (default \(TiMiRecConfig.defaults.historyMax); with them it is their rows − 1).")
   var historyMax: Int?
   @Flag(help: "Replace an existing checkpoint folder --out.") var force = false
 

@@ -20,7 +20,7 @@ struct PrepareCommand: ParsableCommand {
       """)
 
   @Argument(help: "Source format: sequences (user item item ...), movielens (u.data / ratings.dat), amazon (review JSON lines, .gz ok).")
-  var source: String
+  var source: SourceFormat
 
   @Option(help: "Interaction file (movielens: also a folder with u.data or ratings.dat).")
   var input: String
@@ -29,10 +29,10 @@ struct PrepareCommand: ParsableCommand {
   var output: String
 
   @Option(help: "Negatives per dev/test row.")
-  var negatives: Int = 1000
+  var negatives: Int = PrepareCommand.defaults.negatives
 
   @Option(help: "Seed of the negative sampler (xoshiro256**).")
-  var seed: UInt64 = 0
+  var seed: UInt64 = PrepareCommand.defaults.seed
 
   @Option(help: "Titles table item_id<TAB>...<TAB>title, keyed by the source's item ids.")
   var titles: String?
@@ -52,17 +52,17 @@ struct PrepareCommand: ParsableCommand {
   @Flag(help: "Replace an existing output folder.")
   var force = false
 
+  /// The library's defaults (`PrepareOptions`) the options start from; source, input and
+  /// name are always given.
+  static let defaults = PrepareOptions(source: .sequences, input: "", name: "")
+
   func validate() throws {
-    guard SourceFormat(rawValue: source) != nil else {
-      throw ValidationError("unknown source '\(source)'; choose one of: \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
     guard negatives >= 0 else { throw ValidationError("--negatives must be >= 0, got \(negatives)") }
   }
 
   func run() throws {
     let started = Date()
-    var options = PrepareOptions(source: SourceFormat(rawValue: source)!, input: input,
-                                 name: name ?? (output as NSString).lastPathComponent)
+    var options = PrepareOptions(source: source, input: input, name: name ?? (output as NSString).lastPathComponent)
     options.negatives = negatives
     options.seed = seed
     options.titles = titles
@@ -73,7 +73,7 @@ struct PrepareCommand: ParsableCommand {
     if FileManager.default.fileExists(atPath: output) && !force { throw DataError.outputExists(path: output) }
     let prepared = try prepareDataset(options)
     try prepared.dataset.write(to: output, overwrite: force)
-    print("prepared \(options.name) from \(input) (\(source)) -> \(output)")
+    print("prepared \(options.name) from \(input) (\(source.rawValue)) -> \(output)")
     print(prepared.statistics.summary)
     if let catalog = prepared.dataset.catalog {
       print("items with a title: \(catalog.titledCount) of \(prepared.dataset.itemCount - 1)")
@@ -82,3 +82,5 @@ struct PrepareCommand: ParsableCommand {
     print(String(format: "done in %.2f s", Date().timeIntervalSince(started)))
   }
 }
+
+extension SourceFormat: ExpressibleByArgument {}

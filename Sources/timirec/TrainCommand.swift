@@ -19,36 +19,40 @@ struct TrainCommand: ParsableCommand {
 
   @Option(help: "Prepared dataset folder (train.csv, dev.csv, test.csv).") var data: String
   @Option(help: "Checkpoint folder to write.") var out: String
-  @Option(help: "pretrain or finetune.") var stage: Stage = .finetune
+  @Option(help: "Training stage: the extractor alone (pretrain) or everything with distillation (finetune).") var stage: Stage = .finetune
   @Option(help: "Pretrain checkpoint to start the finetune stage from.") var `init`: String?
   @Flag(help: "Finetune from random initialisation, without a pretrain checkpoint (Table 4's joint training).")
   var joint = false
   @Flag(name: .customLong("no-stopgrad"), help: "Let the distillation gradient flow into the teacher (Table 4).")
   var noStopgrad = false
-  @Option(name: .customLong("K"), help: "Number of interests K.") var interests: Int = 2
-  @Option(help: "Distillation temperature T.") var temp: Float = 1
-  @Option(name: .customLong("n-layers"), help: "Layers of the predictor's projection MLP.") var nLayers: Int = 1
-  @Option(name: .customLong("add-pos"), help: "Position embeddings in the extractor (1 or 0).") var addPos: Int = 1
-  @Option(name: .customLong("add-trm"), help: "Transformer layer in the extractor (1 or 0).") var addTrm: Int = 1
-  @Option(name: .customLong("emb-size"), help: "Embedding size D.") var embSize: Int = 64
-  @Option(name: .customLong("history-max"), help: "Longest history used.") var historyMax: Int = 20
-  @Option(help: "Adam learning rate.") var lr: Float = 1e-3
-  @Option(help: "L2 weight decay (not on biases).") var l2: Float = 0
-  @Option(name: .customLong("batch-size"), help: "Training batch size.") var batchSize: Int = 256
-  @Option(help: "Maximum number of epochs.") var epochs: Int = 200
-  @Option(help: "Random seed.") var seed: UInt64 = 0
+  // Defaults: the library's (TiMiRecConfig, TrainingConfig), written there once.
+  @Option(name: .customLong("K"), help: "Number of interests K.") var interests: Int = TrainCommand.defaultModel.interestCount
+  @Option(help: "Distillation temperature T.") var temp: Float = TrainCommand.defaultModel.temperature
+  @Option(name: .customLong("n-layers"), help: "Layers of the predictor's projection MLP.") var nLayers: Int = TrainCommand.defaultModel.projectionLayers
+  @Option(name: .customLong("add-pos"), help: "Position embeddings in the extractor.")
+  var addPos: Switch = Switch(TrainCommand.defaultModel.addPosition)
+  @Option(name: .customLong("add-trm"), help: "Transformer layer in the extractor.")
+  var addTrm: Switch = Switch(TrainCommand.defaultModel.addTransformer)
+  @Option(name: .customLong("emb-size"), help: "Embedding size D.") var embSize: Int = TrainCommand.defaultModel.embeddingSize
+  @Option(name: .customLong("history-max"), help: "Longest history used.") var historyMax: Int = TrainCommand.defaultModel.historyMax
+  @Option(help: "Adam learning rate.") var lr: Float = TrainCommand.defaultTraining.learningRate
+  @Option(help: "L2 weight decay (not on biases).") var l2: Float = TrainCommand.defaultTraining.l2
+  @Option(name: .customLong("batch-size"), help: "Training batch size.") var batchSize: Int = TrainCommand.defaultTraining.batchSize
+  @Option(help: "Maximum number of epochs.") var epochs: Int = TrainCommand.defaultTraining.maxEpochs
+  @Option(help: "Random seed.") var seed: UInt64 = TrainCommand.defaultTraining.seed
   @Option(help: ArgumentHelp(
     "Data-parallel workers: each batch is split over N threads, each with one BLAS thread (1 = one worker using the BLAS threads).",
     discussion: "A run continues (--resume) only with the thread count it started with: workers draw their own dropout masks."))
-  var threads: Int = 2
+  var threads: Int = TrainCommand.defaultTraining.threads
   @Flag(help: "Continue an interrupted run in --out from its last completed epoch (or extend a run that reached --epochs).")
   var resume = false
   @Flag(help: "Replace an existing checkpoint folder --out.") var force = false
 
+  /// The library's defaults the options start from.
+  static let defaultModel = TiMiRecConfig.defaults
+  static let defaultTraining = TrainingConfig()
+
   func validate() throws {
-    guard [0, 1].contains(addPos), [0, 1].contains(addTrm) else {
-      throw ValidationError("--add-pos and --add-trm take 0 or 1")
-    }
     guard interests >= 1, nLayers >= 1, embSize >= 1, historyMax >= 1, batchSize >= 1, epochs >= 1, threads >= 1 else {
       throw ValidationError("--K, --n-layers, --emb-size, --history-max, --batch-size, --epochs and --threads must be ≥ 1")
     }
@@ -73,11 +77,17 @@ struct TrainCommand: ParsableCommand {
     BLAS.setThreads(threads)
     let dataset = try DatasetReader.load(folder: data)
     let fingerprint = dataset.fingerprint
-    let modelConfig = TiMiRecConfig(
-      itemCount: dataset.itemCount, embeddingSize: embSize, interestCount: interests, addPosition: addPos == 1,
-      addTransformer: addTrm == 1, historyMax: historyMax, temperature: temp, projectionLayers: nLayers,
-      stopGradient: !noStopgrad)
-    var training = TrainingConfig()
+    var modelConfig = TrainCommand.defaultModel
+    modelConfig.itemCount = dataset.itemCount
+    modelConfig.embeddingSize = embSize
+    modelConfig.interestCount = interests
+    modelConfig.addPosition = addPos.isOn
+    modelConfig.addTransformer = addTrm.isOn
+    modelConfig.historyMax = historyMax
+    modelConfig.temperature = temp
+    modelConfig.projectionLayers = nLayers
+    modelConfig.stopGradient = !noStopgrad
+    var training = TrainCommand.defaultTraining
     training.learningRate = lr
     training.l2 = l2
     training.batchSize = batchSize
@@ -143,13 +153,22 @@ struct TrainCommand: ParsableCommand {
     say(String(format: "done: %d epochs, best epoch %d (dev NDCG@5 %.4f), %.1f s/epoch training",
                  outcome.epochsDone, outcome.bestEpoch, outcome.bestDev["NDCG@5"] ?? 0, outcome.secondsPerEpoch))
     let (best, _) = try CheckpointDirectory.loadModel(out)
-    let test = Evaluator.evaluate(best, batches: source.evaluationBatches(split: .test, batchSize: 256), ks: [5, 10, 20, 50])
-    say("test " + RankingMetrics.names(ks: [5, 10, 20, 50]).map { String(format: "%@ %.4f", $0, test[$0] ?? 0) }.joined(separator: "  "))
+    let test = Evaluator.evaluate(best, batches: source.evaluationBatches(split: .test, batchSize: training.evalBatchSize),
+                                  ks: EvaluateCommand.cutoffs)
+    say("test " + RankingMetrics.names(ks: EvaluateCommand.cutoffs).map { String(format: "%@ %.4f", $0, test[$0] ?? 0) }.joined(separator: "  "))
   }
 
 }
 
 extension Stage: ExpressibleByArgument {}
+
+/// A 0/1 option as the reference code spells it (`--add-pos 1`).
+enum Switch: Int, CaseIterable, ExpressibleByArgument {
+  case off = 0, on = 1
+
+  init(_ on: Bool) { self = on ? .on : .off }
+  var isOn: Bool { self == .on }
+}
 
 /// Ctrl-C handling: the first SIGINT asks the trainer to stop after the current batch; a
 /// second one ends the process at once.

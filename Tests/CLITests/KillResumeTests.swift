@@ -2,13 +2,14 @@
 // while a checkpoint is being written): after every kill `--out` opens, and `--resume`
 // continues until the run finishes; no temporary folder is left beside `--out`.
 import Foundation
+import TestSupport
 import XCTest
 
 final class KillResumeTests: CLITestCase {
   /// 120 users walking one of 4 groups of 10 items: ~1,400 training instances, a fraction of
   /// a second per epoch in a debug build; early stopping ends the run after 21 epochs.
   func tinyDataset() throws -> String {
-    var rng = SplitMix64(seed: 11)
+    var rng = TestGenerator(seed: 11)
     var lines: [String] = []
     for user in 1...120 {
       let group = (user - 1) % 4, start = Int(rng.next() % 10)
@@ -38,12 +39,12 @@ final class KillResumeTests: CLITestCase {
     XCTAssertNil(child.poll(), "the first run ended by itself:\n\(child.transcript)")
     let firstEpoch = max(Date().timeIntervalSince(started), 0.05)
 
-    var rng = SplitMix64(seed: 20_261_202)
+    var rng = TestGenerator(seed: 20_261_202)
     var killed = 0, killedWhileWriting = 0, staleSeen = 0
     var epochsDone = try readEpochs(out).done
     var finished = false
     for round in 1...24 {
-      let status: TrainerProcess.Status
+      let status: ProcessEnd
       if round % 3 == 0 {
         // Wait for a write in progress (its temporary folder appears), then kill at once.
         let deadline = max(3, 10 * firstEpoch)
@@ -114,107 +115,27 @@ final class KillResumeTests: CLITestCase {
     let object = try XCTUnwrap(JSONSerialization.jsonObject(with: bytes) as? [String: Any])
     return (try XCTUnwrap(object["epochsDone"] as? Int), try XCTUnwrap(object["finished"] as? Bool))
   }
-
-  /// Polls `condition` every 2 ms until it holds (true) or `timeout` seconds pass (false).
-  func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while !condition() {
-      if Date() >= deadline { return false }
-      usleep(2_000)
-    }
-    return true
-  }
 }
 
-/// A `timirec` process started in the background (posix_spawn), polled and killed by the test.
+/// A `timirec` process started in the background, polled and killed by the test.
 final class TrainerProcess {
-  enum Status: Equatable, CustomStringConvertible {
-    case exited(Int32), signaled(Int32)
-    var description: String {
-      switch self {
-      case .exited(let code): return "exit \(code)"
-      case .signaled(let signal): return "signal \(signal)"
-      }
-    }
-  }
-
-  let arguments: [String]
-  let pid: pid_t
-  let stdoutPath: String, stderrPath: String
-  private(set) var status: Status?
+  let process: ChildProcess
   /// The epoch a `--resume` run must say it resumes after.
   var expectedResumeEpoch: Int?
 
   init(_ arguments: [String], logs: String) throws {
-    self.arguments = arguments
-    stdoutPath = logs + ".out"
-    stderrPath = logs + ".err"
-    let binary = try Timirec.binary.get()
-    var environment = ProcessInfo.processInfo.environment
-    environment["OPENBLAS_NUM_THREADS"] = environment["OPENBLAS_NUM_THREADS"] ?? "1"
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    let argv: [UnsafeMutablePointer<CChar>?] = ([binary] + arguments).map { strdup($0) } + [nil]
-    let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer { (argv + envp).forEach { free($0) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, binary, &actions, nil, argv, envp)
-    guard spawned == 0 else {
-      throw NSError(domain: "CLITests", code: Int(spawned),
-                    userInfo: [NSLocalizedDescriptionKey: "cannot start \(binary): \(String(cString: strerror(spawned)))"])
-    }
-    self.pid = pid
+    process = try ChildProcess(try Timirec.binary.get(), arguments, environment: Timirec.environment,
+                               stdout: logs + ".out", stderr: logs + ".err")
   }
 
-  deinit {
-    if status == nil { _ = sigkill() }
-  }
-
-  /// The status once the process has ended (reaped), nil while it runs.
-  func poll() -> Status? {
-    if status != nil { return status }
-    var raw: Int32 = 0
-    let result = waitpid(pid, &raw, WNOHANG)
-    if result == pid { status = Self.decode(raw) }
-    return status
-  }
-
+  /// How it ended, nil while it runs.
+  func poll() -> ProcessEnd? { process.poll() }
   /// Sends SIGKILL (unless it already ended) and waits for the end.
-  func sigkill() -> Status {
-    if let status = poll() { return status }
-    _ = kill(pid, SIGKILL)
-    var raw: Int32 = 0
-    while waitpid(pid, &raw, 0) == -1 && errno == EINTR {}
-    status = Self.decode(raw)
-    return status!
-  }
+  func sigkill() -> ProcessEnd { process.sigkill() }
 
-  static func decode(_ raw: Int32) -> Status {
-    (raw & 0x7f) == 0 ? .exited((raw >> 8) & 0xff) : .signaled(raw & 0x7f)
-  }
-
-  var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
-  var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+  var stdout: String { process.stdout }
   var transcript: String {
-    "timirec \(arguments.joined(separator: " "))\n-- \(status.map { "\($0)" } ?? "running")\n-- stdout:\n\(stdout)-- stderr:\n\(stderr)"
+    "timirec \(process.arguments.joined(separator: " "))\n-- \(process.end.map { "\($0)" } ?? "running")\n"
+      + "-- stdout:\n\(process.stdout)-- stderr:\n\(process.stderr)"
   }
-}
-
-/// A seeded generator (SplitMix64) so that the kill moments repeat from run to run.
-struct SplitMix64 {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  /// Uniform in [0, 1).
-  mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

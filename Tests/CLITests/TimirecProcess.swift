@@ -1,6 +1,8 @@
-// Running the real `timirec` binary from the end-to-end CLI tests: finding it, spawning it,
-// and the shared assertions on its error output and on the output folders it must not leave.
+// Running the real `timirec` binary from the end-to-end CLI tests (found and spawned by
+// TestSupport), and the shared assertions on its error output and on the output folders it
+// must not leave.
 import Foundation
+import TestSupport
 import XCTest
 
 /// What one `timirec` run did.
@@ -26,113 +28,30 @@ struct TimirecRun {
 }
 
 enum Timirec {
-  static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
+  static let packageRoot = TestSupport.packageRoot
 
-  /// The binary, looked up (or built) once per test process.
-  static let binary: Result<String, any Error> = Result { try locateOrBuild() }
+  /// The binary `swift test` built next to the test bundle (looked up once per test process).
+  static var binary: Result<String, any Error> { BuiltProducts.timirec }
 
-  /// Runs `timirec arguments` with stdin from /dev/null and stdout/stderr to temporary files.
-  ///
-  /// Uses posix_spawn and waitpid, not Foundation's Process: Process watches descriptors to
-  /// notice the child's exit and can hang forever when a child leaves descendants holding them
-  /// (seen with tmux in ExplorerTests/TmuxEndToEndTests.swift); files, unlike pipes, cannot
-  /// fill up and block the child either. A run longer than `timeout` seconds is killed and
-  /// fails the test.
-  static func run(_ arguments: [String], in directory: String? = nil, timeout: Double = 120,
-                  file: StaticString = #filePath, line: UInt = #line) throws -> TimirecRun {
-    let path = try binary.get()
+  /// The environment of every run: this process's, with one BLAS thread unless set.
+  static var environment: [String: String] {
     var environment = ProcessInfo.processInfo.environment
     environment["OPENBLAS_NUM_THREADS"] = environment["OPENBLAS_NUM_THREADS"] ?? "1"
-    let temp = FileManager.default.temporaryDirectory
-    let outPath = temp.appendingPathComponent("timirec-\(UUID().uuidString).out").path
-    let errPath = temp.appendingPathComponent("timirec-\(UUID().uuidString).err").path
-    defer {
-      try? FileManager.default.removeItem(atPath: outPath)
-      try? FileManager.default.removeItem(atPath: errPath)
-    }
-    let status = try spawnAndWait(path, arguments, environment: environment, stdout: outPath, stderr: errPath,
-                                  directory: directory, timeout: timeout)
-    let run = TimirecRun(
-      arguments: arguments,
-      exitCode: status.exited ? status.code : nil, signal: status.exited ? nil : status.code,
-      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
-    if status.timedOut { XCTFail("timed out after \(timeout) s:\n\(run.transcript)", file: file, line: line) }
+    return environment
+  }
+
+  /// Runs `timirec arguments` (stdin /dev/null, stdout and stderr to files; see
+  /// TestSupport's `runProcess`). A run longer than `timeout` seconds is killed and fails the
+  /// test.
+  static func run(_ arguments: [String], in directory: String? = nil, timeout: Double = 120,
+                  file: StaticString = #filePath, line: UInt = #line) throws -> TimirecRun {
+    let result = try runProcess(try binary.get(), arguments, environment: environment, directory: directory,
+                                timeout: timeout)
+    let run = TimirecRun(arguments: arguments, exitCode: result.end.exitCode, signal: result.end.signal,
+                         stdout: result.stdout, stderr: result.stderr)
+    if result.timedOut { XCTFail("timed out after \(timeout) s:\n\(run.transcript)", file: file, line: line) }
     return run
   }
-
-  /// Spawns `path` and waits for it; returns (exited normally, exit code or signal, timed out).
-  static func spawnAndWait(_ path: String, _ arguments: [String], environment: [String: String],
-                           stdout: String, stderr: String, directory: String? = nil, timeout: Double)
-    throws -> (exited: Bool, code: Int32, timedOut: Bool) {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    // A current folder through the shell (posix_spawn_file_actions_addchdir_np is not in Glibc's module).
-    let program = directory == nil ? path : "/bin/sh"
-    let command = directory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, path] } ?? [path]
-    let argv: [UnsafeMutablePointer<CChar>?] = (command + arguments).map { strdup($0) } + [nil]
-    let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer { (argv + envp).forEach { free($0) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, program, &actions, nil, argv, envp)
-    guard spawned == 0 else {
-      throw NSError(domain: "CLITests", code: Int(spawned),
-                    userInfo: [NSLocalizedDescriptionKey: "cannot start \(program): \(String(cString: strerror(spawned)))"])
-    }
-    var status: Int32 = 0
-    let deadline = Date().addingTimeInterval(timeout)
-    var timedOut = false
-    while true {
-      let r = waitpid(pid, &status, WNOHANG)
-      if r == pid { break }
-      if r == -1 && errno != EINTR { break }
-      if !timedOut && Date() > deadline {
-        timedOut = true
-        kill(pid, SIGKILL)
-      }
-      usleep(5_000)
-    }
-    let exited = (status & 0x7f) == 0
-    return (exited, exited ? (status >> 8) & 0xff : status & 0x7f, timedOut)
-  }
-
-  /// The `timirec` built next to this test bundle (`swift test` builds every product,
-  /// executables included), else a debug build of it in its own scratch folder
-  /// (`.build-cli-tests`: the scratch folder of the running `swift test` is locked).
-  static func locateOrBuild() throws -> String {
-    var folders: [URL] = []
-    for path in [Bundle(for: Marker.self).bundlePath, CommandLine.arguments.first ?? "", Bundle.main.bundlePath]
-    where !path.isEmpty {
-      var url = URL(fileURLWithPath: path).resolvingSymlinksInPath()
-      for _ in 0..<4 {
-        url.deleteLastPathComponent()
-        folders.append(url)
-      }
-    }
-    let fm = FileManager.default
-    if let found = folders.map({ $0.appendingPathComponent("timirec").path }).first(where: fm.isExecutableFile) {
-      return found
-    }
-    let scratch = packageRoot.appendingPathComponent(".build-cli-tests").path
-    let log = FileManager.default.temporaryDirectory.appendingPathComponent("timirec-build-\(getpid()).log").path
-    let status = try spawnAndWait(
-      "/usr/bin/env", ["swift", "build", "--product", "timirec", "--package-path", packageRoot.path, "--scratch-path", scratch],
-      environment: ProcessInfo.processInfo.environment, stdout: log, stderr: log, timeout: 3600)
-    let built = (scratch as NSString).appendingPathComponent("debug/timirec")
-    guard status.exited, status.code == 0, fm.isExecutableFile(atPath: built) else {
-      let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-      throw NSError(domain: "CLITests", code: 1, userInfo: [NSLocalizedDescriptionKey:
-        "no timirec next to the test bundle (looked in \(folders.map(\.path))) and `swift build --product timirec` failed:\n\(output.suffix(3000))"])
-    }
-    return built
-  }
-
-  private final class Marker {}
 }
 
 /// A fresh temporary folder per test, removed afterwards.

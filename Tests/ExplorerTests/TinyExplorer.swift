@@ -94,17 +94,6 @@ enum TinyExplorer {
   }
 }
 
-/// Asserts |a − b| ≤ tolerance elementwise (Float results against Double hand values).
-func assertClose(_ actual: [Float]?, _ expected: [Double], tolerance: Double = 1e-5,
-                 _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-  guard let actual else { return XCTFail("nil, expected \(expected) \(message)", file: file, line: line) }
-  XCTAssertEqual(actual.count, expected.count, message, file: file, line: line)
-  for (a, e) in zip(actual, expected) where abs(Double(a) - e) > tolerance {
-    XCTFail("\(actual) vs \(expected) (tolerance \(tolerance)) \(message)", file: file, line: line)
-    return
-  }
-}
-
 /// Compares `text` with the stored snapshot `Snapshots/<name>.txt`; records it instead when
 /// RECORD_SNAPSHOTS is set (or the file does not exist yet and RECORD_SNAPSHOTS=missing).
 func assertSnapshot(_ text: String, named name: String, file: StaticString = #filePath, line: UInt = #line) {

@@ -1,5 +1,6 @@
 import SeqRec
 import Tensor
+import TestSupport
 import XCTest
 
 @testable import Explorer
@@ -108,7 +109,7 @@ final class ViewBuilderTests: XCTestCase {
       let reference = session.model.evaluationScores(input).data
       let list = stage == .finetune ? v.recommendations!.timirec! : v.recommendations!.bestMatch
       let shown = [5, 4].map { id in list.first { $0.item.id == id }!.score }
-      assertClose(shown, reference.map(Double.init), tolerance: 1e-6, "\(stage)")
+      assertClose(shown, reference.map(Double.init), absolute: 1e-6, "\(stage)")
     }
   }
 

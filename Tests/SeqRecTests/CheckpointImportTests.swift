@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import SeqRec
 import Tensor
@@ -53,16 +54,6 @@ final class CheckpointImportTests: XCTestCase {
     func ints(_ name: String) throws -> [Int32] { try reference.int64s(named: name).map { Int32($0) } }
     return ModelInput(history: try ints("input.history"), lengths: try ints("input.lengths"),
                       candidates: try ints("input.eval_items"), batchSize: 4, historyLength: 5, candidateCount: 6)
-  }
-
-  /// Every |ours − reference| ≤ max(absolute, relative · |reference|).
-  func assertClose(_ actual: [Float], _ expected: [Float], relative: Float, absolute: Float, _ label: String,
-                   file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(actual.count, expected.count, label, file: file, line: line)
-    for i in expected.indices where !(abs(actual[i] - expected[i]) <= max(absolute, relative * abs(expected[i]))) {
-      XCTFail("\(label)[\(i)]: ours \(actual[i]) reference \(expected[i])", file: file, line: line)
-      return
-    }
   }
 
   func assertThrows<T>(_ body: @autoclosure () throws -> T, contains fragments: [String],
@@ -140,7 +131,7 @@ final class CheckpointImportTests: XCTestCase {
     let expected = try reference.floats(named: "finetune_L1.eval.prediction")
     let scale = expected.map(abs).max()!
     // Measured: the largest deviation is 0.0050 on a score scale of 1.49 (0.34 %); allow 1 %.
-    assertClose(model.evaluationScores(try fixtureInput()).data, expected, relative: 0.01, absolute: 0.01 * scale, "bf16")
+    assertClose(model.evaluationScores(try fixtureInput()).data, expected, relative: 0.01, absolute: 0.01 * Double(scale), "bf16")
   }
 
   // MARK: (c) our own weights round-trip through import
@@ -226,13 +217,10 @@ final class CheckpointImportTests: XCTestCase {
 
   // MARK: (e) config.json formats
 
-  static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
   /// Fixtures/format1-checkpoint/config.json is the config.json of the demo checkpoint as
   /// shipped before format 2 (K 3, finetune, 6 epochs), kept to pin the format-1 reader.
   func testConfigFormatOneReadsTheOldDemoConfig() throws {
-    let folder = Self.packageRoot.appendingPathComponent("Tests/SeqRecTests/Fixtures/format1-checkpoint").path
+    let folder = packageRoot.appendingPathComponent("Tests/SeqRecTests/Fixtures/format1-checkpoint").path
     let config = try CheckpointDirectory.readConfig(folder)
     XCTAssertEqual(config.formatVersion, 1)
     XCTAssertEqual(config.model, "TiMiRec")
@@ -247,7 +235,7 @@ final class CheckpointImportTests: XCTestCase {
 
   /// The shipped demo checkpoint is written in the current format and opens strictly.
   func testShippedDemoIsFormatTwoAndOpens() throws {
-    let demo = Self.packageRoot.appendingPathComponent("demo-data")
+    let demo = packageRoot.appendingPathComponent("demo-data")
     let config = try CheckpointDirectory.readConfig(demo.appendingPathComponent("checkpoint").path)
     XCTAssertEqual(config.formatVersion, CheckpointConfig.currentFormatVersion)
     XCTAssertEqual(config.model, "TiMiRec")

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 @testable import Tensor
 
@@ -41,7 +42,7 @@ private struct ReferenceAdam {
 }
 
 final class AdamTests: XCTestCase {
-  private let tolerance: Float = 5e-7
+  private let tolerance = 5e-7
 
   /// A 2-element weight with weight decay and a bias that must get none, over two steps, with a
   /// large ε so that where ε is added matters.

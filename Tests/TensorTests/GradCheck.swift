@@ -68,26 +68,3 @@ func assertGradientsMatch(
             file: file, line: line)
   }
 }
-
-/// Elementwise closeness: |a − b| ≤ max(absolute, relative · |b|); prints the first mismatches.
-func assertClose(
-  _ actual: [Float], _ expected: [Float], relative: Float = 1e-4, absolute: Float = 1e-6,
-  _ what: String = "", file: StaticString = #filePath, line: UInt = #line
-) {
-  guard actual.count == expected.count else {
-    XCTFail("\(what): \(actual.count) values, expected \(expected.count)", file: file, line: line)
-    return
-  }
-  var bad: [String] = []
-  var worst: Float = 0
-  for i in actual.indices {
-    let diff = abs(actual[i] - expected[i])
-    worst = max(worst, diff)
-    if !(diff <= max(absolute, relative * abs(expected[i]))) && bad.count < 5 {
-      bad.append("[\(i)] \(actual[i]) vs \(expected[i])")
-    }
-  }
-  if !bad.isEmpty {
-    XCTFail("\(what): mismatch (largest |diff| \(worst)): " + bad.joined(separator: ", "), file: file, line: line)
-  }
-}

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 @testable import Tensor
 
@@ -168,7 +169,7 @@ final class MatMulTests: XCTestCase {
           }
         }
         // |products| ≤ 1 here, so 1e-5·K bounds the tolerance above (absolute).
-        assertClose(c.data, expected, relative: 0, absolute: 1e-5 * Float(k),
+        assertClose(c.data, expected, relative: 0, absolute: 1e-5 * Double(k),
                     "matmul \(m)×\(k)·\(k)×\(n) transA \(transA) transB \(transB)")
       }
     }
@@ -197,7 +198,7 @@ final class MatMulTests: XCTestCase {
             }
           }
         }
-        assertClose(c.data, expected, relative: 0, absolute: 1e-5 * Float(k),
+        assertClose(c.data, expected, relative: 0, absolute: 1e-5 * Double(k),
                     "bmm \(batch)×\(m)×\(k)·\(k)×\(n) transA \(transA) transB \(transB)")
       }
     }

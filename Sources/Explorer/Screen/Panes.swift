@@ -1,6 +1,8 @@
 // Presentation: pure functions from (view, state) to the styled rows of each pane. The
 // screen places them in the layout's rectangles; `--snapshot` stacks them (docs/EXPLORER.md, "Rules").
 
+import SeqRec
+
 /// The rows of one pane: a title and its content.
 public struct PaneContent: Equatable, Sendable {
   public var title: String
@@ -26,7 +28,7 @@ public enum Panes {
     let target = view.targetSplit.map { "target: \($0) item" } ?? "no target"
     // Longest first.
     let mix: [String]
-    if view.stage == "pretrain" {
+    if Stage(rawValue: view.stage) == .pretrain {
       mix = ["none (pretrain: best interest)", "none (pretrain)", "none"]
     } else if let r = view.recommendations {
       mix = [r.mix == .model ? "model" : "tempered"]

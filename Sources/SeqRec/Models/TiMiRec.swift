@@ -62,6 +62,12 @@ public struct TiMiRecConfig: Codable, Equatable, Sendable {
   }
 }
 
+extension TiMiRecConfig {
+  /// The defaults above for no dataset yet (`itemCount` 0: the dataset sets it); what the
+  /// CLI's options default to.
+  public static let defaults = TiMiRecConfig(itemCount: 0)
+}
+
 /// A batch as the model sees it: histories, their lengths and candidate items.
 public struct ModelInput {
   /// (B, L) item ids, oldest first, right-padded with 0.
