@@ -155,8 +155,9 @@ final class TrainingTests: XCTestCase {
     }
   }
 
-  /// A run continues only with the thread count it started with (workers draw their own
-  /// dropout masks): another --threads is refused with both counts named, the same one works.
+  /// A run continues only with the settings it started with: another --threads (workers draw
+  /// their own dropout masks), K, learning rate or seed is refused with both values named;
+  /// the same settings with a larger epoch limit continue.
   func testResumeRefusesAnotherThreadCount() throws {
     let dataset = Self.plantedDataset()
     let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
@@ -176,6 +177,27 @@ final class TrainingTests: XCTestCase {
       XCTAssertEqual(started, 1)
       XCTAssertEqual(requested, 2)
       XCTAssertTrue("\(error)".contains("--threads 1"), "\(error)")
+    }
+    // Other training settings and model settings are refused too, each named with both values.
+    var changed = Self.trainingConfig(epochs: 2)
+    changed.seed = 7
+    changed.learningRate = 5e-3
+    var otherK = Self.smallConfig(dataset)
+    otherK.interestCount = 3
+    var scratch = RNG(seed: 1)
+    let resumedElsewise = Trainer(model: TiMiRec(config: otherK, stage: .pretrain, rng: &scratch), training: changed,
+                                  source: corpus, checkpointPath: directory + "/run", fingerprint: dataset.fingerprint,
+                                  initializedFrom: nil)
+    XCTAssertThrowsError(try resumedElsewise.resume()) { error in
+      guard case let TrainingError.settingsChanged(_, changes) = error else {
+        return XCTFail("expected settingsChanged, got \(error)")
+      }
+      XCTAssertEqual(changes, [
+        SettingChange(option: "--K", started: "2", requested: "3"),
+        SettingChange(option: "--lr", started: "0.01", requested: "0.005"),
+        SettingChange(option: "--seed", started: "0", requested: "7"),
+      ])
+      XCTAssertTrue("\(error)".contains("--K 2 (now 3), --lr 0.01 (now 0.005), --seed 0 (now 7)"), "\(error)")
     }
     let same = Self.quietTrainer(model, epochs: 2, corpus: corpus, dataset: dataset, path: directory + "/run",
                                  initializedFrom: nil)

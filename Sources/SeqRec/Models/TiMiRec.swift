@@ -230,7 +230,7 @@ public enum WeightsError: Error, Equatable, CustomStringConvertible {
       let more = others > 0 ? " (and \(others) more)" : ""
       return "\(source): tensor '\(name)'\(more) is not a parameter of the model config.json describes; the configuration and the weights disagree (check add_pos, add_trm, n_layers and stage)"
     case let .shapeMismatch(name, expected, found, source):
-      return "\(source): tensor '\(name)' has shape \(found), the model expects \(expected); was it trained on another dataset or with another K / embedding size?"
+      return "\(source): tensor '\(name)' has shape \(found), the model expects \(expected); does config.json describe these weights (K, emb_size, attn_size), and were they trained on this dataset?"
     case let .notFloatingPoint(name, dtype, source):
       return "\(source): tensor '\(name)' holds \(dtype), not floating-point weights; save the model's float weights (F32, F16, BF16 or F64)"
     case let .nonFinite(name, index, value, source):

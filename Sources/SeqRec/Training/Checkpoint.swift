@@ -319,7 +319,7 @@ public enum CheckpointDirectory {
     let url = fileURL(path, file)
     guard fileManager.fileExists(atPath: url.path) else { throw CheckpointError.missing(path: path) }
     do { return try SafeTensorsFile.read(url: url) } catch {
-      throw CheckpointError.unreadable(path: path, reason: "\(file): \(error)")
+      throw CheckpointError.unreadable(path: path, reason: "\(error)")  // the error names the file
     }
   }
 

@@ -19,6 +19,9 @@ public enum TrainingError: Error, CustomStringConvertible {
   case alreadyFinished(path: String, epochs: Int)
   case nothingToResume(path: String)
   case threadsChanged(path: String, started: Int, requested: Int)
+  /// `--resume` with other settings than the run started with: each change as (option,
+  /// value the run started with, value given now).
+  case settingsChanged(path: String, changes: [SettingChange])
 
   public var description: String {
     switch self {
@@ -28,8 +31,47 @@ public enum TrainingError: Error, CustomStringConvertible {
       return "\(path): this run already finished after \(epochs) epoch(s) (early stopping, or --epochs reached: pass a larger --epochs to extend it); evaluate it with `timirec evaluate --ckpt \(path)`"
     case let .nothingToResume(path):
       return "\(path): nothing to resume (no resume.json); start without --resume"
+    case let .settingsChanged(path, changes):
+      let list = changes.map { "\($0.option) \($0.started) (now \($0.requested))" }.joined(separator: ", ")
+      return "\(path): this run was started with \(list); continue it with the settings it started with (they are in its config.json), or start a new run with --out elsewhere"
     case let .threadsChanged(path, started, requested):
       return "\(path): this run was trained with --threads \(started), not \(requested); continue it with --threads \(started) (each worker draws its own dropout masks, so the thread count is part of the run)"
+    }
+  }
+}
+
+/// One setting that differs between a run's config.json and a new invocation.
+public struct SettingChange: Equatable, Sendable {
+  /// The command-line option (e.g. "--lr"), or the config.json field where no option sets it.
+  public var option: String
+  /// The value the run started with, and the value given now.
+  public var started: String
+  public var requested: String
+
+  public init(option: String, started: String, requested: String) {
+    self.option = option
+    self.started = started
+    self.requested = requested
+  }
+
+  /// The `train` option that sets a `TiMiRecConfig` or `TrainingConfig` field.
+  public static func option(for field: String) -> String {
+    let options = [
+      "learningRate": "--lr", "l2": "--l2", "batchSize": "--batch-size", "maxEpochs": "--epochs", "seed": "--seed",
+      "threads": "--threads", "interestCount": "--K", "embeddingSize": "--emb-size", "addPosition": "--add-pos",
+      "addTransformer": "--add-trm", "historyMax": "--history-max", "temperature": "--temp",
+      "projectionLayers": "--n-layers", "stopGradient": "--no-stopgrad (stopGradient)",
+    ]
+    return options[field] ?? field
+  }
+
+  /// The stored properties of two values of one struct that differ, in declaration order
+  /// (compared by their printed values, which is exact for the Int, Float, Bool and UInt64
+  /// fields of the configuration types).
+  public static func between<T>(_ started: T, _ requested: T) -> [SettingChange] {
+    zip(Mirror(reflecting: started).children, Mirror(reflecting: requested).children).compactMap { a, b in
+      guard let label = a.label, "\(a.value)" != "\(b.value)" else { return nil }
+      return SettingChange(option: option(for: label), started: "\(a.value)", requested: "\(b.value)")
     }
   }
 }
@@ -91,7 +133,9 @@ public final class Trainer {
 
   /// Restores the state saved after the last completed epoch in `checkpointPath`.
   /// - Throws: `TrainingError.nothingToResume`, `.alreadyFinished`, `.threadsChanged` (the
-  ///   run started with another `threads`), `CheckpointError`,
+  ///   run started with another `threads`), `.settingsChanged` (another stage, model
+  ///   setting, learning rate, l2, batch size or seed; only the epoch limit may change),
+  ///   `CheckpointError`,
   ///   `WeightsError` or `AdamStateError` when the files do not fit this model.
   public func resume() throws {
     guard let state = try CheckpointDirectory.readResumeState(checkpointPath) else {
@@ -110,11 +154,13 @@ public final class Trainer {
       throw TrainingError.threadsChanged(path: checkpointPath, started: trained.threads,
                                          requested: training.threads)
     }
-    if config.modelConfig != model.config || config.stage != model.stage {
-      throw CheckpointError.mismatch(path: checkpointPath, what: "the model configuration",
-                                     checkpoint: "\(config.stage.rawValue) \(config.modelConfig)",
-                                     expected: "\(model.stage.rawValue) \(model.config)")
+    // Everything but the epoch limit (which --resume may raise) is part of the run.
+    var changes = SettingChange.between(config.modelConfig, model.config)
+      + SettingChange.between(trained, training).filter { $0.option != SettingChange.option(for: "maxEpochs") }
+    if config.stage != model.stage {
+      changes.insert(SettingChange(option: "--stage", started: config.stage.rawValue, requested: model.stage.rawValue), at: 0)
     }
+    if !changes.isEmpty { throw TrainingError.settingsChanged(path: checkpointPath, changes: changes) }
     try CheckpointDirectory.checkFits(config, path: checkpointPath, dataset: fingerprint)
     // Every file strictly: all tensors present with their shapes, none left over, finite.
     let parameters = model.namedParameters.map { (name: $0.name, shape: $0.tensor.shape) }
