@@ -20,7 +20,8 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
     case let .dataset(path, reason):
       return "cannot load the dataset \(path): \(reason)\nhint: pass --data DIR with train.csv, dev.csv and test.csv (see `timirec prepare --help`), or run `timirec demo generate` to rebuild demo-data/"
     case let .checkpoint(path, reason):
-      return "cannot load the checkpoint \(path): \(reason)\nhint: pass --ckpt DIR written by `timirec train` or `timirec import` (config.json + model.safetensors)"
+      // The reason comes from the strict checkpoint reader and already says what to do.
+      return "cannot load the checkpoint \(path): \(reason)"
     case let .noCheckpoint(path, data, defaulted):
       let name = URL(fileURLWithPath: data).standardizedFileURL.lastPathComponent
       let run = "runs/\(name.isEmpty || name == "/" ? "model" : name)"
