@@ -43,7 +43,7 @@ let package = Package(
 
     // Shared by the test targets (processes, the built binary, tmux, tolerances, a seeded
     // generator); a regular target so they can import it, used by tests only.
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
     .testTarget(name: "SeqRecTests", dependencies: ["SeqRec", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TestSupport"], exclude: ["Snapshots"]),

@@ -1,20 +1,16 @@
-// The tests' own seeded generator, independent of the package's RNGs.
+// The tests' seeded generator for inputs (kill moments, random cases): the package's one
+// SplitMix64 (Tensor/RNG.swift) with a [0, 1) helper, so the algorithm is written once.
+// RNGTests pin SplitMix64's outputs against published values, so using it here is not
+// circular.
+import Tensor
 
-/// SplitMix64 (Steele, Lea, Flood 2014): reproducible test inputs (dropout masks,
-/// initialiser statistics, the moments a process is killed at) from a 64-bit state.
+/// SplitMix64 (Steele, Lea, Flood 2014) from a 64-bit seed, with `unit()`.
 public struct TestGenerator: RandomNumberGenerator, Sendable {
-  public var state: UInt64
+  var inner: SplitMix64
 
-  public init(state: UInt64) { self.state = state }
-  public init(seed: UInt64) { state = seed }
+  public init(seed: UInt64) { inner = SplitMix64(seed: seed) }
 
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  public mutating func next() -> UInt64 { inner.next() }
 
   /// Uniform in [0, 1) (53 bits).
   public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }

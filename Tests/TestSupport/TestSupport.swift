@@ -1,7 +1,7 @@
 // TestSupport: what more than one test target needs, written once — child processes
 // (ChildProcess, runProcess), the built `timirec` binary (BuiltProducts), waiting for a state
 // (waitUntil), a private tmux server (TmuxServer), tolerances (assertClose) and a seeded
-// generator independent of the package's own (TestGenerator).
+// generator (TestGenerator, over the package's one SplitMix64).
 //
 // A regular target under Tests/ (explicit path in Package.swift): only test targets depend on
 // it, so nothing outside Tests/ links XCTest.
