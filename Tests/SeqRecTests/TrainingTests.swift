@@ -63,7 +63,7 @@ final class TrainingTests: XCTestCase {
 
   /// A trainer with the test settings whose epoch lines are discarded.
   static func quietTrainer(_ model: TiMiRec, epochs: Int, corpus: SequenceCorpus, dataset: Dataset, path: String,
-                           initializedFrom: String?) -> Trainer {
+                           initializedFrom: String?) -> Trainer<TiMiRec> {
     let trainer = Trainer(model: model, training: trainingConfig(epochs: epochs), source: corpus, checkpointPath: path,
                           fingerprint: dataset.fingerprint, initializedFrom: initializedFrom)
     trainer.log = { _ in }

@@ -6,7 +6,9 @@ import Tensor
 // `Recommender` (and `MultiInterestRecommender` if the explorer should show its interests),
 // plus one entry in `ModelRegistry.factories`. Evaluation (`Evaluator`, `timirec evaluate`)
 // and the explorer only see these protocols; the trainer (`Trainer`, `DataParallelStepper`)
-// is still TiMiRec-typed (its two-stage loss, replicas and `--init` are TiMiRec's).
+// is generic over `TrainableRecommender` (Models/TrainableRecommender.swift). Still
+// TiMiRec's own: config.json's `modelConfig` (a `TiMiRecConfig`), `--init`, and the
+// `timirec train` command, which builds a TiMiRec.
 
 /// A sequential recommender: scores candidate items for a batch of histories.
 public protocol Recommender: AnyObject, ParameterContainer {

@@ -13,23 +13,25 @@ extension ModelInput {
   }
 }
 
-/// Computes one training step's gradients with the batch split across threads.
+/// Computes one training step's gradients with the batch split across threads, for any
+/// `TrainableRecommender` (its `trainingLoss` and `makeReplica`).
 ///
 /// Each extra thread owns a replica of the model whose parameter arrays share storage with
 /// the main model's (copy-on-write, so no copy is made while nobody writes) and whose
 /// gradients are its own. Thread i runs forward and backward on its slice of rows with the
-/// loss scaled by rows_i / B, so the summed gradients equal those of the whole batch (BPR
-/// and KL batchmean are means over rows). OpenBLAS runs single-threaded while the workers
-/// run (the thread count is OpenBLAS's process-wide setting: it is set to 1 for the parallel
-/// part of each step and restored afterwards, so evaluation between steps keeps its threads).
+/// loss scaled by rows_i / B, so the summed gradients equal those of the whole batch (the
+/// loss must be a mean over rows, as TiMiRec's BPR and KL batchmean are). OpenBLAS runs
+/// single-threaded while the workers run (the thread count is OpenBLAS's process-wide
+/// setting: it is set to 1 for the parallel part of each step and restored afterwards, so
+/// evaluation between steps keeps its threads).
 ///
 /// Thread safety: a stepper is used from one thread at a time; inside a step each worker
 /// touches only its own replica, its own RNG and its own slot of the loss array. Gradient
 /// recording (`GradMode`) is per thread, so the pretrain forward's `withoutGrad` on one worker
 /// does not switch recording off on the other.
-public final class DataParallelStepper {
-  public let model: TiMiRec
-  let replicas: [TiMiRec]
+public final class DataParallelStepper<Model: TrainableRecommender> {
+  public let model: Model
+  let replicas: [Model]
   public let threads: Int
   /// With one thread: slices a batch is processed in, one after the other (1 = whole batch).
   public var microBatches = 1
@@ -37,11 +39,10 @@ public final class DataParallelStepper {
   /// - Parameter threads: data-parallel workers (1 runs the step on the calling thread,
   ///   unsplit, with whatever BLAS threads the process has; N > 1 runs N workers, each
   ///   with one BLAS thread).
-  public init(model: TiMiRec, threads: Int) {
+  public init(model: Model, threads: Int) {
     self.model = model
     self.threads = max(threads, 1)
-    var scratch = RNG(seed: 0)
-    replicas = (1..<self.threads).map { _ in TiMiRec(config: model.config, stage: model.stage, rng: &scratch) }
+    replicas = (1..<self.threads).map { _ in model.makeReplica() }
   }
 
   /// Clears the gradients, runs forward and backward, and leaves the batch's gradient in the
@@ -53,9 +54,9 @@ public final class DataParallelStepper {
     for p in parameters { p.grad = [] }
     if threads == 1 || batch.batchSize < 2 * threads {
       guard microBatches > 1, batch.batchSize >= 2 * microBatches else {
-        let output = model.trainForward(batch, rng: &rng)
-        output.loss.backward()
-        return output.loss.item()
+        let loss = model.trainingLoss(batch, rng: &rng)
+        loss.backward()
+        return loss.item()
       }
       // Sequential slices on one thread: the same gradient (losses weighted by rows), with
       // each slice's activations small enough to stay in cache.
@@ -63,7 +64,7 @@ public final class DataParallelStepper {
       let b = batch.batchSize
       for i in 0..<microBatches {
         let slice = batch.rows((i * b / microBatches)..<((i + 1) * b / microBatches))
-        let weighted = model.trainForward(slice, rng: &rng).loss * (Float(slice.batchSize) / Float(b))
+        let weighted = model.trainingLoss(slice, rng: &rng) * (Float(slice.batchSize) / Float(b))
         weighted.backward()
         total += weighted.item()
       }
@@ -81,9 +82,9 @@ public final class DataParallelStepper {
     let seeds = (0..<threads).map { _ in rng.next() }
     var losses = [Float](repeating: 0, count: threads)
     // Shared with the workers below: worker i reads workers[i] and slices[i] only and writes
-    // out[i] only, so no element is touched by two threads (TiMiRec is a non-Sendable class,
+    // out[i] only, so no element is touched by two threads (models are non-Sendable classes,
     // hence the unchecked capture).
-    nonisolated(unsafe) let workers: [TiMiRec] = [model] + replicas
+    nonisolated(unsafe) let workers: [Model] = [model] + replicas
     nonisolated(unsafe) let slices = (0..<threads).map { batch.rows(bounds[$0]..<bounds[$0 + 1]) }
     let blasThreads = BLAS.threads
     BLAS.setThreads(1)
@@ -93,8 +94,8 @@ public final class DataParallelStepper {
       DispatchQueue.concurrentPerform(iterations: threads) { i in
         var local = RNG(seed: seeds[i])
         let slice = slices[i]
-        let output = workers[i].trainForward(slice, rng: &local)
-        let weighted = output.loss * (Float(slice.batchSize) / Float(b))
+        let loss = workers[i].trainingLoss(slice, rng: &local)
+        let weighted = loss * (Float(slice.batchSize) / Float(b))
         weighted.backward()
         out[i] = weighted.item()
       }

@@ -91,9 +91,11 @@ public struct TrainingOutcome {
 
 /// The training loop of docs/MODEL.md §2: Adam steps over shuffled batches, dev NDCG@5 after every
 /// epoch, best-checkpoint saving (ties re-save), early stopping, atomic checkpoints with the
-/// resume state after every epoch.
-public final class Trainer {
-  public let model: TiMiRec
+/// resume state after every epoch. Generic over the model (`TrainableRecommender`): the loop
+/// only needs its training loss, replicas, evaluation scores, parameters and checkpoint
+/// description.
+public final class Trainer<Model: TrainableRecommender> {
+  public let model: Model
   public let training: TrainingConfig
   public let source: TrainingSource
   public let checkpointPath: String
@@ -107,7 +109,7 @@ public final class Trainer {
   public var shouldStop: () -> Bool = { false }
 
   let optimizer: Adam
-  let stepper: DataParallelStepper
+  let stepper: DataParallelStepper<Model>
   var devHistory: [Double] = []
   var bestWeights: [String: SafeTensor]
   var bestEpoch = 0
@@ -117,7 +119,7 @@ public final class Trainer {
   var seconds = 0.0
   var trainSeconds: [Double] = []
 
-  public init(model: TiMiRec, training: TrainingConfig, source: TrainingSource, checkpointPath: String,
+  public init(model: Model, training: TrainingConfig, source: TrainingSource, checkpointPath: String,
               fingerprint: DatasetFingerprint, initializedFrom: String?) {
     self.model = model
     self.training = training
@@ -155,10 +157,11 @@ public final class Trainer {
                                          requested: training.threads)
     }
     // Everything but the epoch limit (which --resume may raise) is part of the run.
-    var changes = SettingChange.between(config.modelConfig, model.config)
+    let described = model.checkpointDescription
+    var changes = SettingChange.between(config.modelConfig, described.modelConfig)
       + SettingChange.between(trained, training).filter { $0.option != SettingChange.option(for: "maxEpochs") }
-    if config.stage != model.stage {
-      changes.insert(SettingChange(option: "--stage", started: config.stage.rawValue, requested: model.stage.rawValue), at: 0)
+    if config.stage != described.stage {
+      changes.insert(SettingChange(option: "--stage", started: config.stage.rawValue, requested: described.stage.rawValue), at: 0)
     }
     if !changes.isEmpty { throw TrainingError.settingsChanged(path: checkpointPath, changes: changes) }
     try CheckpointDirectory.checkFits(config, path: checkpointPath, dataset: fingerprint)
@@ -259,9 +262,11 @@ public final class Trainer {
 
   /// Writes the whole checkpoint directory atomically.
   func save(finished: Bool) throws {
-    let config = CheckpointConfig(stage: model.stage, modelConfig: model.config, training: training,
+    let described = model.checkpointDescription
+    var config = CheckpointConfig(stage: described.stage, modelConfig: described.modelConfig, training: training,
                                   dataset: fingerprint, initializedFrom: initializedFrom, bestEpoch: bestEpoch,
                                   bestDev: bestDev)
+    config.model = Model.modelName
     let state = ResumeState(epochsDone: epochsDone, devHistory: devHistory, adamSteps: optimizer.stepCount,
                             finished: finished, seconds: seconds)
     var moments: [String: SafeTensor] = [:]
@@ -270,7 +275,7 @@ public final class Trainer {
       moments["exp_avg." + name] = SafeTensor(shape: tensor.shape, floats: first[name] ?? [])
       moments["exp_avg_sq." + name] = SafeTensor(shape: tensor.shape, floats: second[name] ?? [])
     }
-    let metadata = ["format": "pt", "model": "TiMiRec", "stage": model.stage.rawValue]
+    let metadata = ["format": "pt", "model": Model.modelName, "stage": described.stage.rawValue]
     try CheckpointDirectory.writeAtomically(checkpointPath, files: [
       "config.json": try CheckpointDirectory.json(config),
       "resume.json": try CheckpointDirectory.json(state),
