@@ -3,8 +3,10 @@ import Tensor
 /// A recommender the trainer can train: `Trainer` and `DataParallelStepper` are generic over
 /// it. Besides `Recommender` (evaluation scores for the dev pass, `namedParameters` for Adam,
 /// the checkpoint's tensors and the replicas' shared storage) it gives the training loss, a
-/// replica for data-parallel workers, and what config.json records about it.
-public protocol TrainableRecommender: Recommender {
+/// replica for data-parallel workers, and what config.json records about it. Its metatype is
+/// `SendableMetatype` because the data-parallel workers call the model's methods from their
+/// own threads (each worker its own instance).
+public protocol TrainableRecommender: Recommender, SendableMetatype {
   /// The training objective of one batch (dropout on, gradients recorded), a scalar.
   /// - Parameters:
   ///   - input: histories (B, L), lengths (B), candidates (B, 2) = [positive, negative].
