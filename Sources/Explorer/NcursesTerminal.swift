@@ -1,3 +1,4 @@
+import Foundation
 // The only file that calls ncurses (docs/ARCHITECTURE.md): maps `Style` roles to colour pairs and
 // attributes, raw key codes to `Key`, and owns setup/teardown of the screen.
 //
@@ -130,11 +131,12 @@ public final class NcursesTerminal: Terminal {
 
   private func setUpStyles() {
     let bold = Int32(cn_attr_bold()), reverse = Int32(cn_attr_reverse()), dim = Int32(cn_attr_dim())
-    let colour = has_colors() && cn_colors() >= 8
-    if colour {
-      start_color()
-      use_default_colors()
-    }
+    // COLORS is 0 until start_color() has run, so colour support is asked after starting it.
+    // NO_COLOR (no-color.org): present and not empty turns colour off; the monochrome
+    // attributes below then tell the roles apart.
+    let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+    let colour = has_colors() && !noColor && start_color() != ERR && cn_colors() >= 8
+    if colour { use_default_colors() }
     // (foreground, background, extra attributes, monochrome attributes) per role.
     let d = Int16(-1)
     let spec: [Style: (Int16, Int16, Int32, Int32)] = [

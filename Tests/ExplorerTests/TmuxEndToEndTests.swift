@@ -183,16 +183,57 @@ final class TmuxEndToEndTests: XCTestCase {
                    file: file, line: line)
   }
 
+  /// The colour parameters (SGR 30–37, 40–47, 90–97, 100–107, 38, 48) of every escape
+  /// sequence in a `capture-pane -e` capture.
+  static func colourCodes(_ captured: String) -> [Int] {
+    var codes: [Int] = []
+    var rest = Substring(captured)
+    while let start = rest.range(of: "\u{1B}[") {
+      let body = rest[start.upperBound...].prefix { $0 != "m" && $0 != "\u{1B}" }
+      rest = rest[start.upperBound...]
+      for part in body.split(separator: ";") {
+        if let n = Int(part), (30...37).contains(n) || (40...48).contains(n) || (90...97).contains(n) || (100...107).contains(n) {
+          codes.append(n)
+        }
+      }
+    }
+    return codes
+  }
+
+  /// The first frame's escape sequences: colours on a colour terminal (tmux's own terminal
+  /// type has 8 colours), none with NO_COLOR=1, where bold and reverse video still mark the
+  /// header and the selection; the terminal restored after `q` in both.
+  func testColourOnAColourTerminalAndNoneWithNoColor() throws {
+    // NO_COLOR is removed for the colour case: the test runner's own environment may set it.
+    for (session, environment) in [("colour", "-u NO_COLOR"), ("mono", "NO_COLOR=1")] {
+      try start(session, environment: environment)
+      _ = try waitForFrame(session, "the first frame (\(session))")
+      let captured = try tmuxRun(["capture-pane", "-e", "-p", "-t", session])
+      let colours = Self.colourCodes(captured)
+      let shown = String(captured.unicodeScalars.prefix(300).map { $0 == "\u{1B}" ? "^[" : $0 == "\n" ? "⏎" : String($0) }.joined())
+      if session == "colour" {
+        XCTAssertFalse(colours.isEmpty, "no colour in the first frame (\(captured.count) characters): \(shown)")
+      } else {
+        XCTAssertEqual(colours, [], "colour despite NO_COLOR=1")
+        XCTAssertTrue(captured.contains("\u{1B}[7m") || captured.contains(";7m") || captured.contains("[1;7m"),
+                      "no reverse video for the monochrome header/selection: \(shown)")
+      }
+      try keys(session, "q")
+      try assertExitedAndRestored(session, code: 0)
+    }
+  }
+
   // MARK: tmux
 
   /// Starts the explorer on the demo in a new 100×30 session of this test's server, in a
   /// shell that then prints "EXIT=<code>" and the echo/icanon settings. The shell traps
   /// SIGINT (Ctrl-C reaches the whole foreground group) so it survives to report.
-  func start(_ session: String, pidFile: String? = nil) throws {
+  /// - Parameter environment: extra variables for the explorer, e.g. "NO_COLOR=1".
+  func start(_ session: String, pidFile: String? = nil, environment: String = "") throws {
     let binary = try BuiltProducts.timirec.get()
     let record = pidFile.map { "echo $$ > \($0); exec " } ?? ""
     let script = """
-      trap ':' INT; cd '\(packageRoot.path)' && sh -c '\(record)"\(binary)" explore --data demo-data'; \
+      trap ':' INT; cd '\(packageRoot.path)' && sh -c '\(record)env \(environment) "\(binary)" explore --data demo-data'; \
       echo "EXIT=$?"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' '; echo; sleep 600
       """
     try tmuxRun(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", "sh", "-c", script])
