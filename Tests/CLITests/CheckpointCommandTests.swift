@@ -9,11 +9,7 @@ final class CheckpointCommandTests: CLITestCase {
 
   /// Prepares a tiny dataset: `lines` in the sequences format, 1 negative per dev/test row.
   func prepare(_ name: String, _ lines: [String]) throws -> String {
-    let input = try write("raw/\(name).txt", lines.joined(separator: "\n") + "\n")
-    let output = path("data/\(name)")
-    let run = try timirec("prepare", "sequences", "--input", input, "--output", output, "--negatives", "1")
-    XCTAssertEqual(run.exitCode, 0, run.transcript)
-    return output
+    try prepareSequences(name, lines, negatives: 1)
   }
 
   /// 4 users, 5 items.

@@ -11,11 +11,7 @@ final class ImportCommandTests: CLITestCase {
 
   /// Prepares a dataset from `lines` (sequences format), 3 negatives per dev/test row.
   func prepare(_ name: String, _ lines: [String]) throws -> String {
-    let input = try write("raw/\(name).txt", lines.joined(separator: "\n") + "\n")
-    let output = path("data/\(name)")
-    let run = try timirec("prepare", "sequences", "--input", input, "--output", output, "--negatives", "3")
-    XCTAssertEqual(run.exitCode, 0, run.transcript)
-    return output
+    try prepareSequences(name, lines, negatives: 3)
   }
 
   /// 4 users over 10 items: 11 item rows, as the fixture's item table.

@@ -15,11 +15,7 @@ final class KillResumeTests: CLITestCase {
       let group = (user - 1) % 4, start = Int(rng.next() % 10)
       lines.append(([user] + (0..<14).map { group * 10 + (start + $0) % 10 + 1 }).map(String.init).joined(separator: " "))
     }
-    let input = try write("raw/seq.txt", lines.joined(separator: "\n") + "\n")
-    let output = path("data/tiny")
-    let run = try timirec("prepare", "sequences", "--input", input, "--output", output, "--negatives", "9")
-    XCTAssertEqual(run.exitCode, 0, run.transcript)
-    return output
+    return try prepareSequences("tiny", lines, negatives: 9)
   }
 
   func testSIGKILLAtRandomMomentsLeavesAnOpenableCheckpointAndResumeFinishes() throws {

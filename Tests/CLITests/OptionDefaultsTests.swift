@@ -9,10 +9,7 @@ final class OptionDefaultsTests: CLITestCase {
   /// A pretrain run given only what has no default (and --epochs 1, --threads 1 to be quick)
   /// writes exactly the library's model and training defaults into config.json.
   func testTrainWithoutOptionsUsesTheLibraryDefaults() throws {
-    let input = try write("raw/seq.txt", ["1 1 2 3 4 5", "2 2 3 4 5 6", "3 3 4 5 6 1", "4 6 1 2 3 4"].joined(separator: "\n") + "\n")
-    let data = path("data/six")
-    let prepared = try timirec("prepare", "sequences", "--input", input, "--output", data, "--negatives", "2")
-    XCTAssertEqual(prepared.exitCode, 0, prepared.transcript)
+    let data = try prepareSequences("six", ["1 1 2 3 4 5", "2 2 3 4 5 6", "3 3 4 5 6 1", "4 6 1 2 3 4"], negatives: 2)
     let out = path("runs/pre")
     let run = try timirec("train", "--data", data, "--out", out, "--stage", "pretrain", "--epochs", "1", "--threads", "1")
     XCTAssertEqual(run.exitCode, 0, run.transcript)

@@ -90,6 +90,18 @@ class CLITestCase: XCTestCase {
     return full
   }
 
+  /// Prepares a dataset folder `workDir/data/<name>` from `lines` in the sequences format
+  /// ("user item item …") with `negatives` per dev/test row; the run must succeed.
+  func prepareSequences(_ name: String, _ lines: [String], negatives: Int,
+                        file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    let input = try write("raw/\(name).txt", lines.joined(separator: "\n") + "\n")
+    let output = path("data/\(name)")
+    let run = try timirec("prepare", "sequences", "--input", input, "--output", output, "--negatives", String(negatives),
+                          file: file, line: line)
+    XCTAssertEqual(run.exitCode, 0, run.transcript, file: file, line: line)
+    return output
+  }
+
   /// Names in `folder`, hidden ones included (empty if it does not exist).
   func entries(_ folder: String) -> Set<String> {
     Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
