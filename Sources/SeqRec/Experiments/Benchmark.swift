@@ -26,6 +26,14 @@ public struct RunResult: Codable, Equatable, Sendable {
     public var seconds: Double
     /// `timirec train` arguments (without --data, --out, --threads, --resume).
     public var arguments: [String]
+
+    public init(run: String, epochs: Int, bestEpoch: Int?, seconds: Double, arguments: [String]) {
+      self.run = run
+      self.epochs = epochs
+      self.bestEpoch = bestEpoch
+      self.seconds = seconds
+      self.arguments = arguments
+    }
   }
 
   public var dataset: String
@@ -43,6 +51,21 @@ public struct RunResult: Codable, Equatable, Sendable {
   public var perUser: [String: String]
   /// When the evaluation finished (ISO 8601).
   public var evaluated: String
+
+  public init(dataset: String, model: String, seed: Int, run: String, chain: [Stage], maxEpochs: Int?,
+              metrics: [String: [String: Double]], standardErrors: [String: [String: Double]], perUser: [String: String],
+              evaluated: String) {
+    self.dataset = dataset
+    self.model = model
+    self.seed = seed
+    self.run = run
+    self.chain = chain
+    self.maxEpochs = maxEpochs
+    self.metrics = metrics
+    self.standardErrors = standardErrors
+    self.perUser = perUser
+    self.evaluated = evaluated
+  }
 
   /// The final run's epochs (the model's own stage).
   public var epochs: Int { chain.last?.epochs ?? 0 }

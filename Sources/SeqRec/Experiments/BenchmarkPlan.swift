@@ -113,6 +113,12 @@ public struct PlannedEvaluation: Equatable, Sendable {
   public var run: String
   /// Where results keeps its JSON: "<model>[-<change>…]-s<seed>" (the run's name).
   public var name: String { run }
+
+  public init(model: String, seed: Int, run: String) {
+    self.model = model
+    self.seed = seed
+    self.run = run
+  }
 }
 
 /// Every run and evaluation of a benchmark on one dataset, in dependency order.
