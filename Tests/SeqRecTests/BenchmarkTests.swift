@@ -81,8 +81,12 @@ final class BenchmarkTests: XCTestCase {
       record.lock.lock()
       record.started.append(job.id); record.running += 1; record.maxRunning = max(record.maxRunning, record.running)
       record.lock.unlock()
-      // Hold the job until the other thread has started one too (or nothing else can start).
-      _ = waitUntil(timeout: 2) { record.lock.lock(); defer { record.lock.unlock() }; return record.running >= 2 }
+      // Hold the job until two have run at once (sticky, so a poll cannot miss it), or every job that can start has
+      // (a, b, c, f: then it may be the last one alone).
+      _ = waitUntil(timeout: 30) {
+        record.lock.lock(); defer { record.lock.unlock() }
+        return record.maxRunning >= 2 || record.started.count == 4
+      }
       record.lock.lock()
       record.running -= 1; record.ended.append(job.id)
       record.lock.unlock()
@@ -99,8 +103,8 @@ final class BenchmarkTests: XCTestCase {
 
   /// A fake `timirec`: `train` writes config.json/resume.json (finished at --epochs, default
   /// 200) unless FAKE_FAIL names the run; `evaluate` copies $FAKE_RANKS/<run>.txt ("user rank"
-  /// lines; ×10 for --candidates all) into the --per-user file and prints HR/NDCG@5/10/20 as
-  /// JSON. Every call is appended to $FAKE_LOG.
+  /// lines; catalogue_rank = 10 × rank with --candidates all) into the --per-user file and
+  /// prints HR/NDCG@5/10/20 as evaluate's JSON does. Every call is appended to $FAKE_LOG.
   static let fakeTimirec = #"""
     #!/bin/bash
     echo "$*" >> "$FAKE_LOG"
@@ -129,11 +133,15 @@ final class BenchmarkTests: XCTestCase {
     fi
     ckpt=${opt[--ckpt]}; name=$(basename "$ckpt")
     awk -v all=$all -v out="${opt[--per-user]}" '
-      { rank = $2 * all; print "{\"user\": " $1 ", \"rank\": " rank "}" > out; n++
-        for (k = 5; k <= 20; k *= 2) if (rank <= k) { hr[k]++; nd[k] += log(2) / log(rank + 1) } }
-      END { printf "{\"rows\": %d", n
-            for (k = 5; k <= 20; k *= 2) printf ", \"HR@%d\": %.17g, \"NDCG@%d\": %.17g", k, hr[k] / n, k, nd[k] / n
-            print ", \"standard_error\": {\"HR@10\": 0.01}}" }' "$FAKE_RANKS/$name.txt"
+      function add(p, rank) { for (k = 5; k <= 20; k *= 2) if (rank <= k) { hr[p, k]++; nd[p, k] += log(2) / log(rank + 1) } }
+      function metrics(p) { s = ""; for (k = 5; k <= 20; k *= 2) s = s sprintf(", \"HR@%d\": %.17g, \"NDCG@%d\": %.17g", k, hr[p, k] / n, k, nd[p, k] / n); return s }
+      { n++; line = "{\"index\": " (n - 1) ", \"user\": " $1 ", \"rank\": " $2
+        add(1, $2)
+        if (all == 10) { line = line ", \"catalogue_rank\": " $2 * 10; add(10, $2 * 10) }
+        print line "}" > out }
+      END { printf "{\"rows\": %d%s, \"standard_error\": {\"HR@10\": 0.01}", n, metrics(1)
+            if (all == 10) printf ", \"catalogue\": {\"items\": 100%s}", metrics(10)
+            print "}" }' "$FAKE_RANKS/$name.txt"
     """#
 
   func makeFake() throws -> String {
@@ -207,8 +215,7 @@ final class BenchmarkTests: XCTestCase {
     XCTAssertEqual(trainCalls.count, 4)
     let evaluations = calls().filter { $0.hasPrefix("evaluate") }
     XCTAssertEqual(evaluations, [
-      "evaluate --data \(workDir)/data/d --ckpt \(runs)/TiMiRec+-s1 --json --per-user \(runs)/eval/TiMiRec+-s1.sampled.jsonl --threads 1",
-      "evaluate --data \(workDir)/data/d --ckpt \(runs)/TiMiRec+-s1 --json --per-user \(runs)/eval/TiMiRec+-s1.all.jsonl --candidates all --threads 1",
+      "evaluate --data \(workDir)/data/d --ckpt \(runs)/TiMiRec+-s1 --json --per-user \(runs)/eval/TiMiRec+-s1.jsonl --candidates all --threads 1",
     ])
     let partialTable = try String(contentsOfFile: workDir + "/results/d/table.md", encoding: .utf8)
     XCTAssertTrue(partialTable.contains("| with transformer | TiMiRec+ (1 of 2 seeds) | "), partialTable)
@@ -219,7 +226,7 @@ final class BenchmarkTests: XCTestCase {
     try FileManager.default.removeItem(atPath: workDir + "/calls.log")
     let reports = ReportCounter()
     try benchmark(plan, fake: fake, jobs: 1, reports: reports).run(log: { _ in })
-    XCTAssertEqual(calls().map(summary), ["train TiMiRec+-s0", "evaluate TiMiRec+-s0", "evaluate TiMiRec+-s0"])
+    XCTAssertEqual(calls().map(summary), ["train TiMiRec+-s0", "evaluate TiMiRec+-s0"])
     XCTAssertFalse(calls()[0].contains("--threads"), calls()[0])
     XCTAssertEqual(reports.count, 3, "once at the start and after each of the two jobs")
     let result = try JSONDecoder().decode(RunResult.self, from: Data(contentsOf: URL(fileURLWithPath: workDir + "/results/d/runs/TiMiRec+-s1.json")))
@@ -243,7 +250,7 @@ final class BenchmarkTests: XCTestCase {
   /// Result files for `model` and `seed` with per-user ranks (sampled only).
   func result(_ model: String, _ group: ModelGroup?, seed: Int, ranks: [Int]) throws -> RunResult {
     let file = workDir + "/\(model)-\(seed).jsonl"
-    try ranks.enumerated().map { "{\"user\": \($0.offset), \"rank\": \($0.element)}" }.joined(separator: "\n")
+    try ranks.enumerated().map { "{\"index\": \($0.offset), \"user\": \($0.offset), \"row\": \($0.offset), \"target\": 7, \"rank\": \($0.element)}" }.joined(separator: "\n")
       .write(toFile: file, atomically: true, encoding: .utf8)
     return RunResult(dataset: "d", model: model, seed: seed, run: "\(model)-s\(seed)",
                      chain: [.init(run: "\(model)-s\(seed)", epochs: 10 + seed, bestEpoch: 5, seconds: 60, arguments: [])],

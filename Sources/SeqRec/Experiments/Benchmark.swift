@@ -2,16 +2,23 @@ import Foundation
 import Tensor
 
 /// The evaluation protocols of the tables: each test row against its 1,000 stored negatives
-/// (the paper's) or against every item (`timirec evaluate --candidates all`).
+/// (the paper's) or against every item (`timirec evaluate --candidates all`). One evaluate
+/// call gives both: its JSON has the sampled metrics at the top and the full catalogue's under
+/// "catalogue"; its `--per-user` lines hold `rank` and `catalogue_rank`.
 public enum EvaluationProtocol: String, Codable, CaseIterable, Sendable {
   case sampled
   case all
 
-  /// The `timirec evaluate` arguments that select it.
-  public var arguments: [String] { self == .all ? ["--candidates", "all"] : [] }
-
   public var title: String {
     self == .sampled ? "1,000 sampled negatives (the paper's protocol)" : "full catalogue (every item a candidate)"
+  }
+
+  /// The key of this protocol's rank in an `evaluate --per-user` line.
+  public var perUserKey: String { self == .sampled ? "rank" : "catalogue_rank" }
+
+  /// The object of `evaluate --json`'s output holding this protocol's metrics.
+  func metricsObject(_ json: [String: Any]) -> [String: Any]? {
+    self == .sampled ? json : json["catalogue"] as? [String: Any]
   }
 }
 
@@ -78,8 +85,8 @@ public struct RunResult: Codable, Equatable, Sendable {
 /// results/<dataset>/runs/<run>.json and rewrites the table after every job.
 ///
 /// Layout: checkpoints in `<runs>/<dataset>/<run>/`, each child's output in
-/// `<runs>/<dataset>/logs/<run>.{train,evaluate-<protocol>}.log`, evaluation output and
-/// per-user files in `<runs>/<dataset>/eval/`; results in `<results>/<dataset>/`.
+/// `<runs>/<dataset>/logs/<run>.{train,evaluate}.log`, evaluate's JSON and per-user lines in
+/// `<runs>/<dataset>/eval/<run>.{json,jsonl}`; results in `<results>/<dataset>/`.
 public struct Benchmark: Sendable {
   public var plan: BenchmarkPlan
   /// The prepared dataset folder (`--data`).
@@ -152,7 +159,7 @@ public struct Benchmark: Sendable {
       let job = BenchmarkJob(id: "evaluate \(evaluation.run)", kind: .evaluate(evaluation),
                              dependencies: ["train \(evaluation.run)"])
       let done = isEvaluated(evaluation)
-      steps.append(Step(job: job, command: done ? nil : evaluateCommand(evaluation.run, .sampled),
+      steps.append(Step(job: job, command: done ? nil : evaluateCommand(evaluation.run),
                         state: done ? "evaluated" : "to evaluate"))
     }
     return steps
@@ -177,9 +184,9 @@ public struct Benchmark: Sendable {
     return command
   }
 
-  func evaluateCommand(_ run: String, _ evaluation: EvaluationProtocol) -> [String] {
-    ["evaluate", "--data", data, "--ckpt", runFolder(run), "--json", "--per-user", evalFile(run, "\(evaluation.rawValue).jsonl")]
-      + evaluation.arguments + ["--threads", String(childThreads ?? 2)]
+  func evaluateCommand(_ run: String) -> [String] {
+    ["evaluate", "--data", data, "--ckpt", runFolder(run), "--json", "--per-user", evalFile(run, "jsonl")]
+      + (protocols.contains(.all) ? ["--candidates", "all"] : []) + ["--threads", String(childThreads ?? 2)]
   }
 
   /// Whether `evaluation` has a result for the checkpoint as it is now (same epochs) with
@@ -256,23 +263,27 @@ public struct Benchmark: Sendable {
     }
   }
 
-  /// Evaluates one model and seed with every protocol and writes its result JSON.
+  /// Evaluates one model and seed (one `timirec evaluate` for every protocol) and writes its
+  /// result JSON.
   func evaluate(_ evaluation: PlannedEvaluation, log: @Sendable (String) -> Void) throws {
     var metrics: [String: [String: Double]] = [:], errors: [String: [String: Double]] = [:], perUser: [String: String] = [:]
+    let output = evalFile(evaluation.run, "json")
+    let logPath = logFile(evaluation.run + ".evaluate")
+    log("start evaluate \(evaluation.run)")
+    let end = ChildRun.run(executable, evaluateCommand(evaluation.run), output: output, errors: logPath)
+    guard end == 0 else {
+      throw BenchmarkError.badResult(path: output, reason: "timirec evaluate ended with \(end.map { "exit \($0)" } ?? "a signal"); its errors are in \(logPath)")
+    }
+    let json = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output)))) as? [String: Any] ?? [:]
     for evaluationProtocol in protocols {
-      let output = evalFile(evaluation.run, "\(evaluationProtocol.rawValue).json")
-      let logPath = logFile(evaluation.run + ".evaluate-\(evaluationProtocol.rawValue)")
-      log("start evaluate \(evaluation.run) (\(evaluationProtocol.rawValue))")
-      let end = ChildRun.run(executable, evaluateCommand(evaluation.run, evaluationProtocol), output: output, errors: logPath)
-      guard end == 0 else {
-        throw BenchmarkError.badResult(path: output, reason: "timirec evaluate ended with \(end.map { "exit \($0)" } ?? "a signal"); its errors are in \(logPath)")
+      let object = evaluationProtocol.metricsObject(json) ?? [:]
+      let values = object.compactMapValues { ($0 as? NSNumber)?.doubleValue }.filter { $0.key.hasPrefix("HR@") || $0.key.hasPrefix("NDCG@") }
+      guard !values.isEmpty else {
+        throw BenchmarkError.badResult(path: output, reason: "no \(evaluationProtocol.rawValue) HR@K/NDCG@K in evaluate's JSON")
       }
-      let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any] ?? [:]
-      let values = object.compactMapValues { $0 as? Double }.filter { $0.key.hasPrefix("HR@") || $0.key.hasPrefix("NDCG@") }
-      guard !values.isEmpty else { throw BenchmarkError.badResult(path: output, reason: "no HR@K/NDCG@K in evaluate's JSON") }
       metrics[evaluationProtocol.rawValue] = values
-      errors[evaluationProtocol.rawValue] = (object["standard_error"] as? [String: Any] ?? [:]).compactMapValues { $0 as? Double }
-      perUser[evaluationProtocol.rawValue] = evalFile(evaluation.run, "\(evaluationProtocol.rawValue).jsonl")
+      errors[evaluationProtocol.rawValue] = (object["standard_error"] as? [String: Any] ?? [:]).compactMapValues { ($0 as? NSNumber)?.doubleValue }
+      perUser[evaluationProtocol.rawValue] = evalFile(evaluation.run, "jsonl")
     }
     var chain: [RunResult.Stage] = []
     var name: String? = evaluation.run

@@ -1,16 +1,20 @@
 import Foundation
 
-/// The two halves of the paper's Table 2: models without and with a transformer layer.
-public enum ModelGroup: String, Codable, CaseIterable, Sendable {
-  case withoutTransformer = "without transformer"
-  case withTransformer = "with transformer"
+/// A model's group in the recipe table (Recipes.swift); the tables show Table 2's two halves,
+/// models without and with a transformer layer, as groups.
+public typealias ModelGroup = Recipe.Group
+
+extension Recipe.Group: Codable {
+  /// Table 2's groups, in its order.
+  public static let table2: [Recipe.Group] = [.withoutTransformer, .withTransformer]
 
   /// The model whose significance against the group's best baseline the table marks:
-  /// TiMiRec (no transformer) and TiMiRec+ (Table 2's `*`/`**`).
-  public var proposedModel: String {
+  /// TiMiRec (no transformer) and TiMiRec+ (Table 2's `*`/`**`); nil outside Table 2.
+  public var proposedModel: String? {
     switch self {
     case .withoutTransformer: return "TiMiRec"
     case .withTransformer: return "TiMiRec+"
+    case .ablation, .pretrainOnly: return nil
     }
   }
 }

@@ -2,44 +2,52 @@ import Foundation
 import Tensor
 
 /// Per-user ranks of one `timirec evaluate --per-user` file: test row's user → the target's
-/// 1-based rank among its candidates (`Scoring.ranks`, ties against the model).
+/// 1-based rank among its candidates (`Scoring.ranks`, ties against the model); one test row
+/// per user (leave-one-out).
 public typealias PerUserRanks = [Int: Int]
 
-/// Reads `evaluate --per-user` files (one JSON object per line with `user` and `rank`), each
-/// once per modification time.
+/// Reads `evaluate --per-user` files (one JSON object per line with `user`, `rank` and, with
+/// `--candidates all`, `catalogue_rank`), each once per modification time.
 ///
 /// Thread safety: the cache is read and written only while holding `lock`.
 public final class PerUserReader: @unchecked Sendable {
   private let lock = NSLock()
-  private var cache: [String: (modified: Date, ranks: PerUserRanks)] = [:]
+  private var cache: [String: (modified: Date, ranks: [String: PerUserRanks])] = [:]
 
   public init() {}
 
-  /// The ranks in `path`.
+  /// The ranks of `protocol` in `path`.
   /// - Throws: `BenchmarkError.badResult` naming the file and line that lacks a `user` or
-  ///   `rank`, or a missing file.
-  public func ranks(_ path: String) throws -> PerUserRanks {
+  ///   the protocol's rank, or a missing file.
+  public func ranks(_ path: String, protocol evaluationProtocol: EvaluationProtocol) throws -> PerUserRanks {
+    let key = evaluationProtocol.perUserKey
     let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
     lock.lock()
-    if let modified, let hit = cache[path], hit.modified == modified { lock.unlock(); return hit.ranks }
+    if let modified, let hit = cache[path], hit.modified == modified, let ranks = hit.ranks[key] { lock.unlock(); return ranks }
     lock.unlock()
     guard let data = FileManager.default.contents(atPath: path) else {
       throw BenchmarkError.badResult(path: path, reason: "the per-user file is missing")
     }
-    var ranks: PerUserRanks = [:]
+    var ranks: [String: PerUserRanks] = [:]
     var lineNumber = 0
-    for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+    for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
       lineNumber += 1
+      if line.isEmpty { continue }
       guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-            let user = (object["user"] as? NSNumber)?.intValue, let rank = (object["rank"] as? NSNumber)?.intValue else {
-        throw BenchmarkError.badResult(path: "\(path):\(lineNumber)", reason: "not a JSON object with integer user and rank")
+            let user = (object["user"] as? NSNumber)?.intValue else {
+        throw BenchmarkError.badResult(path: "\(path):\(lineNumber)", reason: "not a JSON object with an integer user")
       }
-      ranks[user] = rank
+      for name in ["rank", "catalogue_rank"] {
+        if let rank = (object[name] as? NSNumber)?.intValue { ranks[name, default: [:]][user] = rank }
+      }
+    }
+    guard let found = ranks[key] else {
+      throw BenchmarkError.badResult(path: path, reason: "no line has \(key) (evaluate --per-user without --candidates all?)")
     }
     lock.lock()
     if let modified { cache[path] = (modified, ranks) }
     lock.unlock()
-    return ranks
+    return found
   }
 }
 
@@ -135,7 +143,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
                       seconds: Statistics.mean(own.map(\.seconds)), startsFrom: recipe.initFrom))
     }
     // Best of each group (all rows form one group when no row has one).
-    let groups: [ModelGroup?] = rows.contains { $0.group != nil } ? ModelGroup.allCases.map { $0 } : [nil]
+    let groups: [ModelGroup?] = rows.contains { $0.group != nil } ? ModelGroup.table2 : [nil]
     for group in groups {
       let members = rows.indices.filter { rows[$0].group == group }
       for p in protocols {
@@ -171,7 +179,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
     let own = results.filter { $0.model == model && seeds.contains($0.seed) }
     for result in own {
       guard let file = result.perUser[p.rawValue] else { return [:] }
-      for (user, rank) in try reader.ranks(file) {
+      for (user, rank) in try reader.ranks(file, protocol: p) {
         sums[user, default: 0] += RankingMetrics.metrics(ranks: [rank], ks: [k])[metric] ?? 0
         counts[user, default: 0] += 1
       }
