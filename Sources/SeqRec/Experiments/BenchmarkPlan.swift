@@ -158,6 +158,28 @@ public struct BenchmarkPlan: Equatable, Sendable {
     self.evaluations = evaluations
   }
 
+  /// A plan from its parts (a sweep's points merged, or a table's rows relabelled).
+  public init(dataset: String, models: [ModelRecipe], seeds: [Int], runs: [PlannedRun], evaluations: [PlannedEvaluation]) {
+    self.dataset = dataset
+    self.models = models
+    self.seeds = seeds
+    self.runs = runs
+    self.evaluations = evaluations
+  }
+
+  /// Plans of one dataset as one: their runs and evaluations in order, each once (sweep
+  /// points share runs, e.g. the pretrain of every T).
+  public static func union(_ plans: [BenchmarkPlan]) -> BenchmarkPlan {
+    var runs: [PlannedRun] = [], evaluations: [PlannedEvaluation] = [], models: [ModelRecipe] = []
+    for plan in plans {
+      for run in plan.runs where !runs.contains(where: { $0.name == run.name }) { runs.append(run) }
+      for evaluation in plan.evaluations where !evaluations.contains(evaluation) { evaluations.append(evaluation) }
+      for model in plan.models where !models.contains(model) { models.append(model) }
+    }
+    return BenchmarkPlan(dataset: plans.first?.dataset ?? "", models: models, seeds: plans.first?.seeds ?? [],
+                         runs: runs, evaluations: evaluations)
+  }
+
   /// Adds `recipe`'s run (after the run it starts from) to `runs` unless present; returns its name.
   private static func plan(_ recipe: ModelRecipe, seed: Int, changes: [RecipeChange], recipes: RecipeBook,
                            dataset: String, maxEpochs: Int?, into runs: inout [PlannedRun], depth: Int) throws -> String {
