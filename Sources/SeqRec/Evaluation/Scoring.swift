@@ -85,6 +85,24 @@ public enum Scoring {
     }
   }
 
+  // MARK: Evaluation queries
+
+  /// The query vectors a multi-interest model scores items with at evaluation:
+  /// score_i = max_q ⟨query_q, e_i⟩ (``bestInnerProducts(queries:table:candidates:candidateCount:)``
+  /// over sampled candidates, `CatalogueRanking` over every item).
+  ///
+  /// Without logits (the pretrain stage, ComiRec's rule): the K interests themselves, so the
+  /// score is the best match (eq. 2). With logits z^q (finetune): the one mixed interest
+  /// u = Σ_k softmax(z^q)_k v_k (eq. 4, no temperature).
+  /// - Parameters:
+  ///   - interests: v (B, K, D).
+  ///   - logits: z^q (B, K), or nil.
+  /// - Returns: (B, K, D) without logits, (B, 1, D) with them. No gradient is needed.
+  public static func evaluationQueries(interests: Tensor, logits: Tensor?) -> Tensor {
+    guard let logits else { return interests }
+    return mixedInterest(interests, weights: mixWeights(logits))
+  }
+
   // MARK: Scores of candidates (evaluation)
 
   /// score[b, c] = max_q ⟨queries[b, q], E[candidates[b, c]]⟩: the best match (eq. 2) with the
