@@ -145,6 +145,12 @@ public enum Plot {
       xTicks = [(0, xmin), ((width - 1) / 2, (xmin + xmax) / 2), (width - 1, xmax)]
     }
 
+    // Tick values within rounding of 0 (e.g. 0.05 − 0.1/2) print as 0.
+    func snapped(_ value: Double, _ ticks: [Double]) -> Double {
+      abs(value) <= 1e-9 * (ticks.map(abs).max() ?? 0) ? 0 : value
+    }
+    yTicks = yTicks.map { ($0.row, snapped($0.value, yTicks.map(\.value))) }
+    xTicks = xTicks.map { ($0.column, snapped($0.value, xTicks.map(\.value))) }
     let tickText = yTicks.map { (row: $0.row, text: format($0.value)) }
     let margin = tickText.map(\.text.count).max() ?? 0
     func pad(_ s: String) -> String { String(repeating: " ", count: margin - s.count) + s }
