@@ -46,6 +46,8 @@ struct TrainCommand: ParsableCommand {
   var addTrm: Switch?
   @Option(name: .customLong("attn-size"), help: "Hidden size of the interest self-attention (TiMiRec, ComiRec). (default: \(TrainCommand.defaultModel.attentionSize))")
   var attnSize: Int?
+  @Option(name: .customLong("hidden-size"), help: "Hidden size of the GRU (GRU4Rec). (default: 64)") var hiddenSize: Int?
+  @Option(help: "Dynamic-routing iterations (MIND). (default: 3)") var iterations: Int?
   @Option(name: .customLong("emb-size"), help: "Embedding size D. (default: \(TrainCommand.defaultModel.embeddingSize))") var embSize: Int?
   @Option(name: .customLong("history-max"), help: "Longest history used. (default: \(TrainCommand.defaultModel.historyMax))") var historyMax: Int?
   // Defaults: the library's (TrainingConfig), written there once.
@@ -80,6 +82,8 @@ struct TrainCommand: ParsableCommand {
     put("--add-pos", addPos?.rawValue)
     put("--add-trm", addTrm?.rawValue)
     put("--attn-size", attnSize)
+    put("--hidden-size", hiddenSize)
+    put("--iterations", iterations)
     put("--emb-size", embSize)
     put("--history-max", historyMax)
     return ModelOptions(given)
