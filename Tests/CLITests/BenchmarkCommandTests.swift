@@ -120,6 +120,35 @@ final class BenchmarkCommandTests: CLITestCase {
     XCTAssertTrue(markdown.contains("| TiMiRec+ | 2 of 2 | "), markdown)
   }
 
+  func testSensitivitySweepOverTSharesThePretrainAndTablesEachPoint() throws {
+    let data = try tinyDataset()
+    let runs = path("runs"), results = path("results")
+    var arguments = ["analyze", "sensitivity", "--data", data, "--sweep", "T", "--values", "0.5,2", "--seeds", "0",
+                     "--runs", runs, "--results", results, "--max-epochs", "1"]
+    let gnuplot = which("gnuplot") != nil
+    if !gnuplot { arguments.append("--no-png") }
+    let run = try Timirec.run(arguments, timeout: 300)
+    XCTAssertEqual(run.exitCode, 0, run.transcript)
+    // T = 0.5 is the ML-100K recipe's own T: Table 2's TiMiRec+ run; both points start from one ComiRec+.
+    XCTAssertEqual(entries(runs + "/ml-100k").subtracting(["logs", "eval"]), ["ComiRec+-s0", "TiMiRec+-s0", "TiMiRec+-temp2-s0"])
+    let table = try json(results + "/ml-100k/sensitivity-T.json")
+    let rows = try XCTUnwrap(table["rows"] as? [[String: Any]])
+    XCTAssertEqual(rows.map { $0["model"] as? String }, ["T = 0.5", "T = 2"])
+    for (row, name) in zip(rows, ["TiMiRec+-s0", "TiMiRec+-temp2-s0"]) {
+      let perRun = try json(results + "/ml-100k/runs/\(name).json")
+      XCTAssertEqual(perRun["model"] as? String, "TiMiRec+")
+      for metric in ["HR@10", "NDCG@10"] {
+        let value = ((perRun["metrics"] as? [String: Any])?["sampled"] as? [String: Any])?[metric] as? Double
+        let cell = ((row["cells"] as? [String: Any])?["sampled"] as? [String: Any])?[metric] as? [String: Any]
+        XCTAssertEqual(cell?["mean"] as? Double, value, "\(name) \(metric)")
+      }
+    }
+    let markdown = try String(contentsOfFile: results + "/ml-100k/sensitivity-T.md", encoding: .utf8)
+    XCTAssertTrue(markdown.contains("## Plot"), markdown)
+    XCTAssertTrue(run.stdout.contains("HR@10 and NDCG@10 against T"), run.stdout)
+    XCTAssertEqual(FileManager.default.fileExists(atPath: results + "/ml-100k/sensitivity-T.png"), gnuplot)
+  }
+
   func testBenchmarkWithoutARunsFolderSaysWhichVariableToSet() throws {
     let data = try tinyDataset()
     var environment = Timirec.environment
