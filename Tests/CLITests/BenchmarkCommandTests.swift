@@ -63,7 +63,7 @@ final class BenchmarkCommandTests: CLITestCase {
     kill(trainer, SIGKILL)
     XCTAssertNotNil(first.wait(timeout: 300), "the benchmark did not end")
     XCTAssertEqual(first.end, .exited(1), first.stdout + first.stderr)
-    XCTAssertTrue(first.stderr.contains("Error: 4 job(s) did not finish: train ComiRec+-s0, train TiMiRec+-s0, evaluate ComiRec+-s0, evaluate TiMiRec+-s0"),
+    XCTAssertTrue(first.stderr.contains("Error: 4 job(s) did not finish: train ComiRec+-s0, evaluate ComiRec+-s0, train TiMiRec+-s0, evaluate TiMiRec+-s0"),
                   first.stderr)
     // Seed 1 went on: both its models are evaluated and in the (partial) table.
     XCTAssertTrue(FileManager.default.fileExists(atPath: results + "/ml-100k/runs/TiMiRec+-s1.json"), first.stdout)

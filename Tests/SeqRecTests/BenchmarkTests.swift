@@ -200,6 +200,9 @@ final class BenchmarkTests: XCTestCase {
       .write(toFile: runs + "/P-s1/resume.json", atomically: true, encoding: .utf8)
 
     let first = benchmark(plan, fake: fake, jobs: 2)
+    // Each evaluation right after its run: the scheduler takes the first ready job.
+    XCTAssertEqual(try first.steps().map(\.job.id), ["train P-s0", "train TiMiRec+-s0", "evaluate TiMiRec+-s0",
+                                                     "train P-s1", "train TiMiRec+-s1", "evaluate TiMiRec+-s1"])
     let described = try first.describe()
     XCTAssertTrue(described.contains("train P-s1: partial (2 epochs)"), described)
     XCTAssertTrue(described.contains("train P-s0: to do"), described)

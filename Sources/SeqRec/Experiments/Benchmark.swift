@@ -142,25 +142,25 @@ public struct Benchmark: Sendable {
     public var state: String
   }
 
-  /// Every run and evaluation with its state and the command that would run it.
+  /// Every run and evaluation with its state and the command that would run it: each
+  /// evaluation right after its run, so that the scheduler (which starts the first ready job)
+  /// evaluates a finished run before it starts later trainings and the table fills in as runs
+  /// finish.
   /// - Throws: `CheckpointError` for an unreadable checkpoint folder.
   public func steps() throws -> [Step] {
     var steps: [Step] = []
-    var trainIds: Set<String> = []
     for run in plan.runs {
       let status = try RunStatus.of(runFolder(run.name), maxEpochs: run.maxEpochs)
-      let id = "train \(run.name)"
       let dependencies = run.initRun.map { ["train \($0)"] } ?? []
-      let job = BenchmarkJob(id: id, kind: .train(run), dependencies: dependencies)
-      trainIds.insert(id)
+      let job = BenchmarkJob(id: "train \(run.name)", kind: .train(run), dependencies: dependencies)
       steps.append(Step(job: job, command: status.isFinished ? nil : trainCommand(run, status: status), state: status.description))
-    }
-    for evaluation in plan.evaluations {
-      let job = BenchmarkJob(id: "evaluate \(evaluation.run)", kind: .evaluate(evaluation),
-                             dependencies: ["train \(evaluation.run)"])
-      let done = isEvaluated(evaluation)
-      steps.append(Step(job: job, command: done ? nil : evaluateCommand(evaluation.run),
-                        state: done ? "evaluated" : "to evaluate"))
+      for evaluation in plan.evaluations where evaluation.run == run.name {
+        let job = BenchmarkJob(id: "evaluate \(evaluation.run)", kind: .evaluate(evaluation),
+                               dependencies: ["train \(evaluation.run)"])
+        let done = isEvaluated(evaluation)
+        steps.append(Step(job: job, command: done ? nil : evaluateCommand(evaluation.run),
+                          state: done ? "evaluated" : "to evaluate"))
+      }
     }
     return steps
   }
