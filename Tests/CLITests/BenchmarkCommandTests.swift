@@ -149,6 +149,31 @@ final class BenchmarkCommandTests: CLITestCase {
     XCTAssertEqual(FileManager.default.fileExists(atPath: results + "/ml-100k/sensitivity-T.png"), gnuplot)
   }
 
+  func testSIGINTToTheBenchmarkStopsItsTrainingsResumably() throws {
+    let data = try tinyDataset()
+    let runs = path("runs")
+    let arguments = ["benchmark", "--data", data, "--models", "ComiRec+", "--seeds", "0,1", "--jobs", "2",
+                     "--runs", runs, "--results", path("results"), "--max-epochs", "50"]
+    let benchmark = try ChildProcess(try Timirec.binary.get(), arguments, environment: Timirec.environment,
+                                     stdout: path("logs/sigint.out"), stderr: path("logs/sigint.err"))
+    // Both trainings have written an epoch; then SIGINT to the benchmark alone (its children
+    // have their own process groups, as Foundation starts them).
+    XCTAssertTrue(waitUntil(timeout: 120) {
+      [0, 1].allSatisfy { FileManager.default.fileExists(atPath: runs + "/ml-100k/ComiRec+-s\($0)/resume.json") }
+        || benchmark.poll() != nil
+    }, benchmark.stdout + benchmark.stderr)
+    benchmark.send(SIGINT)
+    XCTAssertNotNil(benchmark.wait(timeout: 120), "the benchmark did not stop")
+    XCTAssertEqual(benchmark.end, .exited(1), benchmark.stdout + benchmark.stderr)
+    XCTAssertTrue(benchmark.stderr.contains("did not finish: train ComiRec+-s0, evaluate ComiRec+-s0, train ComiRec+-s1, evaluate ComiRec+-s1"),
+                  benchmark.stderr)
+    for seed in [0, 1] {
+      let log = try String(contentsOfFile: runs + "/ml-100k/logs/ComiRec+-s\(seed).train.log", encoding: .utf8)
+      XCTAssertTrue(log.contains("interrupted after"), log)
+      XCTAssertEqual(try json(runs + "/ml-100k/ComiRec+-s\(seed)/resume.json")["finished"] as? Bool, false)
+    }
+  }
+
   func testBenchmarkWithoutARunsFolderSaysWhichVariableToSet() throws {
     let data = try tinyDataset()
     var environment = Timirec.environment

@@ -99,6 +99,23 @@ final class BenchmarkTests: XCTestCase {
     XCTAssertEqual(record.finishedCalls, 4)
   }
 
+  func testSchedulerStartsNoJobOnceAskedToStop() {
+    let jobs = ["a", "b", "c"].map { BenchmarkJob(id: $0, kind: .evaluate(PlannedEvaluation(model: $0, seed: 0, run: $0)), dependencies: []) }
+    // Written by the one worker thread's `execute`, read by `shouldStop` on the same thread;
+    // the lock makes it safe anyway.
+    final class Flag: @unchecked Sendable {
+      let lock = NSLock()
+      var ran: [String] = []
+    }
+    let flag = Flag()
+    let failed = JobScheduler(jobs: jobs, parallel: 2).run(execute: { job in
+      flag.lock.lock(); flag.ran.append(job.id); flag.lock.unlock()
+      return true
+    }, shouldStop: { flag.lock.lock(); defer { flag.lock.unlock() }; return !flag.ran.isEmpty })
+    XCTAssertEqual(flag.ran.count, 1)
+    XCTAssertEqual(failed.count, 2)
+  }
+
   // MARK: runner against a fake timirec
 
   /// A fake `timirec`: `train` writes config.json/resume.json (finished at --epochs, default

@@ -221,19 +221,29 @@ public struct Benchmark: Sendable {
                                             withIntermediateDirectories: true)
     try report(self)
     let scheduler = JobScheduler(jobs: jobs, parallel: self.jobs)
+    let children = ChildRegistry()
     let benchmark = self
+    // Ctrl-C reaches only this process (Foundation starts each child in its own process
+    // group): a watcher passes the interrupt on to every running child, which stops after
+    // its batch, resumable; the scheduler starts no new job.
+    let watcher = Thread {
+      while !children.isClosed {
+        if shouldStop() { children.interruptAll() }
+        usleep(100_000)
+      }
+    }
+    watcher.start()
     let failed = scheduler.run(execute: { job in
-      if shouldStop() { scheduler.stop(); return false }
-      return benchmark.execute(job, log: log)
+      benchmark.execute(job, children: children, log: log)
     }, finished: { job, ok in
       do { try benchmark.report(benchmark) } catch { log("cannot write the table: \(error)") }
-      if shouldStop() { scheduler.stop() }
-    })
+    }, shouldStop: shouldStop)
+    children.close()
     if !failed.isEmpty { throw BenchmarkError.failedRuns(failed) }
   }
 
   /// Runs one job's child process(es); false when one fails.
-  func execute(_ job: BenchmarkJob, log: @Sendable (String) -> Void) -> Bool {
+  func execute(_ job: BenchmarkJob, children: ChildRegistry, log: @Sendable (String) -> Void) -> Bool {
     switch job.kind {
     case .train(let run):
       let status: RunStatus
@@ -244,7 +254,7 @@ public struct Benchmark: Sendable {
       let command = trainCommand(run, status: status)
       log("start \(job.id) (\(status))")
       let started = Date()
-      let end = ChildRun.run(executable, command, output: logFile(run.name + ".train"), append: true)
+      let end = ChildRun.run(executable, command, output: logFile(run.name + ".train"), append: true, registry: children)
       let minutes = String(format: "%.1f min", Date().timeIntervalSince(started) / 60)
       guard end == 0 else {
         log("\(job.id) failed (\(end.map { "exit \($0)" } ?? "killed by a signal")) after \(minutes); log: \(logFile(run.name + ".train"))")
@@ -254,7 +264,7 @@ public struct Benchmark: Sendable {
       return true
     case .evaluate(let evaluation):
       do {
-        try evaluate(evaluation, log: log)
+        try evaluate(evaluation, children: children, log: log)
         return true
       } catch {
         log("\(job.id) failed: \(error)")
@@ -265,12 +275,12 @@ public struct Benchmark: Sendable {
 
   /// Evaluates one model and seed (one `timirec evaluate` for every protocol) and writes its
   /// result JSON.
-  func evaluate(_ evaluation: PlannedEvaluation, log: @Sendable (String) -> Void) throws {
+  func evaluate(_ evaluation: PlannedEvaluation, children: ChildRegistry, log: @Sendable (String) -> Void) throws {
     var metrics: [String: [String: Double]] = [:], errors: [String: [String: Double]] = [:], perUser: [String: String] = [:]
     let output = evalFile(evaluation.run, "json")
     let logPath = logFile(evaluation.run + ".evaluate")
     log("start evaluate \(evaluation.run)")
-    let end = ChildRun.run(executable, evaluateCommand(evaluation.run), output: output, errors: logPath)
+    let end = ChildRun.run(executable, evaluateCommand(evaluation.run), output: output, errors: logPath, registry: children)
     guard end == 0 else {
       throw BenchmarkError.badResult(path: output, reason: "timirec evaluate ended with \(end.map { "exit \($0)" } ?? "a signal"); its errors are in \(logPath)")
     }
@@ -333,7 +343,7 @@ enum ChildRun {
   /// `append`), stderr to `errors` (default: the same file). Returns the exit code, or nil
   /// when it could not start or a signal ended it.
   static func run(_ executable: String, _ arguments: [String], output: String, errors: String? = nil,
-                  append: Bool = false) -> Int32? {
+                  append: Bool = false, registry: ChildRegistry? = nil) -> Int32? {
     let manager = FileManager.default
     for path in [output] + (errors.map { [$0] } ?? []) {
       try? manager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -351,7 +361,34 @@ enum ChildRun {
     process.standardOutput = out
     process.standardError = err
     do { try process.run() } catch { return nil }
+    let pid = process.processIdentifier
+    registry?.add(pid)
     process.waitUntilExit()
+    registry?.remove(pid)
     return process.terminationReason == .exit ? process.terminationStatus : nil
+  }
+}
+
+/// The running children of a benchmark, so that an interrupt can be passed on to them.
+///
+/// Thread safety: every field is read and written only while holding `lock` (workers add and
+/// remove pids, the watcher thread reads them).
+final class ChildRegistry: @unchecked Sendable {
+  private let lock = NSLock()
+  private var running: Set<pid_t> = []
+  private var interrupted: Set<pid_t> = []
+  private var closed = false
+
+  func add(_ pid: pid_t) { lock.lock(); running.insert(pid); lock.unlock() }
+  func remove(_ pid: pid_t) { lock.lock(); running.remove(pid); interrupted.remove(pid); lock.unlock() }
+  func close() { lock.lock(); closed = true; lock.unlock() }
+  var isClosed: Bool { lock.lock(); defer { lock.unlock() }; return closed }
+
+  /// Sends SIGINT once to every running child not sent one yet.
+  func interruptAll() {
+    lock.lock()
+    for pid in running.subtracting(interrupted) { kill(pid, SIGINT) }
+    interrupted.formUnion(running)
+    lock.unlock()
   }
 }

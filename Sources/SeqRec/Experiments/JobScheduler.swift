@@ -44,7 +44,8 @@ public final class JobScheduler: @unchecked Sendable {
     self.parallel = max(1, parallel)
   }
 
-  /// Starts no new job after this call; running ones finish.
+  /// Starts no new job after this call; running ones finish. Not to be called from `execute`
+  /// or `finished` (the lock is not recursive); pass `shouldStop` to `run` instead.
   public func stop() {
     condition.lock()
     stopping = true
@@ -53,15 +54,17 @@ public final class JobScheduler: @unchecked Sendable {
   }
 
   /// Runs every job and returns the ids of those that failed or were not run (a failed
-  /// dependency, or `stop()`), in the given order.
+  /// dependency, `stop()` or `shouldStop`), in the given order.
+  /// - Parameter shouldStop: polled before each new job; true starts no more (Ctrl-C).
   public func run(execute: @escaping @Sendable (BenchmarkJob) -> Bool,
-                  finished: @escaping @Sendable (BenchmarkJob, Bool) -> Void = { _, _ in }) -> [String] {
+                  finished: @escaping @Sendable (BenchmarkJob, Bool) -> Void = { _, _ in },
+                  shouldStop: @escaping @Sendable () -> Bool = { false }) -> [String] {
     let order = pending.map(\.id)
     let group = DispatchGroup()
     for _ in 0..<parallel {
       group.enter()
       let thread = Thread { [self] in
-        worker(execute: execute, finished: finished)
+        worker(execute: execute, finished: finished, shouldStop: shouldStop)
         group.leave()
       }
       thread.stackSize = 1 << 20
@@ -73,10 +76,15 @@ public final class JobScheduler: @unchecked Sendable {
     return order.filter { outcomes[$0] != true }
   }
 
-  private func worker(execute: @Sendable (BenchmarkJob) -> Bool, finished: @Sendable (BenchmarkJob, Bool) -> Void) {
+  private func worker(execute: @Sendable (BenchmarkJob) -> Bool, finished: @Sendable (BenchmarkJob, Bool) -> Void,
+                      shouldStop: @Sendable () -> Bool) {
     condition.lock()
     while true {
-      if stopping { break }
+      if stopping || shouldStop() {
+        stopping = true
+        condition.broadcast()
+        break
+      }
       // Jobs whose dependency failed can never run: they fail too.
       var dropped = false
       pending.removeAll { job in
