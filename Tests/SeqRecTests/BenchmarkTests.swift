@@ -63,6 +63,21 @@ final class BenchmarkTests: XCTestCase {
     }
   }
 
+  func testRecipeTableAsARecipeBook() throws {
+    let plus = try Recipes.book("TiMiRec+", "ml-100k")
+    XCTAssertEqual(plus.group, .withTransformer)
+    XCTAssertEqual(plus.initFrom, "ComiRec+")
+    XCTAssertEqual(plus.value(of: "--K"), "2")
+    XCTAssertNil(try Recipes.book("TiMiRec-joint", "beauty").group, "Table 4's rows have no Table 2 group")
+    XCTAssertNil(try Recipes.book("TiMiRec-pretrain", "beauty").group)
+    XCTAssertThrowsError(try Recipes.book("TiMiRec", "tiny")) { error in
+      XCTAssertEqual("\(error)", "the recipe table has no settings for dataset 'tiny' (the --data folder's name); it has beauty, ml-100k")
+    }
+    XCTAssertThrowsError(try Recipes.book("Pop", "beauty")) { error in
+      XCTAssertTrue("\(error)".hasPrefix("no recipe for model 'Pop' on dataset 'beauty'; known: GRU4Rec, YouTube"), "\(error)")
+    }
+  }
+
   // MARK: scheduler
 
   func testSchedulerRunsDependenciesFirstTwoAtATimeAndSkipsDependentsOfFailures() {

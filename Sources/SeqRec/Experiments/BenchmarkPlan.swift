@@ -219,6 +219,7 @@ public struct BenchmarkPlan: Equatable, Sendable {
 /// Why a benchmark cannot be planned or run.
 public enum BenchmarkError: Error, CustomStringConvertible, Equatable {
   case unknownModel(model: String, dataset: String, known: [String])
+  case unknownDataset(dataset: String, known: [String])
   case initCycle(model: String)
   case noRunsFolder(variable: String)
   case badResult(path: String, reason: String)
@@ -228,6 +229,8 @@ public enum BenchmarkError: Error, CustomStringConvertible, Equatable {
     switch self {
     case .unknownModel(let model, let dataset, let known):
       return "no recipe for model '\(model)' on dataset '\(dataset)'; known: \(known.joined(separator: ", "))"
+    case .unknownDataset(let dataset, let known):
+      return "the recipe table has no settings for dataset '\(dataset)' (the --data folder's name); it has \(known.joined(separator: ", "))"
     case .initCycle(let model):
       return "the recipes of \(model) start from each other in a cycle (initFrom); fix the recipe table"
     case .noRunsFolder(let variable):
