@@ -2,7 +2,7 @@ import Tensor
 
 // ComiRec (ComiRec-SA) — Cen et al., "Controllable Multi-Interest Framework for
 // Recommendation", KDD 2020, as the reference code has it (ReChorus branch CIKM22,
-// ComiRec.py; docs/MODEL.md "Baselines"): self-attentive multi-interest extraction on the
+// ComiRec.py; docs/MODEL.md §11.4): self-attentive multi-interest extraction on the
 // item embeddings, no transformer, diversity λ = 0.
 //
 //   m_j = 1[h_j > 0]                                             (B, L)

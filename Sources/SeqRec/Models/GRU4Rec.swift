@@ -1,8 +1,8 @@
 import Tensor
 
 // GRU4Rec — Hidasi et al., "Session-based Recommendations with Recurrent Neural Networks",
-// ICLR 2016, as the reference code has it (ReChorus branch CIKM22, GRU4Rec.py; docs/MODEL.md
-// "Baselines"):
+// ICLR 2016, as the reference code has it (ReChorus branch CIKM22, GRU4Rec.py;
+// docs/MODEL.md §11.2):
 //
 //   h   = GRU(E[history]) at each history's true length      (B, H)
 //   u   = W h + b                                             (B, D)   Linear(H → D), "out"

@@ -2,7 +2,7 @@ import Tensor
 
 // MIND — Li et al., "Multi-Interest Network with Dynamic Routing for Recommendation at
 // Tmall", CIKM 2019, as the reference code has it (ReChorus branch CIKM22, MIND.py;
-// docs/MODEL.md "Baselines"): behaviour-to-interest dynamic routing with a shared bilinear
+// docs/MODEL.md §11.5): behaviour-to-interest dynamic routing with a shared bilinear
 // map S, then label-aware attention with p = ∞.
 //
 //   m_j = 1[h_j > 0];  e_j = E[h_j]·m_j;  ê_j = S e_j              (B, L, D)  S: Linear(D, D), no bias

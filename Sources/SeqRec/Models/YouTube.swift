@@ -2,7 +2,7 @@ import Tensor
 
 // YouTube DNN — Covington et al., "Deep Neural Networks for YouTube Recommendations",
 // RecSys 2016, as the reference code has it (ReChorus branch CIKM22, YouTube.py;
-// docs/MODEL.md "Baselines"): the history's mean embedding through one linear layer.
+// docs/MODEL.md §11.3): the history's mean embedding through one linear layer.
 //
 //   m   = (Σ_{j<L} E[h_j]) / len        (B, D)  over all L slots of the batch, padding included
 //   u   = W m + b                       (B, D)  Linear(D → D), "layer"
