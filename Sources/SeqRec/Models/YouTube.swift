@@ -45,7 +45,7 @@ public struct YouTubeConfig: ModelConfiguration {
 }
 
 /// The YouTube model (parameters under the reference's `state_dict` names).
-public final class YouTube: TrainableRecommender {
+public final class YouTube: UserVectorRecommender {
   public static let modelName = "YouTube"
   public let config: YouTubeConfig
   public let itemEmbeddings: Tensor  // i_embeddings.weight (N, D)
@@ -74,23 +74,6 @@ public final class YouTube: TrainableRecommender {
     let mean = Tensor(shape: [b, 1, l], data: weights).bmm(x)  // (B, 1, D)
     return layer(mean)
   }
-
-  public func evaluationScores(_ input: ModelInput) -> Tensor {
-    GradMode.withoutGrad {
-      let u = userVector(history: input.history, lengths: input.lengths, batch: input.batchSize, length: input.historyLength)
-      return Scoring.bestInnerProducts(queries: u, table: itemEmbeddings, candidates: input.candidates,
-                                       candidateCount: input.candidateCount)
-    }
-  }
-
-  /// Training scores (B, C) = ⟨u, E[c]⟩ with gradients recorded.
-  func trainingScores(_ input: ModelInput) -> Tensor {
-    let u = userVector(history: input.history, lengths: input.lengths, batch: input.batchSize, length: input.historyLength)
-    return Baseline.scores(u, items: Baseline.candidates(itemEmbeddings, input))
-  }
-
-  /// BPR over [positive, negative] (no randomness: `rng` is not used).
-  public func trainingLoss(_ input: ModelInput, rng: inout RNG) -> Tensor { Baseline.bpr(trainingScores(input)) }
 
   public func makeReplica() -> YouTube {
     var scratch = RNG(seed: 0)
