@@ -14,7 +14,7 @@ struct TrainCommand: ParsableCommand {
         timirec train --data data/beauty --out runs/beauty-pre --stage pretrain --K 4 --lr 1e-4 --l2 1e-6
         timirec train --data data/beauty --out runs/beauty-fine --stage finetune --init runs/beauty-pre \\
                       --K 4 --lr 1e-4 --l2 1e-6 --temp 0.1 --n-layers 1
-      Baselines (docs/MODEL.md "Baselines"; every recipe of the paper's tables is in
+      Baselines (docs/MODEL.md §11; every recipe of the paper's tables is in
       SeqRec/Experiments/Recipes.swift):
         timirec train --model GRU4Rec --data data/ml-100k --out runs/gru --hidden-size 128 --lr 1e-3 --l2 1e-4
       Models: \(ModelRegistry.entries.map { "\($0.name) (\($0.options.joined(separator: " ")))" }.joined(separator: "; ")).

@@ -66,14 +66,19 @@ final class BaselineModelTests: XCTestCase {
     var rng = RNG(seed: 0)
     let model = ComiRec(config: ComiRecConfig(itemCount: 11, embeddingSize: 8, attentionSize: 4, interestCount: 3, historyMax: 5),
                         rng: &rng)
-    try checkAgainstReference(model, "comirec", train: model.trainingScores, evaluate: model.evaluationScores)
+    try checkAgainstReference(model, "comirec", train: { input in
+      var unused = RNG(seed: 0)
+      return model.bestMatchScores(model.trainingInterests(input, rng: &unused), input)
+    }, evaluate: model.evaluationScores)
   }
 
   func testMINDMatchesTheReferenceWithItsRoutingDraws() throws {
     var rng = RNG(seed: 0)
     let model = MIND(config: MINDConfig(itemCount: 11, embeddingSize: 8, interestCount: 3, iterations: 3, historyMax: 5), rng: &rng)
     let trainDraws = try file.floats(named: "mind.train_routing"), evalDraws = try file.floats(named: "mind.eval_routing")
-    try checkAgainstReference(model, "mind", train: { model.trainingScores($0, logits: trainDraws) }, evaluate: { input in
+    try checkAgainstReference(model, "mind", train: { input in
+      model.bestMatchScores(model.capsules(history: input.history, batch: 4, length: 5, logits: trainDraws).interests, input)
+    }, evaluate: { input in
       GradMode.withoutGrad {
         let v = model.capsules(history: input.history, batch: input.batchSize, length: input.historyLength, logits: evalDraws)
         return Scoring.bestInnerProducts(queries: v.interests, table: model.itemEmbeddings, candidates: input.candidates,

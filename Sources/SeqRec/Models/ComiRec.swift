@@ -2,7 +2,7 @@ import Tensor
 
 // ComiRec (ComiRec-SA) — Cen et al., "Controllable Multi-Interest Framework for
 // Recommendation", KDD 2020, as the reference code has it (ReChorus branch CIKM22,
-// ComiRec.py; docs/MODEL.md "Baselines"): self-attentive multi-interest extraction on the
+// ComiRec.py; docs/MODEL.md §11.4): self-attentive multi-interest extraction on the
 // item embeddings, no transformer, diversity λ = 0.
 //
 //   m_j = 1[h_j > 0]                                             (B, L)
@@ -66,7 +66,7 @@ public struct ComiRecConfig: ModelConfiguration {
 }
 
 /// The ComiRec model (parameters under the reference's `state_dict` names).
-public final class ComiRec: TrainableRecommender {
+public final class ComiRec: BestMatchRecommender {
   public static let modelName = "ComiRec"
   public let config: ComiRecConfig
   public let itemEmbeddings: Tensor  // i_embeddings.weight (N, D)
@@ -116,25 +116,9 @@ public final class ComiRec: TrainableRecommender {
     return InterestOutput(interests: a.bmm(e), attention: a)  // v aggregates the raw embeddings
   }
 
-  public func evaluationScores(_ input: ModelInput) -> Tensor {
-    GradMode.withoutGrad {
-      let v = extract(history: input.history, lengths: input.lengths, batch: input.batchSize,
-                      length: input.historyLength).interests
-      return Scoring.bestInnerProducts(queries: v, table: itemEmbeddings, candidates: input.candidates,
-                                       candidateCount: input.candidateCount)
-    }
-  }
-
-  /// BPR over [positive, negative] scored by the positive's best-matching interest (no
-  /// randomness: `rng` is not used).
-  public func trainingLoss(_ input: ModelInput, rng: inout RNG) -> Tensor { Baseline.bpr(trainingScores(input)) }
-
-  /// Training scores (B, C) = ⟨v_k*, E[c]⟩, k* the positive's best-matching interest.
-  func trainingScores(_ input: ModelInput) -> Tensor {
-    let v = extract(history: input.history, lengths: input.lengths, batch: input.batchSize,
-                    length: input.historyLength).interests
-    let items = Baseline.candidates(itemEmbeddings, input)
-    return Baseline.scores(Baseline.bestMatchingInterest(v, items: items), items: items)
+  /// The interests of a training batch (no randomness: `rng` is not used).
+  public func trainingInterests(_ input: ModelInput, rng: inout RNG) -> Tensor {
+    extract(history: input.history, lengths: input.lengths, batch: input.batchSize, length: input.historyLength).interests
   }
 
   public func makeReplica() -> ComiRec {
@@ -145,16 +129,11 @@ public final class ComiRec: TrainableRecommender {
   public var checkpointDescription: (stage: Stage?, modelConfig: any ModelConfiguration) { (nil, config) }
 }
 
-extension ComiRec: MultiInterestRecommender {
+extension ComiRec {
   public var interestCount: Int { config.interestCount }
   public var embeddingSize: Int { config.embeddingSize }
-  public var trainingTemperature: Float { 1 }
-  /// False: ComiRec scores by the best-matching interest, it has no logits over interests.
-  public var hasInterestLogits: Bool { false }
 
   public func interests(history: [Int32], lengths: [Int32], batch: Int, length: Int) -> InterestOutput {
     GradMode.withoutGrad { extract(history: history, lengths: lengths, batch: batch, length: length) }
   }
-
-  public func interestLogits(history: [Int32], lengths: [Int32], batch: Int, length: Int) -> Tensor? { nil }
 }

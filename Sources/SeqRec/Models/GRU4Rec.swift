@@ -1,8 +1,8 @@
 import Tensor
 
 // GRU4Rec — Hidasi et al., "Session-based Recommendations with Recurrent Neural Networks",
-// ICLR 2016, as the reference code has it (ReChorus branch CIKM22, GRU4Rec.py; docs/MODEL.md
-// "Baselines"):
+// ICLR 2016, as the reference code has it (ReChorus branch CIKM22, GRU4Rec.py;
+// docs/MODEL.md §11.2):
 //
 //   h   = GRU(E[history]) at each history's true length      (B, H)
 //   u   = W h + b                                             (B, D)   Linear(H → D), "out"
@@ -51,7 +51,7 @@ public struct GRU4RecConfig: ModelConfiguration {
 }
 
 /// The GRU4Rec model (parameters under the reference's `state_dict` names).
-public final class GRU4Rec: TrainableRecommender {
+public final class GRU4Rec: UserVectorRecommender {
   public static let modelName = "GRU4Rec"
   public let config: GRU4RecConfig
   public let itemEmbeddings: Tensor  // i_embeddings.weight (N, D)
@@ -89,23 +89,6 @@ public final class GRU4Rec: TrainableRecommender {
                        biasIH: biasIH, biasHH: biasHH)  // (B, H)
     return out(h).reshape([b, 1, config.embeddingSize])
   }
-
-  public func evaluationScores(_ input: ModelInput) -> Tensor {
-    GradMode.withoutGrad {
-      let u = userVector(history: input.history, lengths: input.lengths, batch: input.batchSize, length: input.historyLength)
-      return Scoring.bestInnerProducts(queries: u, table: itemEmbeddings, candidates: input.candidates,
-                                       candidateCount: input.candidateCount)
-    }
-  }
-
-  /// Training scores (B, C) = ⟨u, E[c]⟩ with gradients recorded.
-  func trainingScores(_ input: ModelInput) -> Tensor {
-    let u = userVector(history: input.history, lengths: input.lengths, batch: input.batchSize, length: input.historyLength)
-    return Baseline.scores(u, items: Baseline.candidates(itemEmbeddings, input))
-  }
-
-  /// BPR over [positive, negative] (no randomness: `rng` is not used).
-  public func trainingLoss(_ input: ModelInput, rng: inout RNG) -> Tensor { Baseline.bpr(trainingScores(input)) }
 
   public func makeReplica() -> GRU4Rec {
     var scratch = RNG(seed: 0)

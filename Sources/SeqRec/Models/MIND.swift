@@ -2,7 +2,7 @@ import Tensor
 
 // MIND — Li et al., "Multi-Interest Network with Dynamic Routing for Recommendation at
 // Tmall", CIKM 2019, as the reference code has it (ReChorus branch CIKM22, MIND.py;
-// docs/MODEL.md "Baselines"): behaviour-to-interest dynamic routing with a shared bilinear
+// docs/MODEL.md §11.5): behaviour-to-interest dynamic routing with a shared bilinear
 // map S, then label-aware attention with p = ∞.
 //
 //   m_j = 1[h_j > 0];  e_j = E[h_j]·m_j;  ê_j = S e_j              (B, L, D)  S: Linear(D, D), no bias
@@ -69,7 +69,7 @@ public struct MINDConfig: ModelConfiguration {
 }
 
 /// The MIND model (parameters under the reference's `state_dict` names).
-public final class MIND: TrainableRecommender {
+public final class MIND: BestMatchRecommender {
   public static let modelName = "MIND"
   public let config: MINDConfig
   public let itemEmbeddings: Tensor  // i_embeddings.weight (N, D)
@@ -140,27 +140,12 @@ public final class MIND: TrainableRecommender {
     return InterestOutput(interests: v, attention: coupling)
   }
 
-  public func evaluationScores(_ input: ModelInput) -> Tensor {
-    GradMode.withoutGrad {
-      let v = interests(history: input.history, lengths: input.lengths, batch: input.batchSize,
-                        length: input.historyLength).interests
-      return Scoring.bestInnerProducts(queries: v, table: itemEmbeddings, candidates: input.candidates,
-                                       candidateCount: input.candidateCount)
-    }
-  }
-
-  /// BPR over [positive, negative] scored by the positive's best capsule (label-aware
-  /// attention, p = ∞); the routing logits are drawn from `rng`, (B, K, L) row-major.
-  public func trainingLoss(_ input: ModelInput, rng: inout RNG) -> Tensor {
+  /// The capsules of a training batch with routing logits drawn from `rng`, (B, K, L)
+  /// row-major.
+  public func trainingInterests(_ input: ModelInput, rng: inout RNG) -> Tensor {
     let count = input.batchSize * config.interestCount * input.historyLength
-    return Baseline.bpr(trainingScores(input, logits: (0..<count).map { _ in rng.normal() }))
-  }
-
-  /// Training scores (B, C) = ⟨v_k*, E[c]⟩ from the routing logits `logits` (B, K, L).
-  func trainingScores(_ input: ModelInput, logits: [Float]) -> Tensor {
-    let v = capsules(history: input.history, batch: input.batchSize, length: input.historyLength, logits: logits).interests
-    let items = Baseline.candidates(itemEmbeddings, input)
-    return Baseline.scores(Baseline.bestMatchingInterest(v, items: items), items: items)
+    return capsules(history: input.history, batch: input.batchSize, length: input.historyLength,
+                    logits: (0..<count).map { _ in rng.normal() }).interests
   }
 
   public func makeReplica() -> MIND {
@@ -171,12 +156,9 @@ public final class MIND: TrainableRecommender {
   public var checkpointDescription: (stage: Stage?, modelConfig: any ModelConfiguration) { (nil, config) }
 }
 
-extension MIND: MultiInterestRecommender {
+extension MIND {
   public var interestCount: Int { config.interestCount }
   public var embeddingSize: Int { config.embeddingSize }
-  public var trainingTemperature: Float { 1 }
-  /// False: MIND scores by the best capsule, it has no logits over interests.
-  public var hasInterestLogits: Bool { false }
 
   /// The capsules with the evaluation draws (seeded by each row's history); `attention` is
   /// the final coupling w (B, K, L), which sums to 1 over the capsules of a slot.
@@ -187,6 +169,4 @@ extension MIND: MultiInterestRecommender {
                                              k: config.interestCount))
     }
   }
-
-  public func interestLogits(history: [Int32], lengths: [Int32], batch: Int, length: Int) -> Tensor? { nil }
 }

@@ -2,7 +2,7 @@ import Tensor
 
 // YouTube DNN — Covington et al., "Deep Neural Networks for YouTube Recommendations",
 // RecSys 2016, as the reference code has it (ReChorus branch CIKM22, YouTube.py;
-// docs/MODEL.md "Baselines"): the history's mean embedding through one linear layer.
+// docs/MODEL.md §11.3): the history's mean embedding through one linear layer.
 //
 //   m   = (Σ_{j<L} E[h_j]) / len        (B, D)  over all L slots of the batch, padding included
 //   u   = W m + b                       (B, D)  Linear(D → D), "layer"
@@ -45,7 +45,7 @@ public struct YouTubeConfig: ModelConfiguration {
 }
 
 /// The YouTube model (parameters under the reference's `state_dict` names).
-public final class YouTube: TrainableRecommender {
+public final class YouTube: UserVectorRecommender {
   public static let modelName = "YouTube"
   public let config: YouTubeConfig
   public let itemEmbeddings: Tensor  // i_embeddings.weight (N, D)
@@ -74,23 +74,6 @@ public final class YouTube: TrainableRecommender {
     let mean = Tensor(shape: [b, 1, l], data: weights).bmm(x)  // (B, 1, D)
     return layer(mean)
   }
-
-  public func evaluationScores(_ input: ModelInput) -> Tensor {
-    GradMode.withoutGrad {
-      let u = userVector(history: input.history, lengths: input.lengths, batch: input.batchSize, length: input.historyLength)
-      return Scoring.bestInnerProducts(queries: u, table: itemEmbeddings, candidates: input.candidates,
-                                       candidateCount: input.candidateCount)
-    }
-  }
-
-  /// Training scores (B, C) = ⟨u, E[c]⟩ with gradients recorded.
-  func trainingScores(_ input: ModelInput) -> Tensor {
-    let u = userVector(history: input.history, lengths: input.lengths, batch: input.batchSize, length: input.historyLength)
-    return Baseline.scores(u, items: Baseline.candidates(itemEmbeddings, input))
-  }
-
-  /// BPR over [positive, negative] (no randomness: `rng` is not used).
-  public func trainingLoss(_ input: ModelInput, rng: inout RNG) -> Tensor { Baseline.bpr(trainingScores(input)) }
 
   public func makeReplica() -> YouTube {
     var scratch = RNG(seed: 0)
