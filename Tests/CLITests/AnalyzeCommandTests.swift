@@ -36,7 +36,7 @@ final class AnalyzeCommandTests: CLITestCase {
 
     let table = try timirec("analyze", "js", "--data", data, "--ckpt", fine, "--bins", "4", "--max", "1", "--threads", "1")
     XCTAssertEqual(table.exitCode, 0, table.transcript)
-    XCTAssertTrue(table.stdout.contains("\n  0.75–1+ "), table.transcript)
+    XCTAssertTrue(table.stdout.contains("\n  0.75–1 "), table.transcript)
     XCTAssertTrue(table.stdout.contains("\n  0–0.25 "), table.transcript)
     XCTAssertTrue(table.stdout.contains("ComiRec: best match on \(fine)"), table.transcript)
     XCTAssertTrue(table.stdout.contains("     * TiMiRec\n     o ComiRec\n"), table.transcript)

@@ -106,13 +106,17 @@ public enum InterestAlignment {
   }
 
   /// The histogram's default upper edge: the smallest 1, 2 or 5 × 10^k at or above the
-  /// largest value (1 when there is none above 0, and never above 1, the bound of JS in bits).
-  /// Trained models put most rows far below 1 bit, so a fixed [0, 1] axis would show one bar.
-  public static func niceUpperEdge(_ values: [Double]) -> Double {
-    guard let largest = values.filter({ !$0.isNaN }).max(), largest > 0 else { return 1 }
-    var scale = pow(10, floor(log10(largest)))
+  /// `quantile` of the values (nearest rank; 1 when it is not above 0, and never above 1,
+  /// the bound of JS in bits). Trained models put most rows far below 1 bit with a few
+  /// outliers, so neither [0, 1] nor [0, max] shows the shape; the last bin holds the rest.
+  public static func niceUpperEdge(_ values: [Double], quantile: Double = 0.99) -> Double {
+    let defined = values.filter { !$0.isNaN }.sorted()
+    guard !defined.isEmpty else { return 1 }
+    let at = defined[min(defined.count - 1, max(0, Int((quantile * Double(defined.count)).rounded(.up)) - 1))]
+    guard at > 0 else { return 1 }
+    var scale = pow(10, floor(log10(at)))
     while true {
-      for step in [1.0, 2, 5] where step * scale >= largest * (1 - 1e-12) { return min(1, step * scale) }
+      for step in [1.0, 2, 5] where step * scale >= at * (1 - 1e-12) { return min(1, step * scale) }
       scale *= 10
     }
   }
