@@ -25,7 +25,7 @@ struct AnalyzeJS: ParsableCommand {
       For each row of the split, with V the K interests of the row's history and p(x) = softmax(cos(V, e_x) / T) over them (the teacher distribution, eqs. 5 and 7) at the TiMiRec checkpoint's temperature T (or --temp), the Jensen-Shannon divergence JS(p(target), p(top-1)) in bits (log base 2: 0 = the same interests, 1 = disjoint; the natural-log value is this times 0.693), where top-1 is the best of the row's sampled candidates:
         TiMiRec  ranks by the mixed interest u = sum_k softmax(z^q)_k v_k (eq. 4) of --ckpt, a finetune checkpoint;
         ComiRec  ranks by each candidate's best interest max_k <v_k, e> (eq. 2) of the same extractor, or of the pretrain checkpoint --comirec (its own interests, same T).
-      Prints a histogram of each model's values as a table and a terminal plot; --png writes it as an image with gnuplot (apt package gnuplot-nox); --json prints the counts instead.
+      Prints a histogram of each model's values (over [0, --max], by default up to the 99th percentile rounded up to 1, 2 or 5 × 10^k, the last bin holding the rest: trained models put most rows far below 1 bit) as a table and a terminal plot; --png writes it as an image with gnuplot (apt package gnuplot-nox); --json prints the counts instead.
       Example (the paper's Beauty setting):
         timirec analyze js --data data/beauty --ckpt runs/beauty-fine --comirec runs/beauty-pre --png results/beauty/js.png
       """)
@@ -36,7 +36,9 @@ struct AnalyzeJS: ParsableCommand {
   var comirec: String?
   @Option(help: "Split whose rows are analysed.") var split: EvaluationSplit = .test
   @Option(help: "Temperature T of p(x); default: the TiMiRec checkpoint's.") var temp: Float?
-  @Option(help: "Histogram bins over [0, 1].") var bins: Int = 20
+  @Option(help: "Histogram bins.") var bins: Int = 20
+  @Option(name: .customLong("max"), help: ArgumentHelp("Upper edge of the histogram in bits (at most 1; the last bin holds everything above); default: the 99th percentile of the values rounded up to 1, 2 or 5 × 10^k.", valueName: "bits"))
+  var upper: Double?
   @Option(help: ArgumentHelp("Write the histogram as a PNG here (gnuplot).", valueName: "file")) var png: String?
   @Flag(help: "Print JSON instead of the table and plot.") var json = false
   @Option(help: "Threads (BLAS).") var threads: Int = 2
@@ -44,6 +46,7 @@ struct AnalyzeJS: ParsableCommand {
   func validate() throws {
     guard (1...1000).contains(bins) else { throw ValidationError("--bins must be in 1...1000, got \(bins)") }
     if let temp, !(temp > 0 && temp.isFinite) { throw ValidationError("--temp must be > 0, got \(temp)") }
+    if let upper, !(upper > 0 && upper <= 1) { throw ValidationError("--max must be in (0, 1] bits, got \(upper)") }
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1, not \(threads)") }
   }
 
@@ -66,8 +69,9 @@ struct AnalyzeJS: ParsableCommand {
       ("TiMiRec", InterestAlignment.divergences(timirec, rule: .mix, batches: rows(of: timirec), temperature: t)),
       ("ComiRec", InterestAlignment.divergences(comirecModel, rule: .bestMatch, batches: rows(of: comirecModel), temperature: t)),
     ]
-    let edges = (0...bins).map { Double($0) / Double(bins) }
-    let counts = models.map { InterestAlignment.histogram($0.values, bins: bins) }
+    let top = upper ?? InterestAlignment.niceUpperEdge(models.flatMap(\.values))
+    let edges = (0...bins).map { top * Double($0) / Double(bins) }
+    let counts = models.map { InterestAlignment.histogram($0.values, bins: bins, upper: top) }
     let rowCount = models[0].values.count
     let comirecSource = "best match on \(comirec ?? ckpt)"
 
@@ -103,7 +107,8 @@ struct AnalyzeJS: ParsableCommand {
     print("")
     print("  bin             " + models.map { $0.name.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined())
     for i in 0..<bins {
-      var line = String(format: "  %.3f–%.3f     ", edges[i], edges[i + 1])
+      let low = Plot.format(edges[i]), high = Plot.format(edges[i + 1]) + (i == bins - 1 && top < 1 ? "+" : "")
+      var line = "  " + "\(low)–\(high)".padding(toLength: 16, withPad: " ", startingAt: 0)
       for count in counts {
         let cell = String(format: "%d (%.1f%%)", count[i], 100 * Double(count[i]) / Double(max(rowCount, 1)))
         line += cell.padding(toLength: 18, withPad: " ", startingAt: 0)
@@ -113,7 +118,7 @@ struct AnalyzeJS: ParsableCommand {
     let summaries = models.map { summary($0.values) }
     for (label, key) in [("mean", "mean"), ("median", "median")] {
       print("  " + label.padding(toLength: 16, withPad: " ", startingAt: 0)
-            + summaries.map { String(format: "%.4f", ($0[key] as? Double) ?? .nan).padding(toLength: 18, withPad: " ", startingAt: 0) }.joined())
+            + summaries.map { String(format: "%.4g", ($0[key] as? Double) ?? .nan).padding(toLength: 18, withPad: " ", startingAt: 0) }.joined())
     }
     print("  JS = 0          " + summaries.map { "\($0["zero"] as? Int ?? 0)".padding(toLength: 18, withPad: " ", startingAt: 0) }.joined())
     print("  undefined (NaN) " + summaries.map { "\($0["undefined"] as? Int ?? 0)".padding(toLength: 18, withPad: " ", startingAt: 0) }.joined())

@@ -15,7 +15,7 @@ final class AnalyzeCommandTests: CLITestCase {
       XCTAssertEqual(train.exitCode, 0, train.transcript)
     }
     let png = path("figures/js.png")
-    let json = try timirec("analyze", "js", "--data", data, "--ckpt", fine, "--comirec", pre, "--bins", "5",
+    let json = try timirec("analyze", "js", "--data", data, "--ckpt", fine, "--comirec", pre, "--bins", "5", "--max", "1",
                            "--png", png, "--json", "--threads", "1")
     XCTAssertEqual(json.exitCode, 0, json.transcript)
     let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], json.transcript)
@@ -34,9 +34,10 @@ final class AnalyzeCommandTests: CLITestCase {
     let image = try Data(contentsOf: URL(fileURLWithPath: png))
     XCTAssertEqual(Array(image.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
 
-    let table = try timirec("analyze", "js", "--data", data, "--ckpt", fine, "--bins", "4", "--threads", "1")
+    let table = try timirec("analyze", "js", "--data", data, "--ckpt", fine, "--bins", "4", "--max", "1", "--threads", "1")
     XCTAssertEqual(table.exitCode, 0, table.transcript)
-    XCTAssertTrue(table.stdout.contains("  0.750–1.000"), table.transcript)
+    XCTAssertTrue(table.stdout.contains("\n  0.75–1 "), table.transcript)
+    XCTAssertTrue(table.stdout.contains("\n  0–0.25 "), table.transcript)
     XCTAssertTrue(table.stdout.contains("ComiRec: best match on \(fine)"), table.transcript)
     XCTAssertTrue(table.stdout.contains("     * TiMiRec\n     o ComiRec\n"), table.transcript)
 

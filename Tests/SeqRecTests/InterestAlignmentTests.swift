@@ -33,6 +33,18 @@ final class InterestAlignmentTests: XCTestCase {
   func testHistogramBinsOverTheUnitInterval() {
     XCTAssertEqual(InterestAlignment.histogram([0, 0.05, 0.25, 0.5, 0.999, 1, .nan], bins: 4), [2, 1, 1, 2])
     XCTAssertEqual(InterestAlignment.histogram([], bins: 2), [0, 0])
+    // Over [0, 0.02]: bins of 0.005; 0.02 and 0.3 fall in the last.
+    XCTAssertEqual(InterestAlignment.histogram([0, 0.004, 0.005, 0.012, 0.02, 0.3], bins: 4, upper: 0.02), [2, 1, 1, 2])
+    XCTAssertEqual(InterestAlignment.niceUpperEdge([0.0013, 0.0007, .nan], quantile: 1), 0.002, accuracy: 1e-15)
+    XCTAssertEqual(InterestAlignment.niceUpperEdge([0.03], quantile: 1), 0.05, accuracy: 1e-15)
+    XCTAssertEqual(InterestAlignment.niceUpperEdge([0.2]), 0.2, accuracy: 1e-15)
+    XCTAssertEqual(InterestAlignment.niceUpperEdge([0.7]), 1)
+    XCTAssertEqual(InterestAlignment.niceUpperEdge([0, .nan]), 1)
+    // 99th percentile (nearest rank) of 0.001, 0.002, …, 0.1 and one outlier 0.9 at rank 101:
+    // rank ⌈0.99 · 101⌉ = 100 → 0.1; without the outlier, rank 99 → 0.099 → 0.1 too.
+    let spread = (1...100).map { Double($0) / 1000 }
+    XCTAssertEqual(InterestAlignment.niceUpperEdge(spread + [0.9]), 0.1, accuracy: 1e-15)
+    XCTAssertEqual(InterestAlignment.niceUpperEdge(spread, quantile: 0.5), 0.05, accuracy: 1e-15)
   }
 
   /// K = 2 fixed interests v1 = (1, 0), v2 = (0, 1) for every history; z^q = (0, ln 3), so

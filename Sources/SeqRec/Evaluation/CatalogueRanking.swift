@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Tensor
 
 // Full-catalogue ranking (`timirec evaluate --candidates all`): every evaluated row's target
@@ -202,9 +203,9 @@ public enum CatalogueRanking {
   /// on its queries; any other model through its `evaluationScores` with every item as a
   /// candidate (a few rows at a time), then the same rank rule.
   /// - Returns: (R) ranks, and the sampled-candidate ranks (`Scoring.ranks` of the batches'
-  ///   own candidates) computed from the same forward pass.
+  ///   own candidates) computed from the same forward pass, with the times of both phases.
   public static func ranks(_ model: any Recommender, batches: [ModelInput], rows: CatalogueRows,
-                           threads: Int = 2) -> (catalogue: [Int], sampled: [Int], forwardSeconds: Double, rankSeconds: Double) {
+                           threads: Int = 2) -> Result {
     let total = batches.reduce(0) { $0 + $1.batchSize }
     precondition(total == rows.count, "CatalogueRanking.ranks: \(total) batch rows for \(rows.count) catalogue rows")
     let clock = ContinuousClock()
@@ -225,9 +226,11 @@ public enum CatalogueRanking {
       }
       let forward = clock.now - start
       let rankStart = clock.now
+      let cpuStart = processCPUSeconds()
       let catalogue = ranks(queries: Tensor(shape: [total, q, d], data: all), table: table, targets: rows.targets,
                             earlier: { rows.earlierItems($0) }, threads: threads)
-      return (catalogue, sampled, seconds(forward), seconds(clock.now - rankStart))
+      return Result(catalogue: catalogue, sampled: sampled, forwardSeconds: seconds(forward),
+                    rankSeconds: seconds(clock.now - rankStart), rankCPUSeconds: processCPUSeconds() - cpuStart)
     }
     // Any other model: its own scores of every item, `chunk` rows at a time.
     let start = clock.now
@@ -259,7 +262,33 @@ public enum CatalogueRanking {
         lo += m
       }
     }
-    return (catalogue, sampled, seconds(clock.now - start), 0)
+    return Result(catalogue: catalogue, sampled: sampled, forwardSeconds: seconds(clock.now - start), rankSeconds: 0,
+                  rankCPUSeconds: 0)
+  }
+
+  /// What ``ranks(_:batches:rows:threads:)`` gives.
+  public struct Result: Sendable {
+    /// Full-catalogue rank of each row, (R).
+    public var catalogue: [Int]
+    /// Rank among the row's sampled candidates (`Scoring.ranks`), (R).
+    public var sampled: [Int]
+    /// Wall seconds of the model's forward pass and the sampled ranking (for a model that is
+    /// not ``CatalogueScorable``: everything).
+    public var forwardSeconds: Double
+    /// Wall seconds of the full-catalogue scoring and ranking (the sgemms and the counts).
+    public var rankSeconds: Double
+    /// CPU seconds (user + system, all threads of the process) of the same phase: on a
+    /// machine shared with other jobs, rankCPUSeconds / threads is what the wall time
+    /// would be on idle cores with perfect parallelism.
+    public var rankCPUSeconds: Double
+  }
+
+  /// User + system CPU seconds of this process so far, all threads (getrusage).
+  static func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
   }
 
   private static func seconds(_ duration: Duration) -> Double {

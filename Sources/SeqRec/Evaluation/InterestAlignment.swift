@@ -93,14 +93,31 @@ public enum InterestAlignment {
     return out
   }
 
-  /// Counts of `values` in `bins` equal bins over [0, 1] (bin i holds [i/bins, (i+1)/bins),
-  /// the last also 1); NaN values are not counted.
-  public static func histogram(_ values: [Double], bins: Int) -> [Int] {
-    precondition(bins >= 1, "histogram: bins must be ≥ 1, got \(bins)")
+  /// Counts of `values` in `bins` equal bins over [0, upper] (bin i holds
+  /// [i·w, (i+1)·w), w = upper / bins; the last bin also holds `upper` and anything above it);
+  /// NaN values are not counted.
+  public static func histogram(_ values: [Double], bins: Int, upper: Double = 1) -> [Int] {
+    precondition(bins >= 1 && upper > 0, "histogram: bins must be ≥ 1 and upper > 0, got \(bins), \(upper)")
     var counts = [Int](repeating: 0, count: bins)
     for value in values where !value.isNaN {
-      counts[min(bins - 1, max(0, Int(value * Double(bins))))] += 1
+      counts[min(bins - 1, max(0, Int(value / upper * Double(bins))))] += 1
     }
     return counts
+  }
+
+  /// The histogram's default upper edge: the smallest 1, 2 or 5 × 10^k at or above the
+  /// `quantile` of the values (nearest rank; 1 when it is not above 0, and never above 1,
+  /// the bound of JS in bits). Trained models put most rows far below 1 bit with a few
+  /// outliers, so neither [0, 1] nor [0, max] shows the shape; the last bin holds the rest.
+  public static func niceUpperEdge(_ values: [Double], quantile: Double = 0.99) -> Double {
+    let defined = values.filter { !$0.isNaN }.sorted()
+    guard !defined.isEmpty else { return 1 }
+    let at = defined[min(defined.count - 1, max(0, Int((quantile * Double(defined.count)).rounded(.up)) - 1))]
+    guard at > 0 else { return 1 }
+    var scale = pow(10, floor(log10(at)))
+    while true {
+      for step in [1.0, 2, 5] where step * scale >= at * (1 - 1e-12) { return min(1, step * scale) }
+      scale *= 10
+    }
   }
 }

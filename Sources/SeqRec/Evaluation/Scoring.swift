@@ -11,6 +11,9 @@ import Tensor
 //   tempered mix   w = softmax(z^q / T), otherwise as the model mix    (eq. 6's q_T as weights)
 //   teacher        p_T = softmax(cos(v_k, e_target) / T)               (eqs. 5, 7)
 //   rank           pessimistic, 1-based: 1 + #{other ranked c : ¬(s_c < s_target)}
+//   queries        what evaluation scores items with: the K interests without z^q (best
+//                  match), u with it (mix) — `evaluationQueries`, shared by the sampled
+//                  candidates (`bestInnerProducts`) and the whole catalogue (`CatalogueRanking`)
 //
 // The one tie and NaN rule of the rank: a candidate counts against the target unless its
 // score is strictly below the target's. So ties count against the model, a NaN candidate
