@@ -7,12 +7,12 @@ import TestSupport
 import XCTest
 
 final class BenchmarkCommandTests: CLITestCase {
-  /// 120 users walking one of 4 groups of 10 items (as KillResumeTests), in a folder named
+  /// 60 users walking one of 4 groups of 10 items (as KillResumeTests), in a folder named
   /// ml-100k so that the recipe table's ML-100K settings apply.
   func tinyDataset() throws -> String {
     var rng = TestGenerator(seed: 13)
     var lines: [String] = []
-    for user in 1...120 {
+    for user in 1...60 {
       let group = (user - 1) % 4, start = Int(rng.next() % 10)
       lines.append(([user] + (0..<14).map { group * 10 + (start + $0) % 10 + 1 }).map(String.init).joined(separator: " "))
     }
