@@ -9,13 +9,10 @@ struct AnalyzeSensitivity: ParsableCommand {
     commandName: "sensitivity",
     abstract: "Figure 3: TiMiRec+'s HR@10 and NDCG@10 over K (at the dataset's T) or T (at the dataset's K).",
     discussion: """
-      Every point trains TiMiRec+ with the recipe's settings but the swept one (a K point also
-      pretrains ComiRec+ with that K; all T points share the dataset's ComiRec+ runs), in the
-      same run folders as `timirec benchmark`, so finished runs are skipped, interrupted ones
-      resumed, and the point at the dataset's own value is Table 2's TiMiRec+ run. Writes
-      <results>/<dataset>/sensitivity-K.md (or -T), .json and .png (gnuplot), and prints the plot.
+      Every point trains TiMiRec+ with the recipe's settings but the swept one (a K point also pretrains ComiRec+ with that K; all T points share the dataset's ComiRec+ runs), in the same run folders as `timirec benchmark`, so finished runs are skipped, interrupted ones resumed, and the point at the dataset's own value is Table 2's TiMiRec+ run. Writes <results>/<dataset>/sensitivity-K.md (or -T), .json and .png (gnuplot), and prints the plot.
+      Examples:
         timirec analyze sensitivity --data $DATA/ml-100k --sweep K --seeds 0,1,2 --jobs 2
-        timirec analyze sensitivity --data $DATA/ml-100k --sweep T --values 0.1,0.5,2 --seeds 0 --dry-run
+        timirec analyze sensitivity --data $DATA/ml-100k --sweep T --values 0.1,0.5,2 --dry-run
       """)
 
   @Option(help: "Prepared dataset folder; its name picks the recipe (Recipes.swift).") var data: String

@@ -10,13 +10,9 @@ struct BenchmarkCommand: ParsableCommand {
     commandName: "benchmark",
     abstract: "Train and evaluate models × seeds resumably and write the paper's Table 2 (or 4) for one dataset.",
     discussion: """
-      Each training is a child process (`timirec train`, `--resume` for an interrupted run), so
-      killing one loses nothing else; running the same command again skips finished runs and
-      evaluations and resumes the rest. Checkpoints go to <runs>/<dataset>/<model>-s<seed>/
-      (outside the repository), results to <results>/<dataset>/: runs/<model>-s<seed>.json and
-      the table, rewritten after every job. Hyper-parameters: the recipe table
-      (Sources/SeqRec/Experiments/Recipes.swift).
-        timirec benchmark --data $DATA/ml-100k --seeds 0,1,2 --jobs 2 --runs $TIMIREC_RUNS
+      Each training is a child process (`timirec train`, `--resume` for an interrupted run), so killing one loses nothing else; running the same command again skips finished runs and evaluations and resumes the rest. Checkpoints go to <runs>/<dataset>/<model>-s<seed>/ (outside the repository), results to <results>/<dataset>/: runs/<model>-s<seed>.json and the table, rewritten after every job. Hyper-parameters: the recipe table (Sources/SeqRec/Experiments/Recipes.swift). Ctrl-C is passed on to the running trainings (resumable).
+      Examples:
+        timirec benchmark --data $DATA/ml-100k --seeds 0,1,2 --jobs 2
         timirec benchmark --data $DATA/ml-100k --table 4 --seeds 0,1,2 --dry-run
       """)
 

@@ -18,7 +18,7 @@ public enum RunStatus: Equatable, Sendable, CustomStringConvertible {
     switch self {
     case .toDo: return "to do"
     case .partial(let epochs, _): return "partial (\(epochs) epochs)"
-    case .extend(let epochs, _): return "finished at its epoch limit (\(epochs) epochs), extended"
+    case .extend(let epochs, _): return "finished at a smaller epoch limit (\(epochs) epochs): to extend"
     case .finished(let epochs): return "finished (\(epochs) epochs)"
     }
   }
