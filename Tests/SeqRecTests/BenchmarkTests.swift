@@ -280,6 +280,28 @@ final class BenchmarkTests: XCTestCase {
     XCTAssertTrue(after.split(separator: "\n").allSatisfy { $0.contains("finished") || $0.contains("evaluated") }, after)
   }
 
+  func testARunLockedByAnotherBenchmarkIsLeftAlone() throws {
+    let fake = try makeFake()
+    let plan = try BenchmarkPlan(dataset: "d", models: ["A"], seeds: [0], recipes: Self.recipes)
+    try writeRanks("A-s0", [1, 2, 3])
+    let runs = workDir + "/runs/d"
+    try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
+    let held = open(runs + "/A-s0.lock", O_CREAT | O_RDWR, 0o644)
+    XCTAssertEqual(flock(held, LOCK_EX | LOCK_NB), 0)
+    final class Lines: @unchecked Sendable {  // appended by the one worker thread; read after run()
+      var all: [String] = []
+    }
+    let lines = Lines()
+    XCTAssertThrowsError(try benchmark(plan, fake: fake, jobs: 1).run(log: { lines.all.append($0) })) { error in
+      XCTAssertEqual(error as? BenchmarkError, .failedRuns(["train A-s0", "evaluate A-s0"]))
+    }
+    XCTAssertTrue(lines.all.contains { $0.hasPrefix("train A-s0: another timirec benchmark is training it") }, "\(lines.all)")
+    XCTAssertTrue(calls().isEmpty, "\(calls())")
+    close(held)
+    try benchmark(plan, fake: fake, jobs: 1).run(log: { _ in })
+    XCTAssertEqual(calls().map(summary), ["train A-s0", "evaluate A-s0"])
+  }
+
   // MARK: table
 
   /// Result files for `model` and `seed` with per-user ranks (sampled only).

@@ -246,6 +246,17 @@ public struct Benchmark: Sendable {
   func execute(_ job: BenchmarkJob, children: ChildRegistry, log: @Sendable (String) -> Void) -> Bool {
     switch job.kind {
     case .train(let run):
+      // One writer per run folder, also across benchmarks started side by side (Table 2 and
+      // Table 4 share TiMiRec's pretrain): an exclusive flock on <run>.lock for the training,
+      // released by the kernel when this process ends however it ends.
+      let lockPath = runFolder(run.name) + ".lock"
+      let lock = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+      guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+        if lock >= 0 { close(lock) }
+        log("\(job.id): another timirec benchmark is training it (\(lockPath) is locked); run this command again when it is done")
+        return false
+      }
+      defer { close(lock) }
       let status: RunStatus
       do { status = try RunStatus.of(runFolder(run.name), maxEpochs: run.maxEpochs) } catch {
         log("\(job.id): \(error)"); return false
