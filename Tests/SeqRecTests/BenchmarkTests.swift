@@ -286,7 +286,8 @@ final class BenchmarkTests: XCTestCase {
     try writeRanks("A-s0", [1, 2, 3])
     let runs = workDir + "/runs/d"
     try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
-    let held = open(runs + "/A-s0.lock", O_CREAT | O_RDWR, 0o644)
+    try FileManager.default.createDirectory(atPath: runs + "/locks", withIntermediateDirectories: true)
+    let held = open(runs + "/locks/A-s0.lock", O_CREAT | O_RDWR, 0o644)
     XCTAssertEqual(flock(held, LOCK_EX | LOCK_NB), 0)
     final class Lines: @unchecked Sendable {  // appended by the one worker thread; read after run()
       var all: [String] = []

@@ -10,7 +10,8 @@ public enum EvaluationProtocol: String, Codable, CaseIterable, Sendable {
   case all
 
   public var title: String {
-    self == .sampled ? "1,000 sampled negatives (the paper's protocol)" : "full catalogue (every item a candidate)"
+    self == .sampled ? "sampled negatives (the paper's protocol: the 1,000 stored with each test row)"
+      : "full catalogue (every item a candidate but the user's earlier items)"
   }
 
   /// The key of this protocol's rank in an `evaluate --per-user` line.
@@ -86,7 +87,8 @@ public struct RunResult: Codable, Equatable, Sendable {
 ///
 /// Layout: checkpoints in `<runs>/<dataset>/<run>/`, each child's output in
 /// `<runs>/<dataset>/logs/<run>.{train,evaluate}.log`, evaluate's JSON and per-user lines in
-/// `<runs>/<dataset>/eval/<run>.{json,jsonl}`; results in `<results>/<dataset>/`.
+/// `<runs>/<dataset>/eval/<run>.{json,jsonl}`, a training's lock in
+/// `<runs>/<dataset>/locks/<run>.lock`; results in `<results>/<dataset>/`.
 public struct Benchmark: Sendable {
   public var plan: BenchmarkPlan
   /// The prepared dataset folder (`--data`).
@@ -247,9 +249,10 @@ public struct Benchmark: Sendable {
     switch job.kind {
     case .train(let run):
       // One writer per run folder, also across benchmarks started side by side (Table 2 and
-      // Table 4 share TiMiRec's pretrain): an exclusive flock on <run>.lock for the training,
+      // Table 4 share TiMiRec's pretrain): an exclusive flock on locks/<run>.lock for the training,
       // released by the kernel when this process ends however it ends.
-      let lockPath = runFolder(run.name) + ".lock"
+      let lockPath = ((runsFolder as NSString).appendingPathComponent("locks") as NSString).appendingPathComponent(run.name + ".lock")
+      try? FileManager.default.createDirectory(atPath: (lockPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
       let lock = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
       guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
         if lock >= 0 { close(lock) }

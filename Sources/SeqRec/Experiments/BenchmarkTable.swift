@@ -103,6 +103,8 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
   public var metrics: [String]
   public var rows: [Row]
   public var notes: [String]
+  /// The first column's title: "model", or the swept parameter of a sensitivity table.
+  public var rowTitle = "model"
 
   /// The table's metric columns: HR@5/10/20 and NDCG@5/10/20 (Table 2).
   public static let tableMetrics = ["HR@5", "HR@10", "HR@20", "NDCG@5", "NDCG@10", "NDCG@20"]
@@ -218,7 +220,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
     for p in protocols {
       lines += ["", "## \(p.title)", ""]
       let showGroup = rows.contains { $0.group != nil }
-      lines.append("| " + (showGroup ? "group | " : "") + "model | " + metrics.joined(separator: " | ") + " |")
+      lines.append("| " + (showGroup ? "group | " : "") + rowTitle + " | " + metrics.joined(separator: " | ") + " |")
       lines.append("|" + String(repeating: "---|", count: metrics.count + (showGroup ? 2 : 1)))
       for row in rows {
         let name = row.seeds.count == planned ? row.model : "\(row.model) (\(row.seeds.count) of \(planned) seeds)"
@@ -236,7 +238,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
     lines += ["", "## Training", "",
               "Means per seed: epochs the model's own run trained (best dev-NDCG@5 epoch), and wall-clock training time of its "
               + "whole chain (a finetune's pretrain included) under whatever else the machine was running.", "",
-              "| model | seeds | epochs (best) | training time | starts from |", "|---|---|---|---|---|"]
+              "| \(rowTitle) | seeds | epochs (best) | training time | starts from |", "|---|---|---|---|---|"]
     for row in rows {
       let epochs = row.epochs.map { String(format: "%.1f", $0) } ?? "–"
       let best = row.bestEpoch.map { String(format: " (%.1f)", $0) } ?? ""

@@ -56,7 +56,9 @@ public struct SensitivitySweep: Sendable {
     var rows: [ModelRecipe] = [], evaluations: [PlannedEvaluation] = [], relabelled: [RunResult] = []
     for (value, point) in zip(values, points) {
       let label = self.label(value)
-      rows.append(ModelRecipe(model: label, group: nil, arguments: [], initFrom: nil))
+      let parent = point.models.first?.initFrom
+      rows.append(ModelRecipe(model: label, group: nil, arguments: [],
+                              initFrom: parent.map { parameter == .K ? "\($0) with \(label)" : $0 }))
       for evaluation in point.evaluations {
         evaluations.append(PlannedEvaluation(model: label, seed: evaluation.seed, run: evaluation.run))
         if var result = results.first(where: { $0.run == evaluation.run }) {
@@ -68,12 +70,14 @@ public struct SensitivitySweep: Sendable {
     let plan = BenchmarkPlan(dataset: points.first?.dataset ?? "", models: rows, seeds: points.first?.seeds ?? [],
                              runs: self.plan.runs, evaluations: evaluations)
     let fixed = parameter == .K ? "T" : "K"
-    return try BenchmarkTable(
+    var table = try BenchmarkTable(
       title: "Sensitivity of \(model) to \(parameter.rawValue) on \(plan.dataset) (Figure 3)", plan: plan, results: relabelled,
       protocols: [.sampled], metrics: ["HR@10", "NDCG@10"], command: command,
       notes: ["Each row trains \(model) with \(parameter.option) set to its value and every other setting the recipe's "
               + "(\(fixed) at the dataset's value)" + (parameter == .K ? "; its pretrain (ComiRec+) has the same K." : "; every T starts from the same pretrain (ComiRec+).")],
       significance: false)
+    table.rowTitle = parameter.rawValue
+    return table
   }
 
   /// HR@10 and NDCG@10 against the swept value: one series each (points with no result left out).
