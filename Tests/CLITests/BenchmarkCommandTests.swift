@@ -174,6 +174,28 @@ final class BenchmarkCommandTests: CLITestCase {
     }
   }
 
+  func testTable4PlansJointWithoutPretrainAndNoStopgradFromTiMiRecsPretrain() throws {
+    let data = try tinyDataset()
+    let runs = path("runs")
+    let plan = try Timirec.run(["benchmark", "--data", data, "--table", "4", "--seeds", "0", "--runs", runs, "--dry-run"])
+    XCTAssertEqual(plan.exitCode, 0, plan.transcript)
+    let lines = plan.stdout.split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.filter { !$0.hasPrefix(" ") }, [
+      "train TiMiRec-joint-s0: to do", "evaluate TiMiRec-joint-s0: to evaluate",
+      "train TiMiRec-pretrain-s0: to do",
+      "train TiMiRec-nostopgrad-s0: to do", "evaluate TiMiRec-nostopgrad-s0: to evaluate",
+      "train TiMiRec-s0: to do", "evaluate TiMiRec-s0: to evaluate",
+    ])
+    let command = { (run: String) in lines.first { $0.contains("train --data") && $0.contains("--out \(runs)/ml-100k/\(run) ") } ?? "" }
+    XCTAssertTrue(command("TiMiRec-joint-s0").contains(" --joint "), plan.stdout)
+    XCTAssertFalse(command("TiMiRec-joint-s0").contains("--init"), plan.stdout)
+    XCTAssertTrue(command("TiMiRec-nostopgrad-s0").contains(" --no-stopgrad "), plan.stdout)
+    XCTAssertTrue(command("TiMiRec-nostopgrad-s0").hasSuffix("--init \(runs)/ml-100k/TiMiRec-pretrain-s0"), plan.stdout)
+    XCTAssertTrue(command("TiMiRec-s0").hasSuffix("--init \(runs)/ml-100k/TiMiRec-pretrain-s0"), plan.stdout)
+    XCTAssertTrue(command("TiMiRec-s0").contains("--add-trm 0"), plan.stdout)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: runs + "/ml-100k"), "a dry run writes nothing")
+  }
+
   func testBenchmarkWithoutARunsFolderSaysWhichVariableToSet() throws {
     let data = try tinyDataset()
     var environment = Timirec.environment
