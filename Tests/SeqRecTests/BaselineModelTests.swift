@@ -196,4 +196,54 @@ final class BaselineModelTests: XCTestCase {
     XCTAssertEqual(model.trainingLoss(train, rng: &one).item(), model.trainingLoss(train, rng: &two).item())
     XCTAssertNotEqual(model.trainingLoss(train, rng: &one).item(), model.trainingLoss(train, rng: &three).item())
   }
+
+  /// Two data-parallel workers give one worker's loss and gradients for the baselines that
+  /// draw nothing (each worker on its own replica, sharing the parameter storage); MIND's
+  /// evaluation (stateless per-row draws) gives the same scores from two threads at once as
+  /// from one.
+  func testBaselinesOnTwoThreads() throws {
+    let dataset = TrainingTests.plantedDataset()
+    let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
+    let batch = corpus.trainBatches(batchSize: 64, seed: 0, epoch: 0)[0]
+    func pair<M: TrainableRecommender>(_ make: (inout RNG) -> M) throws {
+      var a = RNG(seed: 4), b = RNG(seed: 4)
+      let single = make(&a), parallel = make(&b)
+      var rngOne = RNG(seed: 1), rngTwo = RNG(seed: 1)
+      let one = DataParallelStepper(model: single, threads: 1).computeGradients(batch, rng: &rngOne)
+      let two = DataParallelStepper(model: parallel, threads: 2).computeGradients(batch, rng: &rngTwo)
+      XCTAssertEqual(one, two, accuracy: 1e-5 * max(1, abs(one)), M.modelName)
+      for (x, y) in zip(single.namedParameters, parallel.namedParameters) {
+        let scale = max(x.tensor.grad.map(abs).max() ?? 0, 1e-6)
+        let worst = zip(x.tensor.grad, y.tensor.grad).map { abs($0 - $1) / scale }.max() ?? 0
+        XCTAssertEqual(x.tensor.grad.count, y.tensor.grad.count, "\(M.modelName) \(x.name)")
+        XCTAssertLessThan(worst, 1e-4, "\(M.modelName) \(x.name)")
+      }
+    }
+    let n = dataset.itemCount
+    try pair { GRU4Rec(config: GRU4RecConfig(itemCount: n, embeddingSize: 8, hiddenSize: 6), rng: &$0) }
+    try pair { YouTube(config: YouTubeConfig(itemCount: n, embeddingSize: 8), rng: &$0) }
+    try pair { ComiRec(config: ComiRecConfig(itemCount: n, embeddingSize: 8, attentionSize: 4, interestCount: 3), rng: &$0) }
+
+    var rng = RNG(seed: 4)
+    let mind = MIND(config: MINDConfig(itemCount: n, embeddingSize: 8, interestCount: 3), rng: &rng)
+    let rows = corpus.evaluationBatches(split: .test, batchSize: 32)
+    let sequential = rows.map { mind.evaluationScores($0).data }
+    let results = ScoresBox(count: rows.count)
+    // Both threads read the model and the batches only (MIND's evaluation keeps no state);
+    // each writes its own slots through the locked box.
+    nonisolated(unsafe) let shared = (mind, rows)
+    DispatchQueue.concurrentPerform(iterations: 2) { worker in
+      for (i, input) in shared.1.enumerated() where i % 2 == worker { results.set(i, shared.0.evaluationScores(input).data) }
+    }
+    XCTAssertEqual(results.values, sequential)
+  }
+}
+
+/// Per-batch results written by two threads into distinct slots under a lock.
+final class ScoresBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var slots: [[Float]]
+  init(count: Int) { slots = Array(repeating: [], count: count) }
+  func set(_ i: Int, _ value: [Float]) { lock.lock(); slots[i] = value; lock.unlock() }
+  var values: [[Float]] { lock.lock(); defer { lock.unlock() }; return slots }
 }
