@@ -44,6 +44,7 @@ struct BenchmarkCommand: ParsableCommand {
   func run() throws {
     let dataset = ExperimentFolders.datasetName(data)
     let modelList = try models.map(parseList) ?? (table == 4 ? Self.table4Models : Self.table2Models)
+    guard Set(modelList).count == modelList.count else { throw ValidationError("--models lists a model twice: \(modelList.joined(separator: ","))") }
     let plan = try BenchmarkPlan(dataset: dataset, models: modelList, seeds: try parseSeeds(seeds), recipes: Recipes.book,
                                  maxEpochs: maxEpochs)
     let tableName = table == 4 ? "table4" : "table"
