@@ -12,7 +12,7 @@ struct AnalyzeCommand: ParsableCommand {
     subcommands: subcommands)
 
   /// The analyses, one type each in its own file; a new one is added to this list.
-  static let subcommands: [any ParsableCommand.Type] = [AnalyzeJS.self]
+  static let subcommands: [any ParsableCommand.Type] = [AnalyzeJS.self, AnalyzeSensitivity.self]
 }
 
 /// `timirec analyze js`: Figure 2, the Jensen–Shannon divergence between the interest

@@ -79,7 +79,8 @@ struct EvaluateCommand: ParsableCommand {
       var object: [String: Any] = metrics
       object["rows"] = rows
       object["split"] = split.rawValue
-      object["stage"] = config.stage.rawValue
+      object["stage"] = config.stageLabel
+      object["model"] = config.model
       object["checkpoint"] = ckpt
       if let bestEpoch = config.bestEpoch { object["best_epoch"] = bestEpoch }
       if let imported = config.importedFrom { object["imported_from"] = imported.file }
@@ -98,7 +99,7 @@ struct EvaluateCommand: ParsableCommand {
       let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
       print(String(decoding: data, as: UTF8.self))
     } else {
-      print("\(ckpt) (\(config.stage.rawValue), \(config.originSummary)) on \(dataset.name) \(split.rawValue): \(rows) rows, \(batches.first?.candidateCount ?? 0) candidates each, \(String(format: "%.1f", seconds)) s (loading \(String(format: "%.1f", loadSeconds)) s)")
+      print("\(ckpt) (\(config.stageLabel), \(config.originSummary)) on \(dataset.name) \(split.rawValue): \(rows) rows, \(batches.first?.candidateCount ?? 0) candidates each, \(String(format: "%.1f", seconds)) s (loading \(String(format: "%.1f", loadSeconds)) s)")
       printTable(metrics, errors, ks)
       if let catalogueRanks {
         print("whole catalogue (\(model.itemCount - 1) items less each user's earlier items): scoring and ranking \(String(format: "%.3f", catalogueSeconds)) s on \(threads) thread\(threads == 1 ? "" : "s") (\(String(format: "%.3f", catalogueCPUSeconds)) s CPU), after \(String(format: "%.3f", forwardSeconds)) s of model forward and sampled ranking")
