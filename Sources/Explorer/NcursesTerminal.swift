@@ -3,9 +3,11 @@ import Foundation
 // attributes, raw key codes to `Key`, and owns setup/teardown of the screen.
 //
 // Teardown runs on every way out (docs/EXPLORER.md, "Rules"): `shutdown()` from the caller's `defer`
-// (normal exit and thrown errors), SIGINT/SIGTERM/SIGHUP (the loop sees `pendingSignal`
-// within 100 ms and unwinds; a second signal restores and exits at once), and fatal traps
-// (SIGILL/SIGTRAP/SIGSEGV/SIGBUS/SIGFPE: restore, then re-raise with the default action).
+// (normal exit and thrown errors), SIGINT/SIGTERM/SIGHUP/SIGQUIT (the loop sees
+// `pendingSignal` within 100 ms and unwinds; a second signal restores and exits at once; our
+// SIGQUIT handler also keeps the Swift runtime's backtracer off the screen), and fatal traps
+// (SIGILL/SIGTRAP/SIGSEGV/SIGBUS/SIGFPE/SIGABRT: restore, replay the captured stderr, which
+// holds the fatal error's message, then re-raise with the default action).
 
 @preconcurrency import CNcurses
 #if canImport(Glibc)
@@ -38,7 +40,11 @@ public final class NcursesTerminal: Terminal {
     nonl()
     _ = keypad(cn_stdscr(), true)
     _ = curs_set(0)
-    cn_set_escdelay(25)
+    // How long a lone Esc waits for the rest of an escape sequence: ESCDELAY from the
+    // environment if set (ncurses' own variable), else 200 ms, long enough for the arrow
+    // keys of a slow SSH link to arrive whole, short enough for Esc to feel immediate.
+    let escDelay = ProcessInfo.processInfo.environment["ESCDELAY"].flatMap { Int32($0) } ?? 200
+    cn_set_escdelay(max(0, escDelay))
     attributes = Array(repeating: 0, count: Style.allCases.count)
     setUpStyles()
     NcursesTerminal.installSignalHandlers()
@@ -71,8 +77,11 @@ public final class NcursesTerminal: Terminal {
     _ = curs_set(1)
     endwin()
     NcursesTerminal.active = false
-    for s in [SIGINT, SIGTERM, SIGHUP] { signal(s, SIG_DFL) }
+    for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { signal(s, SIG_DFL) }
   }
+
+  /// Ctrl-L: the next refresh rewrites every cell.
+  public func invalidate() { _ = clearok(cn_curscr(), true) }
 
   /// The signal that asked to stop, if any (SIGINT, SIGTERM, SIGHUP).
   public static var pendingSignal: Int32? { requestedSignal == 0 ? nil : requestedSignal }
@@ -121,6 +130,7 @@ public final class NcursesTerminal: Terminal {
     case 10, 13: return .enter
     case 27: return .escape
     case 8, 127: return .backspace
+    case 1...26: return .control(Character(Unicode.Scalar(UInt8(96 + value))))
     default:
       guard value >= 32, let scalar = Unicode.Scalar(UInt32(value)) else { return nil }
       return .character(Character(scalar))
@@ -151,6 +161,8 @@ public final class NcursesTerminal: Terminal {
       .target: (Int16(COLOR_YELLOW), d, bold, bold),
       .barQ: (Int16(COLOR_GREEN), d, 0, 0),
       .barP: (Int16(COLOR_MAGENTA), d, 0, 0),
+      .barW: (Int16(COLOR_CYAN), d, bold, bold),
+      .legend: (d, d, dim, dim),
       .emphasis: (d, d, bold, bold),
       .warning: (Int16(COLOR_YELLOW), d, 0, bold),
       .error: (Int16(COLOR_RED), d, bold, bold),
@@ -171,8 +183,14 @@ public final class NcursesTerminal: Terminal {
 
   // MARK: Signals
 
+  /// The descriptors the fatal-signal handler replays the captured stderr with (−1: none).
+  /// Set once before the handlers are installed and cleared after they are removed; the
+  /// handler only reads them, so the plain statics are safe.
+  nonisolated(unsafe) static var capturedStderr: Int32 = -1
+  nonisolated(unsafe) static var originalStderr: Int32 = -1
+
   static func installSignalHandlers() {
-    for s in [SIGINT, SIGTERM, SIGHUP] {
+    for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
       signal(s) { sig in
         if NcursesTerminal.requestedSignal != 0 {
           // Second signal: the loop did not get to unwind; restore and leave now.
@@ -185,6 +203,20 @@ public final class NcursesTerminal: Terminal {
     for s in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT] {
       signal(s) { sig in
         if NcursesTerminal.active { endwin(); NcursesTerminal.active = false }
+        // The fatal error's message went to the captured stderr: show it now that the
+        // terminal is restored (read/write only: async-signal-safe).
+        if NcursesTerminal.capturedStderr >= 0 && NcursesTerminal.originalStderr >= 0 {
+          dup2(NcursesTerminal.originalStderr, STDERR_FILENO)
+          lseek(NcursesTerminal.capturedStderr, 0, SEEK_SET)
+          var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+          withUnsafeMutableBytes(of: &buffer) { b in
+            while true {
+              let n = read(NcursesTerminal.capturedStderr, b.baseAddress, b.count)
+              if n <= 0 { break }
+              _ = write(STDERR_FILENO, b.baseAddress, n)
+            }
+          }
+        }
         signal(sig, SIG_DFL)
         raise(sig)
       }
