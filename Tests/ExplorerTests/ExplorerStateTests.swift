@@ -92,9 +92,40 @@ final class ExplorerStateTests: XCTestCase {
     XCTAssertEqual(s.handle(.character("x"), context: context), [])
     XCTAssertEqual(s.handle(.escape, context: context), .redraw)
     XCTAssertEqual(s.mode, .browse)
-    XCTAssertEqual(s.handle(.escape, context: context), .quit)
+    // Esc never quits (htop, lazygit, k9s): from the plain view it only says how to quit.
+    XCTAssertEqual(s.handle(.escape, context: context), .redraw)
+    XCTAssertEqual(s.status, "nothing to back out of (q quits)")
+    XCTAssertEqual(s.handle(.escape, context: context), .redraw)
     XCTAssertEqual(s.handle(.character("q"), context: context), .quit)
     XCTAssertEqual(s.handle(.resize, context: context), [.relayout, .redraw])
+    XCTAssertEqual(s.handle(.control("l"), context: context), [.refresh, .redraw])
+  }
+
+  /// The research tools' keys are bound and reserved: each says what it is kept for and
+  /// changes nothing else.
+  func testReservedKeysSayWhatTheyAreKeptFor() {
+    let context = ExplorerContext(session: session, listLength: 20)
+    let start = ExplorerState.initial(session: session)
+    for (key, tool) in [("c", "the case finder"), ("d", "history editing"), ("i", "history editing"),
+                        ("<", "history editing"), (">", "history editing"), ("u", "history editing"),
+                        ("U", "history editing"), ("e", "export")] {
+      var s = start
+      XCTAssertEqual(s.handle(.character(Character(key)), context: context), .redraw, key)
+      XCTAssertEqual(s.status, "\(key) is reserved for \(tool), not built yet")
+      s.status = nil
+      XCTAssertEqual(s, start, key)
+    }
+    XCTAssertNil(KeyBindings.binding(for: .control("s")), "Ctrl-S freezes terminals with flow control: never bound")
+  }
+
+  /// ↑ on the first user (and ↓ on the last) keeps the step: no user change, no reset.
+  func testMovingPastTheFirstUserKeepsTheStep() {
+    let context = ExplorerContext(session: session, listLength: 20)
+    var s = ExplorerState.initial(session: session)
+    s.step = 1
+    _ = s.handle(.up, context: context)
+    XCTAssertEqual(s.userIndex, 0)
+    XCTAssertEqual(s.step, 1)
   }
 
   func testPretrainSkipsTheTiMiRecListAndDisablesTheMix() {
@@ -155,14 +186,23 @@ final class ExplorerStateTests: XCTestCase {
     XCTAssertNil(ScreenLayout.compute(rows: 23, columns: 80, interestCount: 4))
     XCTAssertNil(ScreenLayout.compute(rows: 24, columns: 79, interestCount: 4))
     let l = ScreenLayout.compute(rows: 30, columns: 100, interestCount: 2)!
-    XCTAssertEqual(l.users.height + l.history.height, 28)
-    XCTAssertEqual(l.distributions.height + l.interests.height + l.recommendations.height, 28)
+    XCTAssertEqual(l.users.height + l.history.height, 27)
+    XCTAssertEqual(l.distributions.height + l.interests.height + l.recommendations.height, 27)
+    XCTAssertEqual(l.legend.row, 28)
+    XCTAssertEqual(l.footer.row, 29)
     XCTAssertEqual(l.users.width + 1 + l.distributions.width, 100)
     XCTAssertTrue(l.detailedInterests)
-    XCTAssertTrue(ScreenLayout.compute(rows: 24, columns: 80, interestCount: 4)!.detailedInterests)
-    let small = ScreenLayout.compute(rows: 24, columns: 80, interestCount: 6)!
+    XCTAssertTrue(ScreenLayout.compute(rows: 24, columns: 80, interestCount: 2)!.detailedInterests)
+    XCTAssertFalse(ScreenLayout.compute(rows: 24, columns: 80, interestCount: 4)!.detailedInterests)
+    XCTAssertTrue(ScreenLayout.compute(rows: 26, columns: 80, interestCount: 4)!.detailedInterests)
+    // K = 6 needs 3 + (6 + 2) + (1 + 6) + 8 = 26 rows; K = 8 30.
+    XCTAssertEqual(ScreenLayout.minimumRows(interestCount: 6), 26)
+    XCTAssertEqual(ScreenLayout.minimumRows(interestCount: 8), 30)
+    XCTAssertEqual(ScreenLayout.minimumRows(interestCount: 2), 24)
+    XCTAssertNil(ScreenLayout.compute(rows: 25, columns: 80, interestCount: 6))
+    let small = ScreenLayout.compute(rows: 26, columns: 80, interestCount: 6)!
     XCTAssertFalse(small.detailedInterests)
-    XCTAssertGreaterThanOrEqual(small.recommendations.height, 6)
+    XCTAssertEqual(small.recommendations.height, 8)
   }
 
   func testTextHelpers() {

@@ -79,7 +79,8 @@ func builtInWidth(_ v: UInt32) -> Int {
   switch v {
   case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
        0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-       0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+       0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F680...0x1F6FF, 0x1F900...0x1F9FF, 0x1FA70...0x1FAFF,
+       0x20000...0x3FFFD:
     return 2
   default:
     return 1
@@ -120,7 +121,7 @@ public func displayForm(_ s: String) -> String {
 /// Cells a character of a display-form string takes: the sum of `wcwidth` over its scalars
 /// (a base and its combining marks: the base's width; a flag's two regional indicators: 2).
 public func cellWidth(_ c: Character) -> Int {
-  if let a = c.asciiValue { return a >= 0x20 && a < 0x7F ? 1 : 1 }
+  if c.asciiValue != nil { return 1 }  // printable, or a control drawn as a space
   return withWidthLocale { displayCharacterWidth(c) }
 }
 

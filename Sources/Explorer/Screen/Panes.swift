@@ -347,7 +347,7 @@ public enum Panes {
     let text = firstFitting([
       " q_T predictor · p_T teacher · w ranks TiMiRec · ★ true next · ▸ cursor · iK interest · │ window ▶ target · trn/dev/tst split · ? keys",
       " q predictor · p teacher · w ranks TiMiRec · ★ true next · iK interest · │ window ▶ target · trn/dev/tst · ? keys",
-      " q predictor · p teacher · w ranks TiMiRec · ★ true next · iK interest · ▶ target · ? keys",
+      " q predictor · p teacher · w ranks TiMiRec · ★ true next · iK interest · ? keys",
       " w ranks TiMiRec · ★ true next · ? keys",
     ], width: width)
     return [Span(text, .legend)]

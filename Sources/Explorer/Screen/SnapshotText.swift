@@ -16,7 +16,8 @@ public enum SnapshotText {
     func section(_ content: PaneContent) {
       out.append("")
       let title = "── \(content.title) " + (content.titleRight.isEmpty ? "" : "(\(content.titleRight)) ")
-      out.append(clip(title + String(repeating: "─", count: max(0, width - cellWidth(title))), to: width))
+      // At least one rule character, so the line never ends in a (trimmed) space.
+      out.append(clip(title + String(repeating: "─", count: max(1, width - cellWidth(title))), to: width))
       for l in content.lines { out.append(line(l)) }
     }
     // The header, wrapped at its separators so nothing is cut at narrow widths.
