@@ -134,7 +134,11 @@ final class TmuxEndToEndTests: XCTestCase {
     /// The explorer's whole frame: the status bar on the first row and the footer on the
     /// last. ncurses sends rows top to bottom, so a footer drawn means every row above it is.
     var isCompleteFrame: Bool {
-      (rows.first?.contains("TiMiRec Explorer") ?? false) && (rows.last?.hasPrefix(TmuxEndToEndTests.footerStart) ?? false)
+      // The footer shows the key hints, or a long status message in their place (then the
+      // legend above it, drawn before it, must be there).
+      (rows.first?.contains("TiMiRec Explorer") ?? false)
+        && ((rows.last?.hasPrefix(TmuxEndToEndTests.footerStart) ?? false)
+            || (rows.count > 2 && rows[rows.count - 2].hasSuffix("? keys") && !(rows.last ?? "").isEmpty))
     }
   }
 
@@ -223,20 +227,131 @@ final class TmuxEndToEndTests: XCTestCase {
     }
   }
 
+  // MARK: Issue 12: scrolling, Ctrl-\\, Ctrl-L, widths, refusals
+
+  /// At 80×24 the TiMiRec list scrolls with the cursor: after Tab and 14 × ↓ the 15th row is
+  /// drawn with the cursor on it; `t` jumps to the true next item (★), drawn too. The
+  /// explorer opens at `--user/--step` interactively.
+  func testListsScrollToTheCursorAt80x24() throws {
+    let session = "scroll"
+    try start(session, arguments: "--data demo-data --user 1239 --step 25", columns: 80, rows: 24)
+    var screen = try waitForFrame(session, "the first frame at user 1239, t=25") { $0.step == 25 && $0.text.contains("user 1239") }
+    XCTAssertFalse(screen.rows.contains { $0.contains("▸15") }, screen.text)
+    try keys(session, "Tab")
+    screen = try waitForFrame(session, "the cursor in the TiMiRec list") { $0.text.contains("▸ #1 TiMiRec") }
+    for _ in 0..<14 { try keys(session, "Down") }
+    screen = try waitForFrame(session, "the 15th row under the cursor") { $0.text.contains("▸ #15 TiMiRec") }
+    XCTAssertTrue(screen.rows.contains { $0.contains("▸15") }, "the 15th row is not drawn:\n\(screen.text)")
+    XCTAssertFalse(screen.rows.contains { $0.contains("│▸ 1") || $0.contains("  1★") }, screen.text)
+    // t: the true next item's row, with its ★, and the status says which row.
+    try keys(session, "t")
+    screen = try waitForFrame(session, "the cursor on the true next item") { $0.text.contains("true next: row") }
+    let row = try XCTUnwrap(screen.rows.first { $0.contains("true next: row") }.flatMap { line in
+      line.range(of: #"row (\d+)"#, options: .regularExpression).map { Int(line[$0].dropFirst(4))! }
+    })
+    XCTAssertTrue(screen.rows.contains { $0.contains("▸\(String(format: "%2d", row))★") }, screen.text)
+    XCTAssertTrue(screen.text.contains("▸ #\(row) TiMiRec"), screen.text)
+    // Esc leaves the list focus and does not quit; a second Esc does not quit either.
+    try keys(session, "Escape")
+    screen = try waitForFrame(session, "the focus back on the users") { !$0.text.contains("▸ #") }
+    try keys(session, "Escape", "Right")
+    screen = try waitForFrame(session, "t=26 after Esc, Esc, →") { $0.step == 26 }
+    try keys(session, "q")
+    try assertExitedAndRestored(session, code: 0)
+  }
+
+  /// Ctrl-\\ (SIGQUIT) restores the terminal and exits 131 with no crash report on the
+  /// screen, and nothing is left in the temporary folder. Ctrl-L redraws cells written
+  /// behind the explorer's back.
+  func testCtrlBackslashQuitsCleanlyAndCtrlLRedraws() throws {
+    let temporary = (scratch as NSString).appendingPathComponent("tmp")
+    try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+    let session = "quit"
+    try start(session, environment: "TMPDIR=\(temporary)")
+    _ = try waitForFrame(session, "the first frame")
+    // Garbage written straight to the pane's terminal, which ncurses does not know about.
+    let tty = try tmuxRun(["display-message", "-p", "-t", session, "#{pane_tty}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    try "\u{1B}[5;5HGARBAGE-GARBAGE".write(toFile: tty, atomically: false, encoding: .utf8)
+    _ = try waitForScreen(session, "the garbage on screen") { $0.text.contains("GARBAGE-GARBAGE") }
+    try keys(session, "C-l")
+    let screen = try waitForFrame(session, "the garbage gone after Ctrl-L") { !$0.text.contains("GARBAGE") }
+    XCTAssertTrue(screen.text.contains("Recommendations"), screen.text)
+    try keys(session, "C-\\")
+    try assertExitedAndRestored(session, code: 131)
+    let after = try capture(session).text
+    for word in ["Backtrace", "Crash", "Fatal", "fault", "Thread 0"] { XCTAssertFalse(after.contains(word), after) }
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary), [], "left in the temporary folder")
+  }
+
+  /// Titles with ZWJ sequences, skin tones, flags, variation selectors, CJK and full-width
+  /// text: the pane separator stands in the same column on every row (as tmux drew it), and
+  /// no row is wider than the window, at an odd and an even width.
+  func testSeparatorsStayAlignedWithEmojiTitles() throws {
+    let data = (scratch as NSString).appendingPathComponent("emoji-data")
+    try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+    let demo = packageRoot.appendingPathComponent("demo-data").path
+    for file in ["train.csv", "dev.csv", "test.csv", "dataset.json"] {
+      try FileManager.default.copyItem(atPath: "\(demo)/\(file)", toPath: "\(data)/\(file)")
+    }
+    try FileManager.default.createSymbolicLink(atPath: "\(data)/checkpoint", withDestinationPath: "\(demo)/checkpoint")
+    let decorations = ["👨‍👩‍👧 ", "👍🏽 ", "🇯🇵 ", "☀️ ", "🖥 ", "漢字 ", "ＡＢＣ ", "🚀⚽ ", "e\u{301} ", ""]
+    let lines = try String(contentsOfFile: "\(demo)/items.tsv", encoding: .utf8).split(separator: "\n")
+    var out = [String(lines[0])]
+    for (i, line) in lines.dropFirst().enumerated() {
+      let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+      out.append("\(fields[0])\t\(decorations[i % decorations.count])\(fields[1]) \(decorations[(i + 3) % decorations.count])\t\(fields[2])")
+    }
+    try (out.joined(separator: "\n") + "\n").write(toFile: "\(data)/items.tsv", atomically: true, encoding: .utf8)
+    for (columns, rows) in [(100, 30), (101, 31)] {
+      let session = "emoji\(columns)"
+      try start(session, arguments: "--data '\(data)' --user 1239 --step 25", columns: columns, rows: rows)
+      _ = try waitForFrame(session, "the first frame")
+      try keys(session, "Tab", "Down", "Down")
+      let screen = try waitForFrame(session, "the cursor on row 3") { $0.text.contains("▸ #3 TiMiRec") }
+      XCTAssertTrue(screen.text.contains("👨👩👧") || screen.text.contains("漢字"), screen.text)
+      let separator = min(44, max(26, columns * 3 / 10))
+      for (r, row) in screen.rows.enumerated() {
+        XCTAssertLessThanOrEqual(CellWidthTests.wcswidth(row), columns, "row \(r) wider than the window: \(row)")
+        guard r > 0 && r < rows - 2 else { continue }
+        var used = 0
+        var rest = Substring(row)
+        while used < separator, let c = rest.first { used += CellWidthTests.wcswidth(String(c)); rest = rest.dropFirst() }
+        XCTAssertEqual(used, separator, "\(columns)×\(rows) row \(r): \(row)")
+        XCTAssertEqual(rest.first, "│", "\(columns)×\(rows) row \(r): the separator moved: \(row)")
+      }
+      try keys(session, "q")
+      try assertExitedAndRestored(session, code: 0)
+    }
+  }
+
+  /// A non-UTF-8 locale and TERM=dumb are refused before the screen changes, with what to do.
+  func testNonUTF8LocaleAndDumbTerminalAreRefused() throws {
+    for (session, environment, words) in [("ascii", "LC_ALL=C LANG=C", "UTF-8"), ("dumb", "TERM=dumb", "TERM is 'dumb'")] {
+      try start(session, environment: environment)
+      let screen = try waitForScreen(session, "the refusal") { $0.text.contains("EXIT=") && $0.text.contains("icanon") }
+      XCTAssertTrue(screen.text.contains("cannot start the terminal UI"), screen.text)
+      XCTAssertTrue(screen.text.contains(words), screen.text)
+      XCTAssertTrue(screen.text.contains("--snapshot"), screen.text)
+      try assertExitedAndRestored(session, code: 1)
+    }
+  }
+
   // MARK: tmux
 
   /// Starts the explorer on the demo in a new 100×30 session of this test's server, in a
   /// shell that then prints "EXIT=<code>" and the echo/icanon settings. The shell traps
-  /// SIGINT (Ctrl-C reaches the whole foreground group) so it survives to report.
+  /// SIGINT and SIGQUIT (Ctrl-C and Ctrl-\\ reach the whole foreground group) so it survives
+  /// to report.
   /// - Parameter environment: extra variables for the explorer, e.g. "NO_COLOR=1".
-  func start(_ session: String, pidFile: String? = nil, environment: String = "") throws {
+  func start(_ session: String, pidFile: String? = nil, environment: String = "", arguments: String = "--data demo-data",
+             columns: Int = 100, rows: Int = 30) throws {
     let binary = try BuiltProducts.timirec.get()
     let record = pidFile.map { "echo $$ > \($0); exec " } ?? ""
     let script = """
-      trap ':' INT; cd '\(packageRoot.path)' && sh -c '\(record)env \(environment) "\(binary)" explore --data demo-data'; \
+      trap ':' INT QUIT; cd '\(packageRoot.path)' && sh -c '\(record)env \(environment) "\(binary)" explore \(arguments)'; \
       echo "EXIT=$?"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' '; echo; sleep 600
       """
-    try tmuxRun(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", "sh", "-c", script])
+    try tmuxRun(["new-session", "-d", "-s", session, "-x", String(columns), "-y", String(rows), "sh", "-c", script])
   }
 
   func keys(_ session: String, _ names: String...) throws { try tmuxRun(["send-keys", "-t", session] + names) }
