@@ -125,6 +125,8 @@ public final class NcursesTerminal: Terminal {
       default: return nil
       }
     }
+    if value == 27 && code == 0 { lastEscape = DispatchTime.now().uptimeNanoseconds }
+    if code == 0 && (value == 0x5B || value == 0x4F), let key = splitSequence(introducer: value) { return key }
     switch value {
     case 9: return .tab
     case 10, 13: return .enter
@@ -134,6 +136,45 @@ public final class NcursesTerminal: Terminal {
     default:
       guard value >= 32, let scalar = Unicode.Scalar(UInt32(value)) else { return nil }
       return .character(Character(scalar))
+    }
+  }
+
+  /// When the last lone Esc was read (uptime ns; 0 = never).
+  private var lastEscape: UInt64 = 0
+
+  /// The rest of an escape sequence that arrived after ncurses had given up waiting (ESCDELAY)
+  /// and returned a lone Esc: within 5 s of that Esc, `[` or `O` followed at once by the
+  /// bytes of a cursor or editing key is that key, not `[` (colder) and letters. Returns nil
+  /// (the `[`/`O` is then an ordinary key) when no such bytes are waiting.
+  private func splitSequence(introducer: Int32) -> Key? {
+    guard lastEscape != 0, DispatchTime.now().uptimeNanoseconds - lastEscape < 5_000_000_000 else { return nil }
+    lastEscape = 0
+    wtimeout(cn_stdscr(), 0)
+    var body: [Int32] = []
+    var value: Int32 = 0, code: Int32 = 0
+    while body.count < 8, cn_get_key(&value, &code) == OK, code == 0 {
+      body.append(value)
+      if value >= 0x40 && value <= 0x7E { break }  // the final byte
+    }
+    guard let final = body.last, final >= 0x40 && final <= 0x7E else {
+      // Not a sequence: give the bytes back in order, the introducer first.
+      for v in body.reversed() { _ = cn_unget_key(v) }
+      return nil
+    }
+    let parameters = String(decoding: body.dropLast().map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
+    switch (Unicode.Scalar(UInt8(final)), parameters) {
+    case ("A", _): return .up
+    case ("B", _): return .down
+    case ("C", _): return .right
+    case ("D", _): return .left
+    case ("H", _): return .home
+    case ("F", _): return .end
+    case ("Z", _): return .backTab
+    case ("~", "1"), ("~", "7"): return .home
+    case ("~", "4"), ("~", "8"): return .end
+    case ("~", "5"): return .pageUp
+    case ("~", "6"): return .pageDown
+    default: return .resize  // an unknown sequence: swallowed, the screen redrawn
     }
   }
 

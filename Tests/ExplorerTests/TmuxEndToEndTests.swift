@@ -256,6 +256,15 @@ final class TmuxEndToEndTests: XCTestCase {
     screen = try waitForFrame(session, "the focus back on the users") { !$0.text.contains("▸ #") }
     try keys(session, "Escape", "Right")
     screen = try waitForFrame(session, "t=26 after Esc, Esc, →") { $0.step == 26 }
+    // An arrow key split after its Esc (a slow link): Esc arrives alone, is read as Esc
+    // (ESCDELAY passed: the status says so), then "[D" arrives: ← (t back to 25), not
+    // "[" (T lower) and "D".
+    let temperature = try XCTUnwrap(screen.temperature)
+    try keys(session, "Escape")
+    screen = try waitForFrame(session, "the lone Esc read") { $0.text.contains("nothing to back out of") }
+    try tmuxRun(["send-keys", "-t", session, "-l", "[D"])
+    screen = try waitForFrame(session, "t=25 after the rest of the split ← arrived") { $0.step == 25 }
+    XCTAssertEqual(screen.temperature, temperature, screen.text)
     try keys(session, "q")
     try assertExitedAndRestored(session, code: 0)
   }
