@@ -2,7 +2,8 @@
 //
 //   swift run -c release bench-explore [--data DIR --ckpt CKPT] [--beauty DIR] [--keys 2000]
 //
-// Keypress: for a scripted mix of keys (step ←/→, temperature [/], user switch ↓/r), times
+// Keypress: for a scripted mix of keys (step ←/→, temperature [/], user switch ↓/r, the
+// cursor of the TiMiRec list ↓/↑ and `t`), times
 // (a) the pure part, state.handle + ViewBuilder.view (the model forward, V·Eᵀ over the whole
 // item table, top-N lists, ranks), (b) composing the frame (presentation + layout), and (c)
 // ncurses drawing it (a real ncurses screen writing to /dev/null, TERM=xterm-256color, 100×30).
@@ -92,12 +93,15 @@ let kinds: [(String, [Key])] = [
   ("step ←/→", [.left, .right]),
   ("temperature [/]", [.character("["), .character("]"), .character("]"), .character("[")]),
   ("user ↓/r", [.down, .character("r"), .down, .character("r")]),
+  // Last: Tab moves the focus into the TiMiRec list, where ↓/↑ move (and scroll) its cursor.
+  ("list cursor ↓/t/↑", [.down, .down, .character("t"), .up]),
 ]
 var rows: [String] = []
 var allTotals: [Double] = []
 for (name, keys) in kinds {
   var compute: [Double] = [], frame: [Double] = [], screen: [Double] = []
   loop.press(.end, terminal: terminal)
+  if name.hasPrefix("list") { loop.press(.tab, terminal: terminal) }
   for i in 0..<(keyCount / kinds.count) {
     loop.press(keys[i % keys.count], terminal: terminal)
     let t = loop.timings.last!
