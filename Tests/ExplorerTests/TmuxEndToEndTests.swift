@@ -292,6 +292,32 @@ final class TmuxEndToEndTests: XCTestCase {
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary), [], "left in the temporary folder")
   }
 
+  /// A fatal signal (what a Swift runtime error raises) while curses owns the screen: the
+  /// terminal is restored first, then what the process wrote to its stderr meanwhile (where
+  /// the runtime's fatal-error message goes) is shown, then the signal's default action
+  /// ends it (exit 134); nothing is left in the temporary folder.
+  func testFatalSignalRestoresThenShowsTheCapturedMessage() throws {
+    let temporary = (scratch as NSString).appendingPathComponent("tmp-fatal")
+    try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+    let pidFile = (scratch as NSString).appendingPathComponent("fatal.pid")
+    let session = "fatal"
+    try start(session, pidFile: pidFile, environment: "TMPDIR=\(temporary)")
+    _ = try waitForFrame(session, "the first frame")
+    let text = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    let pid = try XCTUnwrap(pid_t(text), "pid file: '\(text)'")
+    // Write to the explorer's own stderr (its captured file) as a runtime error would.
+    let stderr = try XCTUnwrap(FileHandle(forWritingAtPath: "/proc/\(pid)/fd/2"), "cannot open the explorer's stderr")
+    stderr.write(Data("Fatal error: the message the user must see\n".utf8))
+    try stderr.close()
+    XCTAssertEqual(kill(pid, SIGABRT), 0)
+    try assertExitedAndRestored(session, code: 134)
+    let screen = try capture(session)
+    let message = try XCTUnwrap(screen.rows.firstIndex { $0.contains("the message the user must see") }, screen.text)
+    let exit = try XCTUnwrap(screen.rows.firstIndex { $0.hasPrefix("EXIT=") })
+    XCTAssertLessThan(message, exit, screen.text)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary), [], "left in the temporary folder")
+  }
+
   /// Titles with ZWJ sequences, skin tones, flags, variation selectors, CJK and full-width
   /// text: the pane separator stands in the same column on every row (as tmux drew it), and
   /// no row is wider than the window, at an odd and an even width.
