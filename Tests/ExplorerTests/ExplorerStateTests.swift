@@ -118,6 +118,37 @@ final class ExplorerStateTests: XCTestCase {
     XCTAssertNil(KeyBindings.binding(for: .control("s")), "Ctrl-S freezes terminals with flow control: never bound")
   }
 
+  /// Ctrl-L makes the loop forget the terminal's contents and draw the same frame again.
+  func testCtrlLRedrawsTheSameFrame() {
+    let terminal = MemoryTerminal(rows: 30, columns: 100, keys: [.control("l"), .character("q")])
+    let loop = ExplorerLoop(session: session, state: .initial(session: session))
+    XCTAssertEqual(loop.run(on: terminal, maxIdleReads: 3), .quit)
+    XCTAssertEqual(terminal.invalidations, 1)
+    XCTAssertEqual(terminal.frames.count, 2)
+    XCTAssertEqual(terminal.frames[0], terminal.frames[1])
+  }
+
+  /// `t` puts the cursor on the true next item of the focused list (from the users: the
+  /// TiMiRec list), or says where it ranks.
+  func testTJumpsToTheTrueNextItem() throws {
+    let terminal = MemoryTerminal(rows: 30, columns: 100, keys: [])
+    var state = ExplorerState(userIndex: 0, step: 3, temperature: 0.5)
+    state.focus = .users
+    let loop = ExplorerLoop(session: session, state: state)
+    loop.draw(on: terminal)
+    loop.press(.character("t"), terminal: terminal)
+    XCTAssertEqual(loop.state.focus, .timirec)
+    let row = try XCTUnwrap(loop.view.recommendations?.timirecTargetRow)
+    XCTAssertEqual(loop.state.selection, row)
+    XCTAssertTrue(loop.view.recommendations!.timirec![row].isTarget)
+    XCTAssertEqual(loop.state.status, "true next: row \(row + 1) of the TiMiRec list")
+    loop.press(.tab, terminal: terminal)
+    loop.press(.character("t"), terminal: terminal)
+    let bestRow = try XCTUnwrap(loop.view.recommendations?.bestMatchTargetRow)
+    XCTAssertEqual(loop.state.selection, bestRow)
+    XCTAssertTrue(loop.view.recommendations!.selected!.item.id == loop.view.target!.id)
+  }
+
   /// ↑ on the first user (and ↓ on the last) keeps the step: no user change, no reset.
   func testMovingPastTheFirstUserKeepsTheStep() {
     let context = ExplorerContext(session: session, listLength: 20)
@@ -227,6 +258,8 @@ final class MemoryTerminal: Terminal {
   var columns: Int
   var keys: [Key]
   var frames: [String] = []
+  /// How often Ctrl-L asked to forget the screen.
+  var invalidations = 0
   private var current = Frame(rows: 0, columns: 0)
 
   init(rows: Int, columns: Int, keys: [Key]) {
@@ -240,4 +273,5 @@ final class MemoryTerminal: Terminal {
   func draw(row: Int, column: Int, text: String, style: Style) { current.put([Span(text, style)], row: row, column: column) }
   func endFrame() { frames.append(current.text) }
   func readKey(timeoutMilliseconds: Int) -> Key? { keys.isEmpty ? nil : keys.removeFirst() }
+  func invalidate() { invalidations += 1 }
 }
