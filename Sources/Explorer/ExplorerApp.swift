@@ -103,11 +103,11 @@ public final class ExplorerLoop {
 public enum ExplorerApp {
   /// Runs the UI until the person quits; the terminal is restored on every way out.
   /// - Returns: how it ended (the caller maps `.signal(s)` to exit code 128 + s).
-  /// - Throws: `ExplorerError.cannotDraw` (not a UTF-8 locale, or TERM unset or dumb),
-  ///   `.notATerminal` or `.terminal`, all before the screen changes.
+  /// - Throws: `ExplorerError.notATerminal`, `.cannotDraw` (not a UTF-8 locale, or TERM
+  ///   unset or dumb) or `.terminal`, all before the screen changes.
   public static func run(session: ExplorerSession, state: ExplorerState) throws -> ExplorerExit {
-    if let reason = cannotDrawReason() { throw ExplorerError.cannotDraw(reason) }
     guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw ExplorerError.notATerminal }
+    if let reason = cannotDrawReason() { throw ExplorerError.cannotDraw(reason) }
     let loop = ExplorerLoop(session: session, state: state)
     loop.stopRequested = { NcursesTerminal.pendingSignal }
     let capture = StderrCapture()

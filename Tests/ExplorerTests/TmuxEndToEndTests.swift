@@ -205,17 +205,20 @@ final class TmuxEndToEndTests: XCTestCase {
   }
 
   /// The first frame's escape sequences: colours on a colour terminal (tmux's own terminal
-  /// type has 8 colours), none with NO_COLOR=1, where bold and reverse video still mark the
-  /// header and the selection; the terminal restored after `q` in both.
+  /// type has 8 colours; tmux-256color 256), none with NO_COLOR=1 even on a 256-colour
+  /// terminal, where bold and reverse video still mark the header and the selection; the
+  /// terminal restored after `q` each time.
   func testColourOnAColourTerminalAndNoneWithNoColor() throws {
     // NO_COLOR is removed for the colour case: the test runner's own environment may set it.
-    for (session, environment) in [("colour", "-u NO_COLOR"), ("mono", "NO_COLOR=1")] {
+    // tmux-256color: a 256-colour terminal that tmux draws faithfully.
+    for (session, environment) in [("colour", "-u NO_COLOR"), ("colour256", "-u NO_COLOR TERM=tmux-256color"),
+                                   ("mono", "NO_COLOR=1 TERM=tmux-256color")] {
       try start(session, environment: environment)
       _ = try waitForFrame(session, "the first frame (\(session))")
       let captured = try tmuxRun(["capture-pane", "-e", "-p", "-t", session])
       let colours = Self.colourCodes(captured)
       let shown = String(captured.unicodeScalars.prefix(300).map { $0 == "\u{1B}" ? "^[" : $0 == "\n" ? "⏎" : String($0) }.joined())
-      if session == "colour" {
+      if session.hasPrefix("colour") {
         XCTAssertFalse(colours.isEmpty, "no colour in the first frame (\(captured.count) characters): \(shown)")
       } else {
         XCTAssertEqual(colours, [], "colour despite NO_COLOR=1")
