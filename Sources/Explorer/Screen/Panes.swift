@@ -79,6 +79,13 @@ public enum Panes {
     return line
   }
 
+  /// Cells for the "k label" column: the longest label and a space, at least `minimum`, at
+  /// most `width` (so two interests' distinct labels show their difference where there is room).
+  static func labelColumn(_ view: ExplorerView, minimum: Int, width: Int) -> Int {
+    let longest = view.interests.map { cellWidth("\($0.index + 1) \($0.label)") + 1 }.max() ?? 0
+    return max(minimum, min(longest, width))
+  }
+
   /// An item's category as shown: items.tsv's `|` as "/" ("cartoon/preschool", "Action/Thriller").
   static func categoryText(_ category: String) -> String {
     category.split(separator: "|").joined(separator: "/")
@@ -175,14 +182,15 @@ public enum Panes {
     if view.interests.isEmpty {
       lines = view.notes.filter { $0.hasPrefix("step 0") }.map { [Span($0, .warning)] }
     }
+    let labelWidth = labelColumn(view, minimum: 14, width: width / 3)
     for interest in view.interests {
       let name = "\(interest.index + 1) " + (interest.label.isEmpty ? "" : interest.label)
       let nearest = interest.nearest.map { $0.item.title }.joined(separator: " · ")
-      lines.append([Span(pad(name, to: 14), .emphasis), Span(nearest, .normal)])
+      lines.append([Span(pad(name, to: labelWidth - 1) + " ", .emphasis), Span(nearest, .normal)])
       if detailed {
         let built = interest.attention.prefix(attentionCount).map { "\($0.item.title) \(format($0.weight, 2))" }
           .joined(separator: " · ")
-        lines.append([Span(pad("  built from", to: 14), .dim), Span(built, .dim)])
+        lines.append([Span(pad("  built from", to: labelWidth), .dim), Span(built, .dim)])
       }
     }
     return PaneContent(title: "Interests", titleRight: "K=\(view.interestCount) · 5 nearest items by ⟨v_k,e_i⟩ · attention", lines: lines)
@@ -201,7 +209,7 @@ public enum Panes {
     }
     let w = view.recommendations?.mixWeights
     let tempered = view.recommendations?.mix == .tempered
-    let labelWidth = 12
+    let labelWidth = labelColumn(view, minimum: 12, width: width / 4)
     // Three columns of "x " + bar + " 0.000 ".
     let barWidth = max(3, (width - labelWidth - 3 * 9) / 3)
     func column(_ name: String, _ values: [Float]?, _ k: Int, _ style: Style) -> StyledLine {
@@ -211,7 +219,7 @@ public enum Panes {
     var lines: [StyledLine] = []
     for k in 0..<view.interestCount {
       let label = view.interests.indices.contains(k) ? view.interests[k].label : ""
-      lines.append([Span(pad("\(k + 1) \(label)", to: labelWidth), .emphasis)]
+      lines.append([Span(pad("\(k + 1) \(label)", to: labelWidth - 1) + " ", .emphasis)]
                    + column("q", d.q, k, .barQ) + column("p", d.p, k, .barP) + column("w", w, k, .barW))
     }
     var notes: [String] = []
