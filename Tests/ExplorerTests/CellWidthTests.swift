@@ -106,6 +106,35 @@ final class CellWidthTests: XCTestCase {
     }
   }
 
+  /// The width function reads only immutable globals and sets the locale per thread
+  /// (`uselocale`): two threads measuring at once get the single-thread answers, and the
+  /// calling thread's locale is left as it was.
+  func testWidthsOnTwoThreads() {
+    let texts = Self.titles + ["plain ASCII", "ＡＢＣ漢字", "👨‍👩‍👧👍🏽🇯🇵"]
+    let expected = texts.map { (displayForm($0), cellWidth($0)) }
+    /// Each thread's verdict; written under the lock.
+    final class Verdicts: @unchecked Sendable {
+      let lock = NSLock()
+      var values: [Int: Bool] = [:]
+    }
+    let results = Verdicts()
+    DispatchQueue.concurrentPerform(iterations: 2) { thread in
+      var same = true
+      for _ in 0..<2_000 {
+        for (i, text) in texts.enumerated() where displayForm(text) != expected[i].0 || cellWidth(text) != expected[i].1 {
+          same = false
+        }
+      }
+      results.lock.lock()
+      results.values[thread] = same
+      results.lock.unlock()
+    }
+    XCTAssertEqual(results.values, [0: true, 1: true])
+    let before = uselocale(nil)
+    _ = cellWidth("漢字 👍🏽")
+    XCTAssertEqual(uselocale(nil), before, "the thread's locale is restored")
+  }
+
   /// A wide character cut by a later write leaves no half behind.
   func testOverwritingHalfOfAWideCharacterBlanksIt() {
     var frame = Frame(rows: 1, columns: 6)
