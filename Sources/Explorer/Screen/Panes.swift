@@ -280,11 +280,17 @@ public enum Panes {
       let category = item.item.category.isEmpty ? "" : " · " + categoryText(item.item.category)
       var spans: StyledLine = [Span(left, selected ? style : .dim)]
       // The title, then its category (dimmer unless the row is highlighted), in titleWidth.
-      let titlePart = clip(item.item.title, to: titleWidth)
+      // When both do not fit, the category keeps up to 2/5 of the room (at least 7 cells), so
+      // a narrow screen still tells a movie from a cartoon.
+      let full = cellWidth(item.item.title) + cellWidth(category)
+      let keep = category.isEmpty || full <= titleWidth ? 0 : min(cellWidth(category), max(7, titleWidth * 2 / 5))
+      let titlePart = clip(item.item.title, to: titleWidth - keep)
       let rest = titleWidth - cellWidth(titlePart)
+      let shownCategory = keep == 0 || rest >= cellWidth(category) ? category
+        : " " + clip(categoryText(item.item.category), to: rest - 1)
       let categoryStyle: Style = selected || item.isTarget ? style : .dim
       spans.append(Span(titlePart, style))
-      spans.append(Span(pad(category, to: rest), categoryStyle))
+      spans.append(Span(pad(shownCategory, to: rest), categoryStyle))
       spans.append(Span(right, selected ? style : .dim))
       return spans
     }
