@@ -339,7 +339,8 @@ public enum Panes {
       let parts = c.enumerated().map { "i\($0.offset + 1) \(format($0.element, 2))" }.joined(separator: " + ")
       second = firstFitting(["  TiMiRec score \(format(total, 2)) = w_k·⟨v_k,e⟩: \(parts) · \(best)",
                              "  score \(format(total, 2)) = w·⟨v,e⟩: \(parts) · \(best)",
-                             "  \(format(total, 2)) = \(parts) · \(best)",
+                             "  \(format(total, 2)) = w·⟨v,e⟩: \(parts) · best i\(s.scoringInterest + 1)",
+                             "  \(format(total, 2)) = w·⟨v,e⟩: \(parts)",
                              "  \(format(total, 2)) = \(parts)"], width: width)
     } else {
       let dots = s.interestScores.enumerated().map { "i\($0.offset + 1) \(format($0.element, 2))" }.joined(separator: " ")
