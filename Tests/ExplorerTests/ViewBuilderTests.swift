@@ -185,6 +185,25 @@ final class ViewBuilderTests: XCTestCase {
     XCTAssertEqual(pretrain.recommendations?.selected?.interestScores.count, 2)
   }
 
+  /// A NaN in the item table (the loader refuses one; here it is set after loading): the view
+  /// says so, the screen shows "—" and the note, never "nan".
+  func testNonFiniteValuesAreNotedAndNeverShownAsNumbers() throws {
+    let session = TinyExplorer.session()
+    let table = session.model.itemEmbeddings
+    table.data[5 * 2] = .nan  // item 5, a candidate of both lists
+    var state = ExplorerState(userIndex: 0, step: 3, temperature: 0.5)
+    state.focus = .bestMatch
+    let v = ViewBuilder(session: session).view(for: state)
+    XCTAssertTrue(v.notes.contains { $0.hasPrefix(ViewBuilder.nonFiniteNote) }, "\(v.notes)")
+    let context = ExplorerContext(session: session, listLength: 20)
+    let frame = ScreenRenderer.render(view: v, state: state, context: context, rows: 30, columns: 100, interestCount: 2).text
+    XCTAssertTrue(frame.contains("a value is not a finite number"), frame)
+    XCTAssertNil(frame.range(of: #"\b(nan|-?inf)\b"#, options: [.regularExpression, .caseInsensitive]), frame)
+    let text = SnapshotText.render(v, state: state, width: 100)
+    XCTAssertNil(text.range(of: #"\b(nan|-?inf)\b"#, options: [.regularExpression, .caseInsensitive]), text)
+    XCTAssertTrue(text.contains("—"), text)
+  }
+
   func testEmptyHistorySaysThereIsNothingToExtract() {
     let v = view(step: 0)
     XCTAssertTrue(v.interests.isEmpty)

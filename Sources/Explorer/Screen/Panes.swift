@@ -225,6 +225,9 @@ public enum Panes {
     var notes: [String] = []
     if d.q == nil { notes.append("q and w need a finetuned checkpoint (this one is pretrain only)") }
     if d.p == nil { notes.append("no target at this step, so no p") }
+    if view.notes.contains(where: { $0.hasPrefix(ViewBuilder.nonFiniteNote) }) {
+      notes.append("a value is not a finite number: it shows as —")
+    }
     if notes.isEmpty {
       let weights = tempered ? "w = softmax(z^q/T) (m: tempered)" : "w = softmax(z^q) (no T)"
       let ranks = firstFitting(["q_T: predictor · p_T: teacher (sees the target) · \(weights) ranks the TiMiRec list",

@@ -31,6 +31,9 @@ public final class ViewBuilder {
   private var cachedLists: (user: Int, step: Int, interests: [InterestSummary], bestMatch: ([ScoredItem], Int?),
                             modelMix: ([ScoredItem], Int?)?)?
 
+  /// The note a view carries when one of its numbers is NaN or ±inf.
+  public static let nonFiniteNote = "the model gave a value that is not a finite number"
+
   public init(session: ExplorerSession, listLength: Int = 20) {
     self.session = session
     self.listLength = listLength
@@ -201,6 +204,13 @@ public final class ViewBuilder {
                                               mixedScore: contributions.map { $0.reduce(0, +) })
     }
 
+    // Never a number that is not one (docs/EXPLORER.md, "Rules"): say so where one arose.
+    let shown: [Float] = (distributions.q ?? []) + (distributions.p ?? []) + (mixWeights ?? [])
+      + (recommendations.timirec ?? []).map(\.score) + recommendations.bestMatch.map(\.score)
+      + (recommendations.selected?.contributions ?? [])
+    if shown.contains(where: { !$0.isFinite }) {
+      notes.append(Self.nonFiniteNote + " at this step; it shows as —")
+    }
     view.timeline = timeline
     view.notes = notes
     view.interests = interests
