@@ -384,9 +384,12 @@ final class TmuxEndToEndTests: XCTestCase {
   func start(_ session: String, pidFile: String? = nil, environment: String = "", arguments: String = "--data demo-data",
              columns: Int = 100, rows: Int = 30) throws {
     let binary = try BuiltProducts.timirec.get()
-    let record = pidFile.map { "echo $$ > \($0); exec " } ?? ""
+    let record = pidFile.map { "echo $$ > \($0); " } ?? ""
+    // `exec`: the explorer replaces the inner shell, so a signal to the foreground group
+    // cannot end that shell (and let the outer one report) before the explorer has restored
+    // the terminal.
     let script = """
-      trap ':' INT QUIT; cd '\(packageRoot.path)' && sh -c '\(record)env \(environment) "\(binary)" explore \(arguments)'; \
+      trap ':' INT QUIT; cd '\(packageRoot.path)' && sh -c '\(record)exec env \(environment) "\(binary)" explore \(arguments)'; \
       echo "EXIT=$?"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' '; echo; sleep 600
       """
     try tmuxRun(["new-session", "-d", "-s", session, "-x", String(columns), "-y", String(rows), "sh", "-c", script])
