@@ -368,6 +368,7 @@ public enum CheckpointDirectory {
   /// The model `config` describes with model.safetensors loaded strictly.
   static func loadModel(_ path: String, config: CheckpointConfig) throws -> TiMiRec {
     let tensors = try readTensors(path)
+    try checkWeightsCanHold(config, tensors, path: path)  // before the model is allocated
     var rng = RNG(seed: 0)
     let model = TiMiRec(config: config.modelConfig, stage: config.stage, rng: &rng)
     try model.loadAllParameters(from: tensors, source: (path as NSString).appendingPathComponent("model.safetensors"))
