@@ -57,7 +57,9 @@ fuzz_one() {
   scratch=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
   local status=0
   # detect_leaks: LeakSanitizer on (see docs/INPUTS.md for what is suppressed and why).
-  TMPDIR="$scratch" ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0" \
+  # SWIFT_BACKTRACE=enable=no: Swift's own crash handler would read memory ASan reports as a
+  # wild read and hide the real trap; libFuzzer prints the stack of a trap itself.
+  TMPDIR="$scratch" SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0" \
     LSAN_OPTIONS="suppressions=$PWD/$FUZZ_DIR/lsan.supp:print_suppressions=0" \
     "$(binary)" "$name" -max_total_time="$seconds" -timeout=10 -malloc_limit_mb=512 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$artifacts/$name-" "${flags[@]}" "$@" "$work" >"$log" 2>&1 || status=$?

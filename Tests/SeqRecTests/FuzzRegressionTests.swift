@@ -27,6 +27,17 @@ final class FuzzRegressionTests: XCTestCase {
     assertDataError(try readAmazonReviews(path: reviews + "/r.json"), contains: ["r.json:1: not valid JSON (lists and objects nested deeper than 512"])
   }
 
+  /// Found by the `amazon-metadata` harness (34,000 inputs in; the input is in
+  /// Tests/Fuzz/regressions/amazon-metadata): a high-surrogate escape followed by an escape
+  /// that is not a low surrogate, `\ud83d\ud0e0`, underflowed `low - 0xDC00` (a trap). The
+  /// lone high surrogate now becomes U+FFFD and the next escape is read on its own.
+  func testUnpairedSurrogateEscapeIsReplacedInsteadOfTrapping() throws {
+    let folder = try makeFolder(self, ["meta.json": #"{"asin": "B000000001", "title": "\ud83d\ud0e0"}"# + "\n"])
+    XCTAssertEqual(try readAmazonMetadata(path: folder + "/meta.json")["B000000001"]?.title, "\u{FFFD}\u{D0E0}")
+    XCTAssertEqual(try parseLooseJSON(Array(#""\ud83d\ude00""#.utf8)), .string("\u{1F600}"))
+    XCTAssertEqual(try parseLooseJSON(Array(#""\ud83d""#.utf8)), .string("\u{FFFD}"))
+  }
+
   // MARK: ReChorus folders
 
   /// The capacity for dev/test negatives was (line feeds) × (commas of the first row): a
@@ -162,6 +173,123 @@ final class FuzzRegressionTests: XCTestCase {
     let (stage, config) = try WeightsImport.architecture(of: file, source: "f", temperature: nil, historyMax: nil)
     XCTAssertThrowsError(try WeightsImport.checkWeightCount(of: file, stage: stage, config: config, source: "f")) { error in
       XCTAssertEqual(error as? ImportError, .tooFewWeights(source: "f", needed: 2 * d + d + 1 + d * d, held: 3 * d + 2))
+    }
+  }
+}
+
+/// docs/INPUTS.md's catalogue of refusals stays true: every error case declared in the code
+/// is listed there by name, and for the data, checkpoint, import and weights errors the exact
+/// message of a sample (the one the catalogue shows) appears verbatim.
+final class InputsCatalogueTests: XCTestCase {
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+  func text(_ relative: String) throws -> String {
+    try String(contentsOf: Self.root.appendingPathComponent(relative), encoding: .utf8)
+  }
+
+  /// Names of the `case`s declared inside `enum <name>` in a source file.
+  func declaredCases(of name: String, in file: String) throws -> [String] {
+    let source = try text(file)
+    guard let start = source.range(of: "enum \(name)") else { XCTFail("no enum \(name) in \(file)"); return [] }
+    var depth = 0
+    var body = ""
+    for c in source[start.upperBound...] {
+      if c == "{" { depth += 1 } else if c == "}" { depth -= 1; if depth == 0 { break } }
+      if depth >= 1 { body.append(c) }
+    }
+    // Cases at the enum's own level only (depth 1): lines "  case name(" or "  case name".
+    var names: [String] = []
+    var level = 0
+    for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
+      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      if level == 1, trimmed.hasPrefix("case "), !trimmed.hasPrefix("case let"), !trimmed.hasPrefix("case .") {
+        let rest = trimmed.dropFirst("case ".count)
+        names.append(String(rest.prefix { $0.isLetter || $0.isNumber }))
+      }
+      level += line.filter { $0 == "{" }.count - line.filter { $0 == "}" }.count
+    }
+    return names
+  }
+
+  /// One sample per case: (case name, message). Paths are bare file names, as the catalogue shows them.
+  static let samples: [(enumName: String, caseName: String, message: String)] = {
+    let data: [DataError] = [
+      .fileMissing(path: "train.csv"), .unreadable(path: "u.data", reason: "Permission denied"), .emptyFile(path: "dev.csv"),
+      .missingHeader(path: "train.csv", found: "1\t2\t3", expected: ["user_id", "item_id", "time"]),
+      .missingColumn(path: "dev.csv", column: "neg_items", header: "user_id\titem_id\ttime"),
+      .wrongFieldCount(path: "u.data", line: 12, found: 3, expected: 4),
+      .notAnInteger(path: "train.csv", line: 5, column: "item_id", value: "B00004"),
+      .idNotPositive(path: "train.csv", line: 5, column: "user_id", value: 0),
+      .malformedNegativeList(path: "dev.csv", line: 3, value: "[12, 7"),
+      .negativeCountMismatch(path: "test.csv", line: 9, found: 99, expected: 100),
+      .negativeOutOfRange(path: "dev.csv", line: 4, value: 3001, itemCount: 3000),
+      .negativeIsPositive(path: "test.csv", line: 6, item: 42),
+      .userWithoutTrainRows(path: "dev.csv", line: 8, user: 17), .blankLine(path: "train.csv", line: 7),
+      .malformedJSON(path: "meta.json", line: 2, reason: "expected ',' or '}' at byte 40"),
+      .missingField(path: "reviews.json", line: 3, field: "asin"),
+      .gzip(path: "reviews.json.gz", reason: "unexpected end of file"),
+      .gzipExpansion(path: "reviews.json.gz", limit: 67108864, fileSize: 4096, ratio: 64),
+      .implausibleSize(path: "train.csv", line: 2, what: "user_id", value: 2147483647, limit: 65536,
+                       reason: "the number of ids train/dev/test mention (5, or 65536); ids must number users and items from 1 without large gaps (as `timirec prepare` writes them): re-index the data"),
+      .noInteractions(path: "Beauty.txt"), .cannotDrawNegatives(user: "7", clicked: 12, pool: 12),
+      .outputExists(path: "data/ml-100k"), .badManifest(path: "dataset.json", reason: "missing field 'name'"),
+    ]
+    let checkpoint: [CheckpointError] = [
+      .missing(path: "runs/x"), .unreadable(path: "runs/x", reason: "resume.json: not valid JSON"),
+      .formatVersion(path: "runs/x", found: 3),
+      .mismatch(path: "runs/x", what: "K", checkpoint: "2", expected: "4"),
+      .badConfig(file: "runs/x/config.json", problem: "missing field 'modelConfig.interestCount'"),
+      .unknownModel(file: "runs/x/config.json", model: "SASRec"),
+      .importedNotResumable(path: "runs/x", file: "/w/timirec.safetensors"),
+    ]
+    let imports: [ImportError] = [
+      .notTiMiRec(source: "w.safetensors", missing: "interest_extractor.W1.weight", found: []),
+      .badShape(source: "w.safetensors", name: "interest_extractor.W1.weight", shape: [4], expected: "2 dimensions, each ≥ 1"),
+      .temperatureRequired(source: "w.safetensors"), .temperatureNotUsed(source: "w.safetensors"),
+      .historyMaxDisagrees(source: "w.safetensors", rows: 21, given: 50),
+      .itemRows(source: "w.safetensors", weights: 1683, dataset: "data/beauty", datasetRows: 12102),
+      .tooFewWeights(source: "w.safetensors", needed: 9000006, held: 6002),
+    ]
+    let weights: [WeightsError] = [
+      .missing(name: "proj.proj_final.weight", source: "model.safetensors"),
+      .unexpected(name: "interest_predictor.rnn.weight_ih_l0", others: 6, source: "model.safetensors"),
+      .shapeMismatch(name: "interest_extractor.W2.weight", expected: [4, 8], found: [2, 8], source: "model.safetensors"),
+      .notFloatingPoint(name: "interest_extractor.W1.weight", dtype: "I64", source: "model.safetensors"),
+      .nonFinite(name: "interest_extractor.W1.weight", index: 3, value: .nan, source: "model.safetensors"),
+    ]
+    // The case name of an enum value with a payload (its description is the message).
+    func name(_ value: Any) -> String { Mirror(reflecting: value).children.first?.label ?? "?" }
+    return data.map { ("DataError", name($0), $0.message) } + checkpoint.map { ("CheckpointError", name($0), $0.description) }
+      + imports.map { ("ImportError", name($0), $0.description) } + weights.map { ("WeightsError", name($0), $0.description) }
+  }()
+
+  func testEveryErrorCaseIsCataloguedWithItsMessage() throws {
+    let doc = try text("docs/INPUTS.md")
+    let enums: [(String, String, Bool)] = [
+      ("DataError", "Sources/SeqRec/Data/DataError.swift", true),
+      ("CheckpointError", "Sources/SeqRec/Training/Checkpoint.swift", true),
+      ("ImportError", "Sources/SeqRec/Training/WeightsImport.swift", true),
+      ("WeightsError", "Sources/SeqRec/Models/TiMiRec.swift", true),
+      ("Problem", "Sources/Tensor/SafeTensors.swift", false),
+    ]
+    var missing: [String] = []
+    for (enumName, file, sampled) in enums {
+      let cases = try declaredCases(of: enumName, in: file)
+      XCTAssertFalse(cases.isEmpty, enumName)
+      for name in cases {
+        if !doc.contains("`\(enumName).\(name)`") { missing.append("`\(enumName).\(name)`") }
+        if sampled {
+          let sample = Self.samples.filter { $0.enumName == enumName && $0.caseName == name }
+          XCTAssertFalse(sample.isEmpty, "no sample for \(enumName).\(name) in InputsCatalogueTests.samples")
+        }
+      }
+    }
+    XCTAssertEqual(missing, [], "docs/INPUTS.md does not list these error cases")
+    // A missing or outdated row is printed as the catalogue row to paste.
+    for sample in Self.samples {
+      let cell = sample.message.replacingOccurrences(of: "|", with: "\\|")
+      if !doc.contains(cell) { XCTFail("docs/INPUTS.md lacks this row:\n| `\(sample.enumName).\(sample.caseName)` | \(cell) |") }
     }
   }
 }

@@ -23,9 +23,10 @@ public func readPossiblyGzipped(path: String, maximumExpansion: Int = gzipMaximu
   let limit = overflow ? Int.max : max(product, floor)
   guard let gz = gzopen(path, "rb") else { throw DataError.unreadable(path: path, reason: "zlib could not open it") }
   defer { gzclose(gz) }
-  gzbuffer(gz, 1 << 18)
+  // Buffers sized to the file up to 256 KB / 1 MB (small files need no megabyte of buffers).
+  gzbuffer(gz, UInt32(min(1 << 18, max(8 << 10, fileSize))))
   var out: [UInt8] = []
-  var chunk = [UInt8](repeating: 0, count: 1 << 20)
+  var chunk = [UInt8](repeating: 0, count: min(1 << 20, max(64 << 10, fileSize)))
   while true {
     let n = chunk.withUnsafeMutableBytes { gzread(gz, $0.baseAddress, UInt32($0.count)) }
     if n < 0 {

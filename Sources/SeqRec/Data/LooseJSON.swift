@@ -169,9 +169,14 @@ private struct LooseJSONParser {
         var scalar = try hex(4)
         if (0xD800..<0xDC00).contains(scalar), pos + 1 < bytes.count, bytes[pos] == UInt8(ascii: "\\"),
           bytes[pos + 1] == UInt8(ascii: "u") {
+          let next = pos
           pos += 2
           let low = try hex(4)
-          scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+          if (0xDC00..<0xE000).contains(low) {
+            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+          } else {
+            pos = next  // not a pair: the high surrogate alone becomes U+FFFD, the next escape is read on its own
+          }
         }
         out.append(contentsOf: String(UnicodeScalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
       case UInt8(ascii: "x"):  // Python \xNN: a code point below 256
