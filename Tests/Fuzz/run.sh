@@ -5,6 +5,7 @@
 #   Tests/Fuzz/run.sh --list                 the harnesses and what each drives
 #   Tests/Fuzz/run.sh NAME SECONDS [FLAGS]   fuzz NAME for SECONDS (FLAGS go to libFuzzer)
 #   Tests/Fuzz/run.sh --all SECONDS          every harness for SECONDS each (CI)
+#   Tests/Fuzz/run.sh NAME 1800 -runs=10000000   the acceptance run: 30 min or 10M inputs
 #
 # Each run starts from the committed seeds in Tests/Fuzz/corpus/NAME (copied into a working
 # corpus under .build/fuzz/corpus, so new inputs never land in the repository), uses
@@ -69,13 +70,17 @@ fuzz_one() {
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
   corp=$(grep -o 'corp: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
-  local rate=$(( runs / (seconds > 0 ? seconds : 1) ))
+  # The time libFuzzer reports (shorter than SECONDS when a -runs=N limit ended the run first).
+  local took
+  took=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' || echo "$seconds")
+  [[ -n "$took" && "$took" -gt 0 ]] || took=$seconds
+  local rate=$(( runs / (took > 0 ? took : 1) ))
   if [[ $status -ne 0 ]]; then
     tail -40 "$log" >&2
     echo "$name: FAILED (status $status) after ${runs:-0} executions; log $log; input in $artifacts/" >&2
     return $status
   fi
-  echo "$name: $runs executions in $seconds s ($rate/s), coverage $cov edges, $ft features, corpus $corp inputs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "$name: $runs executions in $took s ($rate/s), coverage $cov edges, $ft features, corpus $corp inputs; load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 case "${1:-}" in
@@ -93,7 +98,7 @@ case "${1:-}" in
     exit $failed
     ;;
   ""|-h|--help)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
   *)
