@@ -17,6 +17,25 @@ public enum FuzzHarnesses {
 
   public static func named(_ name: String) -> FuzzHarness? { all.first { $0.name == name } }
 
+  /// A harness whose reader takes one file: the input is written to `file` and `read` gets its path.
+  static func oneFile(_ name: String, file: String, summary: String,
+                      _ read: @escaping @Sendable (String) throws -> Void) -> FuzzHarness {
+    FuzzHarness(name: name, summary: summary) { bytes in
+      let path = scratch.write(bytes, to: file, in: scratch.folder(name))
+      refusalIsFine { try read(path) }
+    }
+  }
+
+  /// `timirec prepare <source>` end to end on one input file (reader, leave-one-out split, 3
+  /// negatives per row), so what the reader accepts also goes through the split.
+  static func prepare(_ name: String, file: String, source: SourceFormat, summary: String) -> FuzzHarness {
+    oneFile(name, file: file, summary: summary) { path in
+      var options = PrepareOptions(source: source, input: path, name: "fuzz")
+      options.negatives = 3
+      _ = try prepareDataset(options)
+    }
+  }
+
   // MARK: prepared dataset folder (`train`, `evaluate`, `explore`, `import`)
 
   /// train.csv, dev.csv, test.csv, items.tsv, dataset.json: NUL-separated sections of one
@@ -42,30 +61,21 @@ public enum FuzzHarnesses {
   }
 
   /// items.tsv alone, against a dataset of 64 item rows.
-  static let itemsTSV = FuzzHarness(name: "items-tsv", summary: "items.tsv -> ItemCatalog.read(path:itemCount: 64)") { bytes in
-    let path = scratch.write(bytes, to: "items.tsv", in: scratch.folder("items-tsv"))
-    refusalIsFine { _ = try ItemCatalog.read(path: path, itemCount: 64) }
+  static let itemsTSV = oneFile("items-tsv", file: "items.tsv", summary: "items.tsv -> ItemCatalog.read(path:itemCount: 64)") {
+    _ = try ItemCatalog.read(path: $0, itemCount: 64)
   }
 
-  static let datasetJSON = FuzzHarness(name: "dataset-json", summary: "dataset.json -> DatasetManifest.read(path:)") { bytes in
-    let path = scratch.write(bytes, to: "dataset.json", in: scratch.folder("dataset-json"))
-    refusalIsFine { _ = try DatasetManifest.read(path: path) }
+  static let datasetJSON = oneFile("dataset-json", file: "dataset.json", summary: "dataset.json -> DatasetManifest.read(path:)") {
+    _ = try DatasetManifest.read(path: $0)
   }
 
   // MARK: raw sources (`prepare`)
 
-  /// `timirec prepare --source sequences` end to end (reader, leave-one-out split, 3
-  /// negatives per row), so what the reader accepts also goes through the split.
-  static let sequences = FuzzHarness(name: "sequences", summary: "Beauty.txt -> prepareDataset(.sequences, negatives 3)") { bytes in
-    let path = scratch.write(bytes, to: "Beauty.txt", in: scratch.folder("sequences"))
-    var options = PrepareOptions(source: .sequences, input: path, name: "fuzz")
-    options.negatives = 3
-    refusalIsFine { _ = try prepareDataset(options) }
-  }
+  static let sequences = prepare("sequences", file: "Beauty.txt", source: .sequences,
+                                 summary: "Beauty.txt -> prepareDataset(.sequences, negatives 3)")
 
-  static let titlesTSV = FuzzHarness(name: "titles-tsv", summary: "item_titles.tsv -> readTitlesTable(path:)") { bytes in
-    let path = scratch.write(bytes, to: "item_titles.tsv", in: scratch.folder("titles-tsv"))
-    refusalIsFine { _ = try readTitlesTable(path: path) }
+  static let titlesTSV = oneFile("titles-tsv", file: "item_titles.tsv", summary: "item_titles.tsv -> readTitlesTable(path:)") {
+    _ = try readTitlesTable(path: $0)
   }
 
   /// `--attributes` and `--datamaps`: two NUL-separated sections (loose JSON both).
@@ -80,63 +90,48 @@ public enum FuzzHarnesses {
     refusalIsFine { _ = try readAttributeCategories(attributesPath: attributes, datamapsPath: datamaps) }
   }
 
-  /// `timirec prepare --source movielens` on u.data / ratings.dat (layout detected from the
-  /// first line) end to end, no item file beside it.
-  static let movieLensRatings = FuzzHarness(
-    name: "movielens-ratings", summary: "u.data or ratings.dat -> prepareDataset(.movielens, negatives 3)"
-  ) { bytes in
-    let path = scratch.write(bytes, to: "u.data", in: scratch.folder("movielens-ratings"))
-    var options = PrepareOptions(source: .movielens, input: path, name: "fuzz")
-    options.negatives = 3
-    refusalIsFine { _ = try prepareDataset(options) }
+  /// u.data / ratings.dat (layout detected from the first line), no item file beside it.
+  static let movieLensRatings = prepare("movielens-ratings", file: "u.data", source: .movielens,
+                                        summary: "u.data or ratings.dat -> prepareDataset(.movielens, negatives 3)")
+
+  static let movieLensItems = oneFile("movielens-items", file: "u.item",
+                                      summary: "u.item or movies.dat -> readMovieLensItems(path:genres: ML-100K's)") {
+    _ = try readMovieLensItems(path: $0)
   }
 
-  static let movieLensItems = FuzzHarness(
-    name: "movielens-items", summary: "u.item or movies.dat -> readMovieLensItems(path:genres: ML-100K's)"
-  ) { bytes in
-    let path = scratch.write(bytes, to: "u.item", in: scratch.folder("movielens-items"))
-    refusalIsFine { _ = try readMovieLensItems(path: path) }
+  static let movieLensGenres = oneFile("movielens-genres", file: "u.genre", summary: "u.genre -> readMovieLensGenres(path:)") {
+    _ = try readMovieLensGenres(path: $0)
   }
 
-  static let movieLensGenres = FuzzHarness(name: "movielens-genres", summary: "u.genre -> readMovieLensGenres(path:)") { bytes in
-    let path = scratch.write(bytes, to: "u.genre", in: scratch.folder("movielens-genres"))
-    refusalIsFine { _ = try readMovieLensGenres(path: path) }
-  }
+  /// A plain review file.
+  static let amazonReviews = prepare("amazon-reviews", file: "reviews.json", source: .amazon,
+                                     summary: "reviews_*.json (plain) -> prepareDataset(.amazon, negatives 3)")
 
-  /// `timirec prepare --source amazon` on a plain review file end to end.
-  static let amazonReviews = FuzzHarness(
-    name: "amazon-reviews", summary: "reviews_*.json (plain) -> prepareDataset(.amazon, negatives 3)"
-  ) { bytes in
-    let path = scratch.write(bytes, to: "reviews.json", in: scratch.folder("amazon-reviews"))
-    var options = PrepareOptions(source: .amazon, input: path, name: "fuzz")
-    options.negatives = 3
-    refusalIsFine { _ = try prepareDataset(options) }
-  }
-
-  static let amazonMetadata = FuzzHarness(name: "amazon-metadata", summary: "meta_*.json (plain) -> readAmazonMetadata(path:)") { bytes in
-    let path = scratch.write(bytes, to: "meta.json", in: scratch.folder("amazon-metadata"))
-    refusalIsFine { _ = try readAmazonMetadata(path: path) }
+  static let amazonMetadata = oneFile("amazon-metadata", file: "meta.json", summary: "meta_*.json (plain) -> readAmazonMetadata(path:)") {
+    _ = try readAmazonMetadata(path: $0)
   }
 
   /// The gzip path: the seeds are .gz files, so the fuzzer mutates compressed streams.
-  static let amazonGzip = FuzzHarness(name: "amazon-gzip", summary: "reviews_*.json.gz -> readAmazonReviews(path:)") { bytes in
-    let path = scratch.write(bytes, to: "reviews.json.gz", in: scratch.folder("amazon-gzip"))
-    refusalIsFine { _ = try readAmazonReviews(path: path) }
+  static let amazonGzip = oneFile("amazon-gzip", file: "reviews.json.gz", summary: "reviews_*.json.gz -> readAmazonReviews(path:)") {
+    _ = try readAmazonReviews(path: $0)
   }
 
   // MARK: checkpoint folders (`evaluate`, `explore`, `train --init/--resume`, `import`)
 
-  /// config.json beside a valid model.safetensors of the tiny model, opened as `evaluate` and
-  /// `explore` open a checkpoint (`openModel`) (config read and validated, dataset fit, strict weights).
-  static let checkpointConfig = FuzzHarness(
-    name: "checkpoint-config", summary: "config.json (+ a fixed model.safetensors) -> CheckpointDirectory.openModel(_:for:)"
-  ) { bytes in
-    let folder = scratch.folder("checkpoint-config")
-    if !FileManager.default.fileExists(atPath: folder + "/model.safetensors") {
-      scratch.write(TinyCheckpoint.modelFile, to: "model.safetensors", in: folder)
+  /// A checkpoint folder opened as `evaluate` and `explore` open one (`openModel`: config read
+  /// and validated, dataset fit, weights checked against it, strict load): the input is
+  /// `fuzzed`, the other file is the tiny model's valid one.
+  static func checkpoint(_ name: String, fuzzed: String, fixed: String, fixedBytes: @escaping @Sendable () -> [UInt8]) -> FuzzHarness {
+    FuzzHarness(name: name, summary: "\(fuzzed) (+ a fixed \(fixed)) -> CheckpointDirectory.openModel(_:for:)") { bytes in
+      let folder = scratch.folder(name)
+      if !FileManager.default.fileExists(atPath: folder + "/" + fixed) { scratch.write(fixedBytes(), to: fixed, in: folder) }
+      scratch.write(bytes, to: fuzzed, in: folder)
+      refusalIsFine { _ = try CheckpointDirectory.openModel(folder, for: TinyCheckpoint.fingerprint) }
     }
-    scratch.write(bytes, to: "config.json", in: folder)
-    refusalIsFine { _ = try CheckpointDirectory.openModel(folder, for: TinyCheckpoint.fingerprint) }
+  }
+
+  static let checkpointConfig = checkpoint("checkpoint-config", fuzzed: "config.json", fixed: "model.safetensors") {
+    TinyCheckpoint.modelFile
   }
 
   static let resumeJSON = FuzzHarness(name: "resume-json", summary: "resume.json -> CheckpointDirectory.readResumeState(_:)") { bytes in
@@ -145,17 +140,9 @@ public enum FuzzHarnesses {
     refusalIsFine { _ = try CheckpointDirectory.readResumeState(folder) }
   }
 
-  /// model.safetensors beside a fixed config.json of the tiny model (the fixture
-  /// tiny-pretrain.safetensors' architecture), opened as `evaluate` opens it.
-  static let safetensorsModel = FuzzHarness(
-    name: "safetensors-model", summary: "model.safetensors (+ a fixed config.json) -> CheckpointDirectory.openModel(_:for:)"
-  ) { bytes in
-    let folder = scratch.folder("safetensors-model")
-    if !FileManager.default.fileExists(atPath: folder + "/config.json") {
-      scratch.write(TinyCheckpoint.configFile, to: "config.json", in: folder)
-    }
-    scratch.write(bytes, to: "model.safetensors", in: folder)
-    refusalIsFine { _ = try CheckpointDirectory.openModel(folder, for: TinyCheckpoint.fingerprint) }
+  /// The fixed config.json describes the fixture tiny-pretrain.safetensors' architecture.
+  static let safetensorsModel = checkpoint("safetensors-model", fuzzed: "model.safetensors", fixed: "config.json") {
+    TinyCheckpoint.configFile
   }
 
   /// optimizer.safetensors read as `train --resume` reads it: every Adam moment of the tiny
