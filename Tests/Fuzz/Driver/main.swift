@@ -46,7 +46,6 @@ guard let harness = FuzzHarnesses.named(arguments[1]) else {
 // Set once here, before libFuzzer starts, and only read afterwards (libFuzzer calls the
 // callback on this thread, one input at a time).
 nonisolated(unsafe) var selected: FuzzHarness = harness
-selected = harness
 // libFuzzer sees argv without the harness name.
 var fuzzerArguments = [arguments[0]] + arguments.dropFirst(2)
 var cArguments: [UnsafeMutablePointer<CChar>?] = fuzzerArguments.map { strdup($0) } + [nil]
