@@ -11,6 +11,9 @@ import Tensor
 //   tempered mix   w = softmax(z^q / T), otherwise as the model mix    (eq. 6's q_T as weights)
 //   teacher        p_T = softmax(cos(v_k, e_target) / T)               (eqs. 5, 7)
 //   rank           pessimistic, 1-based: 1 + #{other ranked c : ¬(s_c < s_target)}
+//   queries        what evaluation scores items with: the K interests without z^q (best
+//                  match), u with it (mix) — `evaluationQueries`, shared by the sampled
+//                  candidates (`bestInnerProducts`) and the whole catalogue (`CatalogueRanking`)
 //
 // The one tie and NaN rule of the rank: a candidate counts against the target unless its
 // score is strictly below the target's. So ties count against the model, a NaN candidate
@@ -83,6 +86,24 @@ public enum Scoring {
       Tensor.cosineSimilarity(Tensor(shape: [interests.count / d, d], data: interests),
                               Tensor(shape: [1, d], data: Array(item)), axis: -1).data
     }
+  }
+
+  // MARK: Evaluation queries
+
+  /// The query vectors a multi-interest model scores items with at evaluation:
+  /// score_i = max_q ⟨query_q, e_i⟩ (``bestInnerProducts(queries:table:candidates:candidateCount:)``
+  /// over sampled candidates, `CatalogueRanking` over every item).
+  ///
+  /// Without logits (the pretrain stage, ComiRec's rule): the K interests themselves, so the
+  /// score is the best match (eq. 2). With logits z^q (finetune): the one mixed interest
+  /// u = Σ_k softmax(z^q)_k v_k (eq. 4, no temperature).
+  /// - Parameters:
+  ///   - interests: v (B, K, D).
+  ///   - logits: z^q (B, K), or nil.
+  /// - Returns: (B, K, D) without logits, (B, 1, D) with them. No gradient is needed.
+  public static func evaluationQueries(interests: Tensor, logits: Tensor?) -> Tensor {
+    guard let logits else { return interests }
+    return mixedInterest(interests, weights: mixWeights(logits))
   }
 
   // MARK: Scores of candidates (evaluation)
