@@ -243,9 +243,10 @@ extension CheckpointDirectory {
     -> (model: any Recommender, config: CheckpointConfig) {
     let config = try readConfig(path)
     try checkFits(config, path: path, dataset: fingerprint)
+    let tensors = try readTensors(path)
+    try checkWeightsCanHold(config, tensors, path: path)  // before the model is allocated
     let model = try ModelRegistry.make(config, file: (path as NSString).appendingPathComponent("config.json"))
-    try model.loadAllParameters(from: try readTensors(path),
-                                source: (path as NSString).appendingPathComponent("model.safetensors"))
+    try model.loadAllParameters(from: tensors, source: (path as NSString).appendingPathComponent("model.safetensors"))
     return (model, config)
   }
 }
