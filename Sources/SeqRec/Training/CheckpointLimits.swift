@@ -6,32 +6,58 @@
 import Foundation
 import Tensor
 
+/// `a × b` for non-negative sizes (a negative size counts as 0); nil on overflow.
+func weightProduct(_ a: Int, _ b: Int) -> Int? {
+  let (p, o) = max(a, 0).multipliedReportingOverflow(by: max(b, 0))
+  return o ? nil : p
+}
+
+/// The sum of `terms`; nil when one is nil or the sum overflows.
+func weightSum(_ terms: [Int?]) -> Int? {
+  var total = 0
+  for term in terms {
+    guard let term, case (let sum, false) = total.addingReportingOverflow(term) else { return nil }
+    total = sum
+  }
+  return total
+}
+
+extension ModelConfiguration {
+  /// The item table, N×D.
+  public func minimumWeightCount(stage: Stage?) -> Int? { weightProduct(itemCount, embeddingSize) }
+
+  /// Every stored size of this configuration, "name value" pairs, for error messages.
+  var sizeSummary: String {
+    Mirror(reflecting: self).children.compactMap { child in
+      guard let label = child.label else { return nil }
+      return "\(label) \(child.value)"
+    }.joined(separator: ", ")
+  }
+}
+
 extension TiMiRecConfig {
-  /// A lower bound on the number of weights of a model of this configuration, computed
-  /// without building it; nil when it overflows `Int`.
-  ///
   /// For TiMiRec (docs/MODEL.md §8): item embeddings N×D, position embeddings (L+1)×D with
   /// add_pos, W1 A×D, W2 K×A, the transformer's D×D with add_trm, and for finetune the
-  /// predictor's D×D plus one D×D per hidden proj layer. Other models count N×D only.
-  func minimumWeightCount(model: String, stage: Stage) -> Int? {
-    func product(_ a: Int, _ b: Int) -> Int? {
-      let (p, o) = max(a, 0).multipliedReportingOverflow(by: max(b, 0))
-      return o ? nil : p
-    }
+  /// predictor's D×D plus one D×D per hidden proj layer.
+  public func minimumWeightCount(stage: Stage?) -> Int? {
     let d = embeddingSize
-    var terms: [Int?] = [product(itemCount, d)]
-    if model == TiMiRec.modelName {
-      terms += [product(attentionSize, d), product(interestCount, attentionSize)]
-      if addPosition { terms.append(product(historyMax &+ 1, d)) }
-      if addTransformer { terms.append(product(d, d)) }
-      if stage == .finetune { terms += [product(d, d), product(projectionLayers - 1, product(d, d) ?? Int.max)] }
+    var terms: [Int?] = [weightProduct(itemCount, d), weightProduct(attentionSize, d),
+                         weightProduct(interestCount, attentionSize)]
+    if addPosition { terms.append(weightProduct(historyMax &+ 1, d)) }
+    if addTransformer { terms.append(weightProduct(d, d)) }
+    if stage == .finetune {
+      terms += [weightProduct(d, d), weightProduct(projectionLayers - 1, weightProduct(d, d) ?? Int.max)]
     }
-    var total = 0
-    for term in terms {
-      guard let term, case (let sum, false) = total.addingReportingOverflow(term) else { return nil }
-      total = sum
-    }
-    return total
+    return weightSum(terms)
+  }
+}
+
+extension GRU4RecConfig {
+  /// The item table N×D, the GRU's input weights 3H×D and recurrent weights 3H×H, and the
+  /// output layer H×D.
+  public func minimumWeightCount(stage: Stage?) -> Int? {
+    weightSum([weightProduct(itemCount, embeddingSize), weightProduct(weightProduct(3, hiddenSize) ?? Int.max, embeddingSize),
+               weightProduct(weightProduct(3, hiddenSize) ?? Int.max, hiddenSize), weightProduct(hiddenSize, embeddingSize)])
   }
 }
 
@@ -42,11 +68,10 @@ extension CheckpointDirectory {
   static func checkWeightsCanHold(_ config: CheckpointConfig, _ tensors: SafeTensorsFile, path: String) throws {
     let held = tensors.tensors.values.reduce(0) { $0 &+ $1.elementCount }
     let m = config.modelConfig
-    let needed = m.minimumWeightCount(model: config.model, stage: config.stage)
+    let needed = m.minimumWeightCount(stage: config.stage)
     if let needed, needed <= held { return }
-    let sizes = "N \(m.itemCount), D \(m.embeddingSize), attn_size \(m.attentionSize), K \(m.interestCount), history_max \(m.historyMax), n_layers \(m.projectionLayers)"
     throw CheckpointError.badConfig(
       file: (path as NSString).appendingPathComponent("config.json"),
-      problem: "the \(config.stage.rawValue) model it describes (\(sizes)) needs at least \(needed.map(String.init) ?? "more than 2⁶³") weights, but model.safetensors holds \(held)")
+      problem: "the \(config.stageLabel) model it describes (\(m.sizeSummary)) needs at least \(needed.map(String.init) ?? "more than 2⁶³") weights, but model.safetensors holds \(held)")
   }
 }

@@ -120,7 +120,7 @@ public enum WeightsImport {
   /// - Throws: `ImportError.tooFewWeights`.
   public static func checkWeightCount(of file: SafeTensorsFile, stage: Stage, config: TiMiRecConfig, source: String) throws {
     let held = file.tensors.values.reduce(0) { $0 &+ $1.elementCount }
-    let needed = config.minimumWeightCount(model: TiMiRec.modelName, stage: stage)
+    let needed = config.minimumWeightCount(stage: stage)
     guard let needed, needed <= held else { throw ImportError.tooFewWeights(source: source, needed: needed, held: held) }
   }
 
