@@ -136,7 +136,7 @@ final class FuzzRegressionTests: XCTestCase {
                    { _ = try CheckpointDirectory.open(path, for: fingerprint) }] as [() throws -> Void] {
         XCTAssertThrowsError(try open(), field) { error in
           let text = "\(error)"
-          XCTAssertTrue(text.hasPrefix(configPath + ": the pretrain model it describes (N 11, "), text)
+          XCTAssertTrue(text.hasPrefix(configPath + ": the pretrain model it describes (itemCount 11, "), text)
           XCTAssertTrue(text.contains("but model.safetensors holds \(held); fix the file"), text)
         }
       }
