@@ -15,7 +15,8 @@ import Tensor
 // Times: ML-100K's are unix seconds. Beauty's S3-Rec sequences carry none: our `sequences`
 // format stores each item's position in the user's line as its time (docs/MODEL.md §1.2),
 // so unit_u = 1 and r_ij = |i − j| — TiSASRec there is SASRec with relative-position
-// key/value embeddings; the reference reads the same files and does the same.
+// key/value embeddings (the reference given the same files does the same; the paper's Beauty
+// had day-resolution review times, so that row is not the paper's setting: MODEL.md §11).
 //
 // Hyper-parameters (the reference's command, untuned): emb_size 64, num_layers 1,
 // num_heads 1, time_max 512, lr 1e-4, l2 1e-6, history_max 20, batch 256, early stop 10.
