@@ -40,7 +40,8 @@ struct EvaluateCommand: ParsableCommand {
       var object: [String: Any] = metrics
       object["rows"] = rows
       object["split"] = split.rawValue
-      object["stage"] = config.stage.rawValue
+      object["stage"] = config.stageLabel
+      object["model"] = config.model
       object["checkpoint"] = ckpt
       if let bestEpoch = config.bestEpoch { object["best_epoch"] = bestEpoch }
       if let imported = config.importedFrom { object["imported_from"] = imported.file }
@@ -49,7 +50,7 @@ struct EvaluateCommand: ParsableCommand {
       let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
       print(String(decoding: data, as: UTF8.self))
     } else {
-      print("\(ckpt) (\(config.stage.rawValue), \(config.originSummary)) on \(dataset.name) \(split.rawValue): \(rows) rows, \(batches.first?.candidateCount ?? 0) candidates each, \(String(format: "%.1f", seconds)) s")
+      print("\(ckpt) (\(config.stageLabel), \(config.originSummary)) on \(dataset.name) \(split.rawValue): \(rows) rows, \(batches.first?.candidateCount ?? 0) candidates each, \(String(format: "%.1f", seconds)) s")
       for k in ks {
         print(String(format: "  HR@%-3d %.4f ± %.4f   NDCG@%-3d %.4f ± %.4f", k, metrics["HR@\(k)"] ?? 0,
                      errors["HR@\(k)"] ?? 0, k, metrics["NDCG@\(k)"] ?? 0, errors["NDCG@\(k)"] ?? 0))

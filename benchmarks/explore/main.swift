@@ -68,7 +68,7 @@ let label: String
 if let data = argument("--data") {
   let ckpt = argument("--ckpt") ?? data + "/checkpoint"
   session = try ExplorerSession.load(data: data, checkpoint: ckpt)
-  label = "\(data) with \(ckpt) (\(session.checkpoint.stage.rawValue))"
+  label = "\(data) with \(ckpt) (\(session.checkpoint.stageLabel))"
 } else if let beauty = argument("--beauty") {
   let dataset = try Dataset.load(folder: beauty)
   let config = TiMiRecConfig(itemCount: dataset.itemCount, embeddingSize: 64, interestCount: 4, historyMax: 20, temperature: 0.1)

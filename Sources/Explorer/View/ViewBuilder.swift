@@ -100,7 +100,7 @@ public final class ViewBuilder {
     var notes: [String] = []
 
     var view = ExplorerView(
-      dataset: session.dataset.name, checkpoint: session.checkpointPath, stage: session.checkpoint.stage.rawValue,
+      dataset: session.dataset.name, checkpoint: session.checkpointPath, stage: session.checkpoint.stageLabel,
       interestCount: k, itemCount: n, userCount: session.users.count, user: user,
       sequenceLength: length, step: t, historyLength: t, windowStart: windowStart,
       temperature: state.temperature, trainingTemperature: session.trainingTemperature,
