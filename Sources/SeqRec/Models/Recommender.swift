@@ -202,6 +202,8 @@ public enum ModelRegistry {
     ModelEntry(TiMiRec.self, configuration: TiMiRecConfig.self, hasStages: true) { config, stage, rng in
       TiMiRec(config: config, stage: stage ?? .finetune, rng: &rng)
     },
+    ModelEntry(SASRec.self, configuration: SASRecConfig.self) { config, _, rng in SASRec(config: config, rng: &rng) },
+    ModelEntry(TiSASRec.self, configuration: TiSASRecConfig.self) { config, _, rng in TiSASRec(config: config, rng: &rng) },
   ]
 
   /// The names this build opens, sorted.

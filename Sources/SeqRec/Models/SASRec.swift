@@ -39,17 +39,30 @@ public struct SASRecConfig: Codable, Equatable, Sendable {
     self.historyMax = historyMax
   }
 
-  /// The problems with these values, as messages naming the option (empty when usable).
-  public var problems: [String] {
-    var out: [String] = []
-    if itemCount < 2 { out.append("the dataset has \(itemCount) item rows; SASRec needs at least one item besides padding") }
-    if embeddingSize < 1 { out.append("--emb-size must be ≥ 1, got \(embeddingSize)") }
-    if layerCount < 1 { out.append("--num-layers must be ≥ 1, got \(layerCount)") }
-    if headCount < 1 || embeddingSize % max(headCount, 1) != 0 {
-      out.append("--num-heads must be ≥ 1 and divide --emb-size \(embeddingSize), got \(headCount)")
+  /// The value the first impossible setting breaks, as (field, requirement, value), or nil.
+  /// `timirec train` names the field by its option (``options``).
+  public func invalidSetting() -> (field: String, requirement: String, value: String)? {
+    if let bad = Self.firstBelowOne([("itemCount", itemCount), ("embeddingSize", embeddingSize), ("layerCount", layerCount),
+                                     ("headCount", headCount), ("historyMax", historyMax)]) { return bad }
+    if embeddingSize % headCount != 0 {
+      return ("headCount", "must divide the embedding size \(embeddingSize)", "\(headCount)")
     }
-    if historyMax < 1 { out.append("--history-max must be ≥ 1, got \(historyMax)") }
-    return out
+    return nil
+  }
+}
+
+extension SASRecConfig: ModelConfiguration {
+  /// SASRec's `timirec train` options.
+  public static let options = [
+    "embeddingSize": "--emb-size", "layerCount": "--num-layers", "headCount": "--num-heads", "historyMax": "--history-max",
+  ]
+
+  public init(itemCount: Int, given: ModelOptions) throws {
+    let d = SASRecConfig(itemCount: itemCount)
+    self.init(itemCount: itemCount, embeddingSize: try given.value("--emb-size", default: d.embeddingSize),
+              layerCount: try given.value("--num-layers", default: d.layerCount),
+              headCount: try given.value("--num-heads", default: d.headCount),
+              historyMax: try given.value("--history-max", default: d.historyMax))
   }
 }
 
@@ -110,9 +123,9 @@ public final class SASRec: ParameterContainer {
   public let multiHeadLayers: [TimeIntervalTransformerLayer]
 
   /// A freshly initialised model: embeddings and linear layers N(0, 0.01²), LayerNorm 1/0
-  /// (docs/MODEL.md §3.7). - Precondition: `config.problems` is empty.
+  /// (docs/MODEL.md §3.7). - Precondition: `config.invalidSetting()` is nil.
   public init(config: SASRecConfig, rng: inout RNG) {
-    precondition(config.problems.isEmpty, "SASRec: " + config.problems.joined(separator: "; "))
+    if let bad = config.invalidSetting() { preconditionFailure("SASRec: \(bad.field) \(bad.requirement), got \(bad.value)") }
     self.config = config
     let d = config.embeddingSize
     itemEmbeddings = Init.normal([config.itemCount, d], name: "i_embeddings.weight", rng: &rng)
@@ -167,4 +180,17 @@ public final class SASRec: ParameterContainer {
                                 candidates: input.candidates, candidateCount: input.candidateCount)
     }
   }
+}
+
+extension SASRec: TrainableRecommender {
+  public static let modelName = "SASRec"
+  public var itemCount: Int { config.itemCount }
+  public var historyMax: Int { config.historyMax }
+
+  public func makeReplica() -> SASRec {
+    var scratch = RNG(seed: 0)
+    return SASRec(config: config, rng: &scratch)
+  }
+
+  public var checkpointDescription: (stage: Stage?, modelConfig: any ModelConfiguration) { (nil, config) }
 }

@@ -50,13 +50,30 @@ public struct TiSASRecConfig: Codable, Equatable, Sendable {
     self.timeMax = timeMax
   }
 
-  /// The problems with these values, as messages naming the option (empty when usable).
-  public var problems: [String] {
-    var out = SASRecConfig(itemCount: itemCount, embeddingSize: embeddingSize, layerCount: layerCount,
-                           headCount: headCount, historyMax: historyMax).problems
-      .map { $0.replacingOccurrences(of: "SASRec", with: "TiSASRec") }
-    if timeMax < 0 { out.append("--time-max must be ≥ 0, got \(timeMax)") }
-    return out
+  /// The value the first impossible setting breaks, as (field, requirement, value), or nil.
+  /// `timirec train` names the field by its option (``options``).
+  public func invalidSetting() -> (field: String, requirement: String, value: String)? {
+    if let bad = SASRecConfig(itemCount: itemCount, embeddingSize: embeddingSize, layerCount: layerCount,
+                              headCount: headCount, historyMax: historyMax).invalidSetting() { return bad }
+    if timeMax < 0 { return ("timeMax", "must be ≥ 0", "\(timeMax)") }
+    return nil
+  }
+}
+
+extension TiSASRecConfig: ModelConfiguration {
+  /// TiSASRec's `timirec train` options.
+  public static let options = [
+    "embeddingSize": "--emb-size", "layerCount": "--num-layers", "headCount": "--num-heads", "historyMax": "--history-max",
+    "timeMax": "--time-max",
+  ]
+
+  public init(itemCount: Int, given: ModelOptions) throws {
+    let d = TiSASRecConfig(itemCount: itemCount)
+    self.init(itemCount: itemCount, embeddingSize: try given.value("--emb-size", default: d.embeddingSize),
+              layerCount: try given.value("--num-layers", default: d.layerCount),
+              headCount: try given.value("--num-heads", default: d.headCount),
+              historyMax: try given.value("--history-max", default: d.historyMax),
+              timeMax: try given.value("--time-max", default: d.timeMax))
   }
 }
 
@@ -72,9 +89,9 @@ public final class TiSASRec: ParameterContainer {
   public let layers: [TimeIntervalTransformerLayer]
 
   /// A freshly initialised model: embeddings and linear layers N(0, 0.01²), LayerNorm 1/0
-  /// (docs/MODEL.md §3.7). - Precondition: `config.problems` is empty.
+  /// (docs/MODEL.md §3.7). - Precondition: `config.invalidSetting()` is nil.
   public init(config: TiSASRecConfig, rng: inout RNG) {
-    precondition(config.problems.isEmpty, "TiSASRec: " + config.problems.joined(separator: "; "))
+    if let bad = config.invalidSetting() { preconditionFailure("TiSASRec: \(bad.field) \(bad.requirement), got \(bad.value)") }
     self.config = config
     let d = config.embeddingSize
     itemEmbeddings = Init.normal([config.itemCount, d], name: "i_embeddings.weight", rng: &rng)
@@ -153,4 +170,17 @@ public final class TiSASRec: ParameterContainer {
                                 candidates: input.candidates, candidateCount: input.candidateCount)
     }
   }
+}
+
+extension TiSASRec: TrainableRecommender {
+  public static let modelName = "TiSASRec"
+  public var itemCount: Int { config.itemCount }
+  public var historyMax: Int { config.historyMax }
+
+  public func makeReplica() -> TiSASRec {
+    var scratch = RNG(seed: 0)
+    return TiSASRec(config: config, rng: &scratch)
+  }
+
+  public var checkpointDescription: (stage: Stage?, modelConfig: any ModelConfiguration) { (nil, config) }
 }
