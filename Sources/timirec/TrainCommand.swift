@@ -14,7 +14,7 @@ struct TrainCommand: ParsableCommand {
         timirec train --data data/beauty --out runs/beauty-pre --stage pretrain --K 4 --lr 1e-4 --l2 1e-6
         timirec train --data data/beauty --out runs/beauty-fine --stage finetune --init runs/beauty-pre \\
                       --K 4 --lr 1e-4 --l2 1e-6 --temp 0.1 --n-layers 1
-      Baselines (docs/MODEL.md "Baselines"; every recipe of the paper's tables is in
+      Baselines (docs/MODEL.md §11; every recipe of the paper's tables is in
       SeqRec/Experiments/Recipes.swift):
         timirec train --model GRU4Rec --data data/ml-100k --out runs/gru --hidden-size 128 --lr 1e-3 --l2 1e-4
       Models: \(ModelRegistry.entries.map { "\($0.name) (\($0.options.joined(separator: " ")))" }.joined(separator: "; ")).
@@ -46,6 +46,8 @@ struct TrainCommand: ParsableCommand {
   var addTrm: Switch?
   @Option(name: .customLong("attn-size"), help: "Hidden size of the interest self-attention (TiMiRec, ComiRec). (default: \(TrainCommand.defaultModel.attentionSize))")
   var attnSize: Int?
+  @Option(name: .customLong("hidden-size"), help: "Hidden size of the GRU (GRU4Rec). (default: 64)") var hiddenSize: Int?
+  @Option(help: "Dynamic-routing iterations (MIND). (default: 3)") var iterations: Int?
   @Option(name: .customLong("emb-size"), help: "Embedding size D. (default: \(TrainCommand.defaultModel.embeddingSize))") var embSize: Int?
   @Option(name: .customLong("history-max"), help: "Longest history used. (default: \(TrainCommand.defaultModel.historyMax))") var historyMax: Int?
   @Option(name: .customLong("num-layers"), help: "Self-attention layers (SASRec, TiSASRec). (default: 1)") var numLayers: Int?
@@ -83,6 +85,8 @@ struct TrainCommand: ParsableCommand {
     put("--add-pos", addPos?.rawValue)
     put("--add-trm", addTrm?.rawValue)
     put("--attn-size", attnSize)
+    put("--hidden-size", hiddenSize)
+    put("--iterations", iterations)
     put("--emb-size", embSize)
     put("--history-max", historyMax)
     put("--num-layers", numLayers)

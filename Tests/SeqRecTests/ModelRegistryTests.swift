@@ -87,4 +87,77 @@ final class ModelRegistryTests: XCTestCase {
     XCTAssertTrue(tiMiRecPlus.arguments.contains("0.5") && tiMiRecPlus.arguments.contains("--n-layers"))
     XCTAssertEqual(Recipes.recipe("TiMiRec", dataset: "beauty")?.initFrom, "TiMiRec-pretrain")
   }
+
+  /// Each baseline takes its own options only: GRU4Rec refuses --K, ComiRec refuses
+  /// --hidden-size, and each builds its configuration from what it takes.
+  func testBaselinesTakeTheirOwnOptions() throws {
+    XCTAssertEqual(Set(ModelRegistry.names).isSuperset(of: ["ComiRec", "GRU4Rec", "MIND", "TiMiRec", "YouTube"]), true)
+    let gru = try ModelRegistry.entry(named: "GRU4Rec")
+    XCTAssertEqual(try gru.configuration(itemCount: 7, given: ModelOptions(["--hidden-size": "128"])) as? GRU4RecConfig,
+                   GRU4RecConfig(itemCount: 7, hiddenSize: 128))
+    XCTAssertThrowsError(try gru.configuration(itemCount: 7, given: ModelOptions(["--K": "2", "--temp": "1"]))) { error in
+      XCTAssertEqual("\(error)", "--K, --temp do not apply to GRU4Rec (its model options: --emb-size, --hidden-size, --history-max); remove them or choose another --model")
+    }
+    let comiRec = try ModelRegistry.entry(named: "ComiRec")
+    XCTAssertEqual(try comiRec.configuration(itemCount: 7, given: ModelOptions(["--K": "4", "--add-pos": "0"])) as? ComiRecConfig,
+                   ComiRecConfig(itemCount: 7, interestCount: 4, addPosition: false))
+    XCTAssertThrowsError(try comiRec.configuration(itemCount: 7, given: ModelOptions(["--hidden-size": "8"])))
+    XCTAssertEqual(try ModelRegistry.entry(named: "MIND").configuration(itemCount: 7, given: ModelOptions(["--iterations": "5"]))
+                   as? MINDConfig, MINDConfig(itemCount: 7, iterations: 5))
+    XCTAssertFalse(try ModelRegistry.entry(named: "YouTube").options.contains("--K"))
+  }
+
+  /// A baseline trains through `Trainer`, its config.json holds its own configuration and
+  /// no stage, it opens by name with the best weights, and `--resume` with another model is
+  /// refused as one change (`--model`), with another setting as that setting.
+  func testBaselineCheckpointRoundTripAndResumeChecks() throws {
+    let dataset = TrainingTests.plantedDataset()
+    let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("timirec-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    let path = url.path + "/gru"
+    var rng = RNG(seed: 2)
+    let config = GRU4RecConfig(itemCount: dataset.itemCount, embeddingSize: 8, hiddenSize: 6)
+    let model = GRU4Rec(config: config, rng: &rng)
+    var training = TrainingTests.trainingConfig(epochs: 1)
+    training.threads = 1
+    let trainer = Trainer(model: model, training: training, source: corpus, checkpointPath: path,
+                          fingerprint: dataset.fingerprint, initializedFrom: nil)
+    trainer.log = { _ in }
+    _ = try trainer.run()
+    let read = try CheckpointDirectory.readConfig(path)
+    XCTAssertEqual(read.model, "GRU4Rec")
+    XCTAssertNil(read.stage)
+    XCTAssertEqual(read.modelConfig as? GRU4RecConfig, config)
+    XCTAssertNil(read.timiRec)
+    let (opened, _) = try CheckpointDirectory.openModel(path, for: dataset.fingerprint)
+    let reopened = try XCTUnwrap(opened as? GRU4Rec)
+    let batch = corpus.evaluationBatches(split: .test, batchSize: 16)[0]
+    XCTAssertEqual(reopened.evaluationScores(batch).data, model.evaluationScores(batch).data)  // 1 epoch: best = last
+    // TiMiRec's own opener refuses it by name.
+    XCTAssertThrowsError(try CheckpointDirectory.loadModel(path)) { error in
+      XCTAssertTrue("\(error)".contains("the model is GRU4Rec in the checkpoint but TiMiRec here"), "\(error)")
+    }
+    training.maxEpochs = 2
+    var scratch = RNG(seed: 0)
+    let other = Trainer(model: YouTube(config: YouTubeConfig(itemCount: dataset.itemCount, embeddingSize: 8), rng: &scratch),
+                        training: training, source: corpus, checkpointPath: path, fingerprint: dataset.fingerprint,
+                        initializedFrom: nil)
+    XCTAssertThrowsError(try other.resume()) { error in
+      guard case let TrainingError.settingsChanged(_, changes) = error else { return XCTFail("\(error)") }
+      XCTAssertEqual(changes, [SettingChange(option: "--model", started: "GRU4Rec", requested: "YouTube")])
+    }
+    var wider = config
+    wider.hiddenSize = 7
+    let changed = Trainer(model: GRU4Rec(config: wider, rng: &scratch), training: training, source: corpus,
+                          checkpointPath: path, fingerprint: dataset.fingerprint, initializedFrom: nil)
+    XCTAssertThrowsError(try changed.resume()) { error in
+      guard case let TrainingError.settingsChanged(_, changes) = error else { return XCTFail("\(error)") }
+      XCTAssertEqual(changes, [SettingChange(option: "--hidden-size", started: "6", requested: "7")])
+    }
+    let same = Trainer(model: GRU4Rec(config: config, rng: &scratch), training: training, source: corpus,
+                       checkpointPath: path, fingerprint: dataset.fingerprint, initializedFrom: nil)
+    XCTAssertNoThrow(try same.resume())
+  }
 }

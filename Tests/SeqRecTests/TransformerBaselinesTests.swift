@@ -83,7 +83,7 @@ final class TransformerBaselinesTests: XCTestCase {
     let model = try sasrec(heads: 1, layers: 1, prefix: "sasrec_h1")
     XCTAssertEqual(model.layers.count, 1, "one head runs the shared TransformerLayer")
     var rng = RNG(seed: 1)
-    try checkAgainstReference(model, prefix: "sasrec_h1", userVectors: model.userVectors,
+    try checkAgainstReference(model, prefix: "sasrec_h1", userVectors: { model.userVector(history: $0.history, lengths: $0.lengths, batch: 4, length: 5) },
                               evaluationScores: model.evaluationScores,
                               trainingLoss: { model.trainingLoss($0, rng: &rng) }, table: model.itemEmbeddings)
   }
@@ -92,7 +92,7 @@ final class TransformerBaselinesTests: XCTestCase {
     let model = try sasrec(heads: 2, layers: 2, prefix: "sasrec_h2l2")
     XCTAssertEqual(model.multiHeadLayers.count, 2)
     var rng = RNG(seed: 1)
-    try checkAgainstReference(model, prefix: "sasrec_h2l2", userVectors: model.userVectors,
+    try checkAgainstReference(model, prefix: "sasrec_h2l2", userVectors: { model.userVector(history: $0.history, lengths: $0.lengths, batch: 4, length: 5) },
                               evaluationScores: model.evaluationScores,
                               trainingLoss: { model.trainingLoss($0, rng: &rng) }, table: model.itemEmbeddings)
   }

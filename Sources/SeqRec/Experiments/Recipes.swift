@@ -4,7 +4,7 @@
 //
 // Hyper-parameters are the reference code's (ReChorus branch CIKM22: each model file's
 // defaults and docstring command, and src/run.sh for TiMiRec; docs/MODEL.md §3.6, §3.8 and
-// "Baselines"), untuned:
+// §11), untuned:
 //   * TiMiRec family (ComiRec+, TiMiRec, TiMiRec+, Table 4): lr 1e-4, l2 1e-6, history_max 20,
 //     add_pos 1; Beauty K 4, T 0.1, n_layers 1 (run.sh's Beauty commands); ML-100K the ML-1M
 //     commands' K 2, T 0.5, n_layers 2. "+" means the transformer layer (add_trm 1).

@@ -202,6 +202,10 @@ public enum ModelRegistry {
     ModelEntry(TiMiRec.self, configuration: TiMiRecConfig.self, hasStages: true) { config, stage, rng in
       TiMiRec(config: config, stage: stage ?? .finetune, rng: &rng)
     },
+    ModelEntry(GRU4Rec.self, configuration: GRU4RecConfig.self) { config, _, rng in GRU4Rec(config: config, rng: &rng) },
+    ModelEntry(YouTube.self, configuration: YouTubeConfig.self) { config, _, rng in YouTube(config: config, rng: &rng) },
+    ModelEntry(ComiRec.self, configuration: ComiRecConfig.self) { config, _, rng in ComiRec(config: config, rng: &rng) },
+    ModelEntry(MIND.self, configuration: MINDConfig.self) { config, _, rng in MIND(config: config, rng: &rng) },
     ModelEntry(SASRec.self, configuration: SASRecConfig.self) { config, _, rng in SASRec(config: config, rng: &rng) },
     ModelEntry(TiSASRec.self, configuration: TiSASRecConfig.self) { config, _, rng in TiSASRec(config: config, rng: &rng) },
   ]

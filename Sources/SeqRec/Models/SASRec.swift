@@ -2,11 +2,12 @@ import Tensor
 
 // SASRec — Kang & McAuley, "Self-Attentive Sequential Recommendation", ICDM 2018, as the
 // reference code (ReChorus, branch CIKM22, src/models/sequential/SASRec.py) implements it
-// (docs/MODEL.md §11):
+// (docs/MODEL.md §12):
 //   x_j = E[h_j] + P[(len − j)·m_j]      positions counted from the most recent item (1), 0 on padding
 //   x   = TRM_n(… TRM_1(x) …)             causal mask: slot i attends to slots j ≤ i
 //   u   = x_{len−1}                        the output at the last valid step
 //   score_c = ⟨u, E[c]⟩                    trained with BPR over one sampled negative, Adam
+//                                          (scores and loss: UserVectorRecommender, BaselineSupport.swift)
 // The transformer layer is TiMiRec's (`TransformerLayer`: post-LN, no output projection,
 // d_ff = D, dropout 0) with the causal mask; with H > 1 heads the multi-head variant
 // `TimeIntervalTransformerLayer` without relative terms.
@@ -99,16 +100,6 @@ enum CausalHistory {
     }
     return x.gather(axis: 1, indices: index, count: 1)
   }
-
-  /// BPR (eq. 10 of TiMiRec; ReChorus' loss with one negative) of ⟨u, E[c]⟩ over
-  /// candidates [positive, negative]. - Parameters: u (B, 1, D). - Returns: a scalar.
-  static func bpr(_ u: Tensor, table: Tensor, input: ModelInput) -> Tensor {
-    precondition(input.candidateCount == 2, "training expects [positive, negative] (C = 2), got C = \(input.candidateCount)")
-    let items = Tensor.embedding(table, indices: input.candidates, shape: [input.batchSize, 2])  // (B, 2, D)
-    let scores = u.bmm(items, transposeOther: true).reshape([input.batchSize, 2])  // (B, 2)
-    let split = scores.split([1, 1], axis: 1)
-    return bprLoss(positive: split[0], negative: split[1])
-  }
 }
 
 /// SASRec: a causal self-attentive encoder of the history; its output at the last valid step
@@ -162,27 +153,14 @@ public final class SASRec: ParameterContainer {
     return x
   }
 
-  /// u (B, 1, D): the output at each row's last valid step.
-  public func userVectors(_ input: ModelInput) -> Tensor {
-    CausalHistory.lastValid(encode(history: input.history, lengths: input.lengths, batch: input.batchSize,
-                                   length: input.historyLength), lengths: input.lengths)
-  }
-
-  /// BPR over [positive, negative], gradients recorded (no dropout: the reference runs 0).
-  public func trainingLoss(_ input: ModelInput, rng: inout RNG) -> Tensor {
-    CausalHistory.bpr(userVectors(input), table: itemEmbeddings, input: input)
-  }
-
-  /// score[b, c] = ⟨u_b, E[c]⟩, no gradient recorded. - Returns: (B, C).
-  public func evaluationScores(_ input: ModelInput) -> Tensor {
-    GradMode.withoutGrad {
-      Scoring.bestInnerProducts(queries: userVectors(input), table: itemEmbeddings,
-                                candidates: input.candidates, candidateCount: input.candidateCount)
-    }
+  /// u (B, 1, D): the output at each row's last valid step (training scores, BPR and
+  /// evaluation scores come from `UserVectorRecommender`: ⟨u, E[c]⟩).
+  public func userVector(history: [Int32], lengths: [Int32], batch: Int, length: Int) -> Tensor {
+    CausalHistory.lastValid(encode(history: history, lengths: lengths, batch: batch, length: length), lengths: lengths)
   }
 }
 
-extension SASRec: TrainableRecommender {
+extension SASRec: UserVectorRecommender {
   public static let modelName = "SASRec"
   public var itemCount: Int { config.itemCount }
   public var historyMax: Int { config.historyMax }

@@ -2,7 +2,7 @@ import Tensor
 
 // TiSASRec — Li, Wang & McAuley, "Time Interval Aware Self-Attention for Sequential
 // Recommendation", WSDM 2020, as the reference code (ReChorus, branch CIKM22,
-// src/models/sequential/TiSASRec.py) implements it (docs/MODEL.md §11):
+// src/models/sequential/TiSASRec.py) implements it (docs/MODEL.md §12):
 //   x_j   = E[h_j]                                   no position added to the input
 //   P^K_j = PK[(len − j)·m_j],  P^V_j = PV[…]       positions from the most recent item, added to keys / values
 //   r_ij  = min(time_max, ⌊|t_i − t_j| / unit_u⌋)    unit_u = the user's smallest positive gap (≤ 65,535)
@@ -16,7 +16,7 @@ import Tensor
 // format stores each item's position in the user's line as its time (docs/MODEL.md §1.2),
 // so unit_u = 1 and r_ij = |i − j| — TiSASRec there is SASRec with relative-position
 // key/value embeddings (the reference given the same files does the same; the paper's Beauty
-// had day-resolution review times, so that row is not the paper's setting: MODEL.md §11).
+// had day-resolution review times, so that row is not the paper's setting: MODEL.md §12).
 //
 // Hyper-parameters (the reference's command, untuned): emb_size 64, num_layers 1,
 // num_heads 1, time_max 512, lr 1e-4, l2 1e-6, history_max 20, batch 256, early stop 10.
@@ -160,7 +160,7 @@ public final class TiSASRec: ParameterContainer {
 
   /// BPR over [positive, negative], gradients recorded (no dropout: the reference runs 0).
   public func trainingLoss(_ input: ModelInput, rng: inout RNG) -> Tensor {
-    CausalHistory.bpr(userVectors(input), table: itemEmbeddings, input: input)
+    Baseline.bpr(Baseline.scores(userVectors(input), items: Baseline.candidates(itemEmbeddings, input)))
   }
 
   /// score[b, c] = ⟨u_b, E[c]⟩, no gradient recorded. - Returns: (B, C).
