@@ -50,6 +50,9 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Dynamic-routing iterations (MIND). (default: 3)") var iterations: Int?
   @Option(name: .customLong("emb-size"), help: "Embedding size D. (default: \(TrainCommand.defaultModel.embeddingSize))") var embSize: Int?
   @Option(name: .customLong("history-max"), help: "Longest history used. (default: \(TrainCommand.defaultModel.historyMax))") var historyMax: Int?
+  @Option(name: .customLong("num-layers"), help: "Self-attention layers (SASRec, TiSASRec). (default: 1)") var numLayers: Int?
+  @Option(name: .customLong("num-heads"), help: "Attention heads, dividing --emb-size (SASRec, TiSASRec). (default: 1)") var numHeads: Int?
+  @Option(name: .customLong("time-max"), help: "Largest time-interval index; longer intervals are clamped (TiSASRec). (default: 512)") var timeMax: Int?
   // Defaults: the library's (TrainingConfig), written there once.
   @Option(help: "Adam learning rate.") var lr: Float = TrainCommand.defaultTraining.learningRate
   @Option(help: "L2 weight decay (not on biases).") var l2: Float = TrainCommand.defaultTraining.l2
@@ -86,6 +89,9 @@ struct TrainCommand: ParsableCommand {
     put("--iterations", iterations)
     put("--emb-size", embSize)
     put("--history-max", historyMax)
+    put("--num-layers", numLayers)
+    put("--num-heads", numHeads)
+    put("--time-max", timeMax)
     return ModelOptions(given)
   }
 

@@ -307,7 +307,7 @@ final class CheckpointImportTests: XCTestCase {
       inner["interestCount"] = 0
       object["modelConfig"] = inner
     }.hasPrefix("field 'modelConfig.interestCount' must be ≥ 1, got 0"))
-    XCTAssertTrue(try refused { $0["model"] = "SASRec" }.hasPrefix("model 'SASRec' is not one this build can open"))
+    XCTAssertTrue(try refused { $0["model"] = "NoSuchModel" }.hasPrefix("model 'NoSuchModel' is not one this build can open"))
     // A format 1 file without `model` is TiMiRec; another version is refused.
     func refusedOrRead(_ edit: (inout [String: Any]) -> Void) throws -> CheckpointConfig? {
       var object = try XCTUnwrap(JSONSerialization.jsonObject(with: CheckpointDirectory.json(trained)) as? [String: Any])

@@ -23,6 +23,11 @@ public struct SequenceBatch: Sendable, Equatable {
   public let candidates: [Int32]
   /// Index of each instance in `SequenceCorpus.instances(split)`, shape (B).
   public let instances: [Int32]
+  /// Times of the history items (the dataset's time column), right-padded with 0, shape
+  /// (B, L) row-major. TiSASRec's time intervals come from these.
+  public let historyTimes: [Int64]
+  /// Each row's user's time unit (``SequenceCorpus/timeUnit(user:)``), shape (B).
+  public let timeUnits: [Int64]
 }
 
 /// One epoch of training batches: negatives drawn and order shuffled up front, batches
@@ -138,6 +143,7 @@ extension SequenceCorpus {
       longest = max(longest, len)
     }
     var history = [Int32](repeating: 0, count: b * longest)
+    var times = [Int64](repeating: 0, count: b * longest)
     var candidates = [Int32](repeating: 0, count: b * c)
     history.withUnsafeMutableBufferPointer { h in
       candidates.withUnsafeMutableBufferPointer { cand in
@@ -146,13 +152,34 @@ extension SequenceCorpus {
             let i = Int(k)
             let p = Int(list.positions[i])
             let len = Int(lengths[j])
-            for t in 0..<len { h[j * longest + t] = seq[p - len + t] }
+            for t in 0..<len {
+              h[j * longest + t] = seq[p - len + t]
+              times[j * longest + t] = sequenceTimes[p - len + t]
+            }
             fill(i, UnsafeMutableBufferPointer(rebasing: cand[(j * c)..<((j + 1) * c)]))
           }
         }
       }
     }
     return SequenceBatch(split: split, size: b, historyLength: longest, candidateCount: c, users: users,
-                         history: history, lengths: lengths, candidates: candidates, instances: Array(picked))
+                         history: history, lengths: lengths, candidates: candidates, instances: Array(picked),
+                         historyTimes: times, timeUnits: users.map { timeUnit(user: Int($0)) })
+  }
+
+  /// The unit TiSASRec divides a user's time gaps by (Li et al., WSDM 2020, §3.2, as the
+  /// ReChorus code computes it): the smallest positive gap between any two of the user's
+  /// times over all splits, capped at 65,535 (0xFFFF, the reference's stand-in for "no
+  /// positive gap"). A user whose times are all equal gets 65,535.
+  /// - Returns: the unit, in the time column's units (seconds for MovieLens; for the
+  ///   `sequences` format, whose times are positions, 1 unless the user has one item).
+  public func timeUnit(user u: Int) -> Int64 {
+    var unit: Int64 = 0xFFFF
+    let lo = sequenceOffsets[u], hi = sequenceOffsets[u + 1]
+    guard hi - lo > 1 else { return unit }
+    for i in (lo + 1)..<hi {  // times are sorted within a user: the smallest gap is between neighbours
+      let gap = sequenceTimes[i] - sequenceTimes[i - 1]
+      if gap > 0 && gap < unit { unit = gap }
+    }
+    return unit
   }
 }

@@ -214,6 +214,8 @@ public enum ModelRegistry {
     ModelEntry(YouTube.self, configuration: YouTubeConfig.self) { config, _, rng in YouTube(config: config, rng: &rng) },
     ModelEntry(ComiRec.self, configuration: ComiRecConfig.self) { config, _, rng in ComiRec(config: config, rng: &rng) },
     ModelEntry(MIND.self, configuration: MINDConfig.self) { config, _, rng in MIND(config: config, rng: &rng) },
+    ModelEntry(SASRec.self, configuration: SASRecConfig.self) { config, _, rng in SASRec(config: config, rng: &rng) },
+    ModelEntry(TiSASRec.self, configuration: TiSASRecConfig.self) { config, _, rng in TiSASRec(config: config, rng: &rng) },
   ]
 
   /// The names this build opens, sorted.

@@ -79,6 +79,11 @@ public struct ModelInput {
   public var batchSize: Int
   public var historyLength: Int
   public var candidateCount: Int
+  /// (B, L) times of the history items, right-padded with 0, or empty when the batch has
+  /// none (TiSASRec needs them; `SequenceBatch.modelInput` always fills them).
+  public var historyTimes: [Int64] = []
+  /// (B) each row's time unit (`SequenceCorpus.timeUnit(user:)`), or empty with `historyTimes`.
+  public var timeUnits: [Int64] = []
 
   public init(history: [Int32], lengths: [Int32], candidates: [Int32], batchSize: Int, historyLength: Int, candidateCount: Int) {
     precondition(history.count == batchSize * historyLength && lengths.count == batchSize

@@ -5,11 +5,16 @@ extension ModelInput {
   /// Rows `range` of the batch (history length L and candidates per row unchanged).
   public func rows(_ range: Range<Int>) -> ModelInput {
     let l = historyLength, c = candidateCount
-    return ModelInput(
+    var slice = ModelInput(
       history: Array(history[(range.lowerBound * l)..<(range.upperBound * l)]),
       lengths: Array(lengths[range]),
       candidates: Array(candidates[(range.lowerBound * c)..<(range.upperBound * c)]),
       batchSize: range.count, historyLength: l, candidateCount: c)
+    if !historyTimes.isEmpty {
+      slice.historyTimes = Array(historyTimes[(range.lowerBound * l)..<(range.upperBound * l)])
+      slice.timeUnits = Array(timeUnits[range])
+    }
+    return slice
   }
 }
 

@@ -11,8 +11,11 @@ extension Dataset {
 extension SequenceBatch {
   /// The batch as the model's input (shares the arrays, no copy).
   public var modelInput: ModelInput {
-    ModelInput(history: history, lengths: lengths, candidates: candidates, batchSize: size,
-               historyLength: historyLength, candidateCount: candidateCount)
+    var input = ModelInput(history: history, lengths: lengths, candidates: candidates, batchSize: size,
+                           historyLength: historyLength, candidateCount: candidateCount)
+    input.historyTimes = historyTimes
+    input.timeUnits = timeUnits
+    return input
   }
 }
 
