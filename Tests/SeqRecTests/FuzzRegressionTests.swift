@@ -240,7 +240,7 @@ final class InputsCatalogueTests: XCTestCase {
       .formatVersion(path: "runs/x", found: 3),
       .mismatch(path: "runs/x", what: "K", checkpoint: "2", expected: "4"),
       .badConfig(file: "runs/x/config.json", problem: "missing field 'modelConfig.interestCount'"),
-      .unknownModel(file: "runs/x/config.json", model: "SASRec"),
+      .unknownModel(file: "runs/x/config.json", model: "NoSuchModel"),
       .importedNotResumable(path: "runs/x", file: "/w/timirec.safetensors"),
     ]
     let imports: [ImportError] = [
