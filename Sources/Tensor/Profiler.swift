@@ -8,7 +8,8 @@ import Foundation
 // nil (a few nanoseconds per op, about 100 ops per step).
 //
 // What is recorded:
-// - forward: the wall time from the previous op's result (or `start()`) to this op's result,
+// Times are the thread's CPU time (not wall time), so a busy machine does not inflate them.
+// - forward: the time from the previous op's result (or `start()`) to this op's result,
 //   keyed by (op name, output shape). That interval holds the op's own work and the model's
 //   glue code just before it (mask building, index arrays), which is part of the step too.
 // - backward: the time of each node's backward closure, keyed the same way, plus the
@@ -62,8 +63,16 @@ public final class OpProfiler: @unchecked Sendable {
 
   public init() {}
 
+  /// The calling thread's CPU time in nanoseconds (CLOCK_THREAD_CPUTIME_ID): time the thread
+  /// spends descheduled on a busy machine is not counted, so shares stay meaningful under load.
+  static func now() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
+  }
+
   /// Starts (or restarts) the forward clock; call just before the step.
-  public func start() { mark = DispatchTime.now().uptimeNanoseconds }
+  public func start() { mark = OpProfiler.now() }
 
   /// Forgets everything recorded.
   public func reset() {
@@ -85,7 +94,7 @@ public final class OpProfiler: @unchecked Sendable {
 
   /// Closes a forward op: the time since the previous mark goes to (op, shape).
   func forwardOp(_ op: String, shape: [Int]) {
-    let now = DispatchTime.now().uptimeNanoseconds
+    let now = OpProfiler.now()
     add(Key(phase: .forward, op: op, shape: shape), seconds: Double(now &- mark) * 1e-9)
     mark = now
   }
@@ -93,17 +102,17 @@ public final class OpProfiler: @unchecked Sendable {
   /// Times `body` as one backward node (op, shape).
   func backwardOp(_ op: String, shape: [Int], _ body: () -> Void) {
     pending = [:]
-    let t0 = DispatchTime.now().uptimeNanoseconds
+    let t0 = OpProfiler.now()
     body()
-    add(Key(phase: .backward, op: op, shape: shape), seconds: Double(DispatchTime.now().uptimeNanoseconds &- t0) * 1e-9)
+    add(Key(phase: .backward, op: op, shape: shape), seconds: Double(OpProfiler.now() &- t0) * 1e-9)
   }
 
   /// Times `body` under `name` (phase `.region`, no shape) and moves the forward clock past it.
   public func region<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
     pending = [:]
-    let t0 = DispatchTime.now().uptimeNanoseconds
+    let t0 = OpProfiler.now()
     let value = try body()
-    let now = DispatchTime.now().uptimeNanoseconds
+    let now = OpProfiler.now()
     add(Key(phase: .region, op: name, shape: []), seconds: Double(now &- t0) * 1e-9)
     mark = now
     return value
@@ -137,12 +146,12 @@ extension OpProfiler.Gemm {
       b.withUnsafeBufferPointer { b in
         c.withUnsafeMutableBufferPointer { c in
           for _ in 0..<(repeats + 1) {
-            let t0 = DispatchTime.now().uptimeNanoseconds
+            let t0 = OpProfiler.now()
             for _ in 0..<calls {
               sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a.baseAddress!, lda: lda,
                     b: b.baseAddress!, ldb: ldb, c: c.baseAddress!, ldc: n)
             }
-            samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9 / Double(calls))
+            samples.append(Double(OpProfiler.now() - t0) * 1e-9 / Double(calls))
           }
         }
       }
