@@ -251,9 +251,7 @@ extension Tensor {
             }
           }
         }
-        bias.accumulateGrad { gb in
-          for r in 0..<rows { for j in 0..<outputs { gb[j] += g[r * outputs + j] } }
-        }
+        bias.accumulateGrad { gb in columnSums(rows: rows, cols: outputs, g.baseAddress!, into: gb.baseAddress!) }
       }
     }
   }
