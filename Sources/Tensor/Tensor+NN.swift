@@ -31,8 +31,7 @@ extension Tensor {
     table.data.withUnsafeBufferPointer { w in
       out.withUnsafeMutableBufferPointer { o in
         for (i, index) in indices.enumerated() {
-          let src = Int(index) * d, dst = i * d
-          for k in 0..<d { o[dst + k] = w[src + k] }
+          (o.baseAddress! + i * d).update(from: w.baseAddress! + Int(index) * d, count: d)
         }
       }
     }

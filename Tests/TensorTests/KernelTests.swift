@@ -240,4 +240,23 @@ final class KernelTests: XCTestCase {
       XCTAssertEqual(fastGrad, x.grad)
     }
   }
+
+  /// Adam with two threads (an item table of 1,683 × 64, split in two ranges) gives the same
+  /// bits as with one, over several steps, with and without weight decay.
+  func testAdamOnTwoThreadsEqualsOneThread() {
+    func run(threads: Int) -> [[Float]] {
+      let table = Tensor(shape: [1_683, 64], data: values(1_683 * 64, seed: 60, scale: 0.01), requiresGrad: true, name: "t")
+      let bias = Tensor(shape: [64], data: values(64, seed: 61, scale: 0.01), requiresGrad: true, name: "b")
+      bias.appliesWeightDecay = false
+      let adam = Adam(parameters: [("t", table), ("b", bias)], learningRate: 1e-3, weightDecay: 1e-4)
+      adam.threads = threads
+      for step in 0..<3 {
+        table.grad = values(table.count, seed: 70 + UInt64(step), scale: 1)
+        bias.grad = step == 1 ? [] : values(64, seed: 80 + UInt64(step), scale: 1)  // an empty gradient once
+        adam.step()
+      }
+      return [table.data, bias.data]
+    }
+    XCTAssertEqual(run(threads: 2), run(threads: 1))
+  }
 }

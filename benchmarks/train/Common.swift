@@ -14,6 +14,12 @@ struct Options {
   var only: String? { value("--only") }
 }
 
+/// Prints a line and flushes it at once (progress stays visible when stdout is a file).
+func say(_ line: String) {
+  print(line)
+  fflush(nil)
+}
+
 func peakRSSMegabytes() -> Double {
   var usage = rusage()
   getrusage(RUSAGE_SELF.rawValue, &usage)

@@ -149,7 +149,7 @@ func runEpochs(_ options: Options) throws {
         let (pre, fine) = try ourEpochs(data, corpus: corpus, config: bench.config, threads: threads, scratch: scratch)
         ours[bench.name, default: [:]]["pretrain \(threads)", default: []].append(pre)
         ours[bench.name, default: [:]]["finetune \(threads)", default: []].append(fine)
-        print(String(format: "run %d %@ ours, %d thread(s): pretrain %.2f s (loss %.4f), finetune %.2f s (loss %.4f); load %@",
+        say(String(format: "run %d %@ ours, %d thread(s): pretrain %.2f s (loss %.4f), finetune %.2f s (loss %.4f); load %@",
                      run, bench.name, threads, pre.seconds, pre.loss, fine.seconds, fine.loss, loadAverage()))
       }
       if let reference, bench.name == "ml-100k" {
@@ -157,7 +157,7 @@ func runEpochs(_ options: Options) throws {
           let (figure, rss) = try reference.epoch(dataset: bench.name, stage: stage, config: bench.config)
           referenceRSS = max(referenceRSS, rss)
           theirs[bench.name, default: [:]][stage, default: []].append(figure)
-          print(String(format: "run %d %@ reference %@: %.1f s (loss %.4f); load %@", run, bench.name, stage.rawValue,
+          say(String(format: "run %d %@ reference %@: %.1f s (loss %.4f); load %@", run, bench.name, stage.rawValue,
                        figure.seconds, figure.loss, loadAverage()))
         }
       }
