@@ -84,7 +84,7 @@ extension Tensor {
         for t in 0..<steps {
           for s in 0..<active[t] {
             let src = (order[s] * maxLength + t) * d, dst = (offset[t] + s) * d
-            for k in 0..<d { xp[dst + k] = x[src + k] }
+            copyRow(x.baseAddress! + src, to: xp.baseAddress! + dst, count: d)
           }
         }
       }
@@ -94,7 +94,7 @@ extension Tensor {
     var gh = uninitializedFloats(batch * g3)  // one step's h · W_hhᵀ + b_hh
     gi.withUnsafeMutableBufferPointer { gi in
       biasIH.data.withUnsafeBufferPointer { b in
-        for row in 0..<packedRows { for k in 0..<g3 { gi[row * g3 + k] = b[k] } }
+        for row in 0..<packedRows { copyRow(b.baseAddress!, to: gi.baseAddress! + row * g3, count: g3) }
       }
       xPacked.withUnsafeBufferPointer { xp in
         weightIH.data.withUnsafeBufferPointer { w in
@@ -115,7 +115,7 @@ extension Tensor {
                     for t in 0..<steps {
                       let rows = active[t], base = offset[t]
                       // gh = h · W_hhᵀ + b_hh for the running rows, (rows, 3H).
-                      for s in 0..<rows { for k in 0..<g3 { gh[s * g3 + k] = bhh[k] } }
+                      for s in 0..<rows { copyRow(bhh.baseAddress!, to: gh.baseAddress! + s * g3, count: g3) }
                       if t > 0 {  // h₀ = 0: the product vanishes at t = 0
                         sgemm(transA: false, transB: true, m: rows, n: g3, k: h, a: hs.baseAddress!, lda: h,
                               b: whh.baseAddress!, ldb: h, beta: 1, c: gh.baseAddress!, ldc: g3)

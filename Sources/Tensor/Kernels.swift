@@ -422,3 +422,15 @@ func columnDotSums(rows: Int, cols: Int, _ a: UnsafePointer<Float>, _ b: UnsafeP
     for r in 0..<rows { for k in j..<cols { out[k] += a[r * cols + k] * b[r * cols + k] } }
   }
 }
+
+// MARK: - Row copies
+
+/// Copies `count` floats from `source` to `destination` (non-overlapping) with SIMD16 moves:
+/// for the short rows (D = 64) of embedding lookups and bias fills, where one `memmove` call
+/// per row costs more than the copy.
+@inline(__always)
+func copyRow(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int) {
+  var j = 0
+  while j + 16 <= count { store16(load16(source + j), destination + j); j += 16 }
+  while j < count { destination[j] = source[j]; j += 1 }
+}

@@ -221,7 +221,7 @@ extension Tensor {
       weight.data.withUnsafeBufferPointer { w in
         bias.data.withUnsafeBufferPointer { b in
           out.withUnsafeMutableBufferPointer { y in
-            for r in 0..<rows { (y.baseAddress! + r * outputs).update(from: b.baseAddress!, count: outputs) }
+            for r in 0..<rows { copyRow(b.baseAddress!, to: y.baseAddress! + r * outputs, count: outputs) }
             sgemm(transA: false, transB: true, m: rows, n: outputs, k: inputs, a: x.baseAddress!, lda: inputs,
                   b: w.baseAddress!, ldb: inputs, beta: 1, c: y.baseAddress!, ldc: outputs)
           }

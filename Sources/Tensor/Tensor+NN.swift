@@ -31,7 +31,7 @@ extension Tensor {
     table.data.withUnsafeBufferPointer { w in
       out.withUnsafeMutableBufferPointer { o in
         for (i, index) in indices.enumerated() {
-          (o.baseAddress! + i * d).update(from: w.baseAddress! + Int(index) * d, count: d)
+          copyRow(w.baseAddress! + Int(index) * d, to: o.baseAddress! + i * d, count: d)
         }
       }
     }
