@@ -120,9 +120,9 @@ extension Tensor {
                         sgemm(transA: false, transB: true, m: rows, n: g3, k: h, a: hs.baseAddress!, lda: h,
                               b: whh.baseAddress!, ldb: h, beta: 1, c: gh.baseAddress!, ldc: g3)
                       }
-                      kernels.forward(rows: rows, base: base, gi: gi.baseAddress!, gh: gh.baseAddress!,
-                                      state: hs.baseAddress!, gates: gates.baseAddress!, hiddenN: hn.baseAddress!,
-                                      hPrev: hp.baseAddress!)
+                      let forward = vectorKernels ? kernels.forward : kernels.forwardReference
+                      forward(rows, base, gi.baseAddress!, gh.baseAddress!, hs.baseAddress!, gates.baseAddress!,
+                              hn.baseAddress!, hp.baseAddress!)
                     }
                   }
                 }
@@ -172,9 +172,9 @@ extension Tensor {
                   whhData.withUnsafeBufferPointer { whh in
                     for t in stride(from: steps - 1, through: 0, by: -1) {
                       let rows = active[t], base = offset[t]
-                      kernels.backward(rows: rows, base: base, gates: gates.baseAddress!, hiddenN: hn.baseAddress!,
-                                       hPrev: hp.baseAddress!, delta: dh.baseAddress!, dgi: dgi.baseAddress!,
-                                       dgh: dgh.baseAddress!)
+                      let backward = vectorKernels ? kernels.backward : kernels.backwardReference
+                      backward(rows, base, gates.baseAddress!, hn.baseAddress!, hp.baseAddress!, dh.baseAddress!,
+                               dgi.baseAddress!, dgh.baseAddress!)
                       // dh (rows, H) += dgh (rows, 3H) · W_hh (3H, H); not needed before t = 0.
                       if t > 0 {
                         sgemm(transA: false, transB: false, m: rows, n: h, k: g3,

@@ -11,6 +11,19 @@ import Foundation
 // the 1.5·2²³ trick instead.
 //
 // Rows of length not a multiple of 16 finish with the scalar reference code.
+//
+// Ops call these only in optimised builds (`vectorKernels`): debug (-Onone) builds do not
+// specialise the generic SIMD operators, which made the SIMD loops ~30× slower than the scalar
+// references there (the test suite trains models in a debug build and got 40 % slower;
+// `@_optimize(speed)` did not help). Debug builds take the references; KernelTests call both
+// versions directly in either configuration.
+
+/// True in optimised builds: ops use the SIMD kernels; false in debug builds: the references.
+#if DEBUG
+let vectorKernels = false
+#else
+let vectorKernels = true
+#endif
 
 typealias Float16x = SIMD16<Float>
 
@@ -368,7 +381,10 @@ enum LayerNormKernels {
 /// out[j] += Σ_r m[r, j] for a row-major (rows, cols) matrix: every bias gradient. Each
 /// column is summed in row order, as `columnSumsReference`, so results are identical; 64
 /// columns at a time are kept in four registers over one pass down the rows.
-func columnSums(rows: Int, cols: Int, _ m: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+/// `vector` false: the scalar loop (debug builds; tests pass true to check the SIMD loop).
+func columnSums(rows: Int, cols: Int, _ m: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                vector: Bool = vectorKernels) {
+  if !vector { columnSumsReference(rows: rows, cols: cols, m, into: out); return }
   var j = 0
   while j + 64 <= cols {
     var a0 = load16(out + j), a1 = load16(out + j + 16), a2 = load16(out + j + 32), a3 = load16(out + j + 48)
@@ -400,7 +416,11 @@ func columnSumsReference(rows: Int, cols: Int, _ m: UnsafePointer<Float>, into o
 /// out[j] += Σ_r a[r, j] · b[r, j] (the layer norm's weight gradient), column by column in
 /// row order like the scalar loop; 64 columns per pass as `columnSums`.
 func columnDotSums(rows: Int, cols: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                   into out: UnsafeMutablePointer<Float>) {
+                   into out: UnsafeMutablePointer<Float>, vector: Bool = vectorKernels) {
+  if !vector {
+    for r in 0..<rows { for k in 0..<cols { out[k] += a[r * cols + k] * b[r * cols + k] } }
+    return
+  }
   var j = 0
   while j + 64 <= cols {
     var a0 = load16(out + j), a1 = load16(out + j + 16), a2 = load16(out + j + 32), a3 = load16(out + j + 48)
@@ -430,6 +450,7 @@ func columnDotSums(rows: Int, cols: Int, _ a: UnsafePointer<Float>, _ b: UnsafeP
 /// per row costs more than the copy.
 @inline(__always)
 func copyRow(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int) {
+  guard vectorKernels else { destination.update(from: source, count: count); return }
   var j = 0
   while j + 16 <= count { store16(load16(source + j), destination + j); j += 16 }
   while j < count { destination[j] = source[j]; j += 1 }

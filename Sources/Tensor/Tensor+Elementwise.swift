@@ -328,9 +328,10 @@ extension Tensor {
 
   /// tanh x with the SIMD16 `simdTanh` (relative error < 4e-7 against libm; KernelTests),
   /// the scalar `gateTanh` for the last count % 16 elements; backward dx += g (1 − y²).
+  @_optimize(speed)  // SIMD loop: optimised in debug builds too (see Kernels.swift)
   func vectorTanh() -> Tensor {
     var out = uninitializedFloats(count)
-    let n = count, vectorEnd = n - n % 16
+    let n = count, vectorEnd = vectorKernels ? n - n % 16 : 0
     data.withUnsafeBufferPointer { x in
       out.withUnsafeMutableBufferPointer { y in
         var i = 0

@@ -159,7 +159,8 @@ extension Tensor {
     var normalized = uninitializedFloats(count)  // x̂, kept for backward (all written below)
     var inverseStd = uninitializedFloats(rows)    // 1/√(σ² + eps) per row
     var out = uninitializedFloats(count)
-    let vectorised = d % 16 == 0  // LayerNormKernels' SIMD16 rows; the scalar reference otherwise
+    // LayerNormKernels' SIMD16 rows in optimised builds; the scalar reference otherwise.
+    let vectorised = vectorKernels && d % 16 == 0
     data.withUnsafeBufferPointer { x in
       normalized.withUnsafeMutableBufferPointer { xh in
         out.withUnsafeMutableBufferPointer { y in
