@@ -17,7 +17,7 @@ final class OptionDefaultsTests: CLITestCase {
     let config = try CheckpointDirectory.readConfig(out)
     var model = TiMiRecConfig.defaults
     model.itemCount = 7
-    XCTAssertEqual(config.modelConfig, model)
+    XCTAssertEqual(config.timiRec, model)
     var training = TrainingConfig()
     training.maxEpochs = 1
     training.threads = 1
@@ -35,8 +35,9 @@ final class OptionDefaultsTests: CLITestCase {
     let train = try timirec("train", "--help")
     XCTAssertEqual(train.exitCode, 0, train.transcript)
     let help = train.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-    for expected in ["(values: pretrain, finetune; default: finetune)", "--K <K> Number of interests K. (default: 2)",
-                     "--add-pos <add-pos> Position embeddings in the extractor. (values: 0, 1; default: 1)",
+    for expected in ["(default: finetune) (values: pretrain, finetune)", "--K <K> Number of interests K. (default: 2)",
+                     "--add-pos <add-pos> Position embeddings in the extractor (TiMiRec, ComiRec). (default: 1) (values: 0, 1)",
+                     "--temp <temp> Distillation temperature T (TiMiRec). (default: 1)",
                      "--lr <lr> Adam learning rate. (default: 0.001)", "(default: 256)", "(default: 200)"] {
       XCTAssertTrue(help.contains(expected), "train --help lacks '\(expected)':\n\(train.stdout)")
     }
@@ -62,6 +63,12 @@ final class OptionDefaultsTests: CLITestCase {
        "The value 'joint' is invalid for '--stage <stage>'. Please provide one of 'pretrain' and 'finetune'."),
       (["train", "--data", path("none"), "--out", path("out"), "--stage", "pretrain", "--add-trm", "2"],
        "The value '2' is invalid for '--add-trm <add-trm>'. Please provide one of '0' and '1'."),
+      (["train", "--data", path("none"), "--out", path("out"), "--model", "GRU4Rec", "--K", "2", "--stage", "pretrain"],
+       "--K, --stage do not apply to GRU4Rec (its model options: --emb-size, --hidden-size, --history-max); remove them or choose another --model"),
+      (["train", "--data", path("none"), "--out", path("out"), "--model", "TiMiRec", "--hidden-size", "8"],
+       "--hidden-size does not apply to TiMiRec"),
+      (["train", "--data", path("none"), "--out", path("out"), "--model", "GRU5Rec"],
+       "--model GRU5Rec: no such model; choose one of ComiRec, GRU4Rec, MIND"),
       (["explore", "--snapshot", "--select", "top:1"],
        "The value 'top:1' is invalid for '--select <list:row>': --select list must be timirec or best, not 'top'"),
       (["explore", "--snapshot", "--select", "best:0"],

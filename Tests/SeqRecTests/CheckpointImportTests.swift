@@ -82,7 +82,7 @@ final class CheckpointImportTests: XCTestCase {
     ]
     for c in cases {
       let (out, report) = try importFixture(c.file, temperature: c.temperature, into: directory)
-      let m = report.config.modelConfig
+      let m = report.config.timiRec!
       XCTAssertEqual(report.config.stage, c.stage, c.file)
       XCTAssertEqual([m.itemCount, m.embeddingSize, m.attentionSize, m.interestCount, m.historyMax],
                      [11, 8, 4, 3, 5], c.file)
@@ -151,7 +151,7 @@ final class CheckpointImportTests: XCTestCase {
       let report = try WeightsImport.importWeights(trained + "/model.safetensors", dataset: dataset.fingerprint,
                                                    datasetLabel: "planted", out: imported,
                                                    temperature: stage == .finetune ? 0.5 : nil, historyMax: nil)
-      XCTAssertEqual(report.config.modelConfig, TrainingTests.smallConfig(dataset).withTemperature(stage == .finetune ? 0.5 : 1))
+      XCTAssertEqual(report.config.timiRec!, TrainingTests.smallConfig(dataset).withTemperature(stage == .finetune ? 0.5 : 1))
       let (ours, _) = try CheckpointDirectory.open(trained, for: dataset.fingerprint)
       let (theirs, _) = try CheckpointDirectory.open(imported, for: dataset.fingerprint)
       let test = corpus.evaluationBatches(split: .test, batchSize: 256)
@@ -212,7 +212,7 @@ final class CheckpointImportTests: XCTestCase {
                                                  datasetLabel: "eleven", out: directory + "/ddp", temperature: 0.5,
                                                  historyMax: nil)
     XCTAssertTrue(report.strippedWrapperPrefix)
-    XCTAssertEqual(report.config.modelConfig.projectionLayers, 1)
+    XCTAssertEqual(report.config.timiRec!.projectionLayers, 1)
   }
 
   // MARK: (e) config.json formats
@@ -225,8 +225,8 @@ final class CheckpointImportTests: XCTestCase {
     XCTAssertEqual(config.formatVersion, 1)
     XCTAssertEqual(config.model, "TiMiRec")
     XCTAssertEqual(config.stage, .finetune)
-    XCTAssertEqual(config.modelConfig.interestCount, 3)
-    XCTAssertEqual(config.modelConfig.itemCount, 2401)
+    XCTAssertEqual(config.timiRec?.interestCount, 3)
+    XCTAssertEqual(config.timiRec?.itemCount, 2401)
     XCTAssertEqual(config.bestEpoch, 6)
     XCTAssertEqual(config.training?.maxEpochs, 6)
     XCTAssertNil(config.importedFrom)
@@ -242,7 +242,7 @@ final class CheckpointImportTests: XCTestCase {
     XCTAssertEqual(config.training?.threads, 2)
     let dataset = try DatasetReader.load(folder: demo.path)
     let (model, _) = try CheckpointDirectory.open(demo.appendingPathComponent("checkpoint").path, for: dataset.fingerprint)
-    XCTAssertEqual(model.config, config.modelConfig)
+    XCTAssertEqual(model.config, config.timiRec)
   }
 
   func testConfigFormatTwoRoundTripsAndBadFieldsGiveOneLine() throws {
@@ -342,22 +342,22 @@ final class CheckpointImportTests: XCTestCase {
     let (pre, _) = try importFixture("tiny-pretrain", temperature: nil, into: directory)
     let weights = l1 + "/model.safetensors"
 
-    try editConfig(l1) { $0.modelConfig.addTransformer = false }
+    try editConfig(l1) { $0.timiRec?.addTransformer = false }
     assertThrows(try CheckpointDirectory.open(l1, for: fingerprint),
                  contains: [weights, "tensor 'interest_extractor.transformer.layer_norm1.bias' (and 13 more) is not a parameter"])
-    try editConfig(l1) { $0.modelConfig.addTransformer = true; $0.stage = .pretrain }
+    try editConfig(l1) { $0.timiRec?.addTransformer = true; $0.stage = .pretrain }
     assertThrows(try CheckpointDirectory.open(l1, for: fingerprint),
                  contains: ["tensor 'interest_predictor.i_embeddings.weight' (and 6 more) is not a parameter"])
-    try editConfig(l2) { $0.modelConfig.projectionLayers = 1 }
+    try editConfig(l2) { $0.timiRec?.projectionLayers = 1 }
     assertThrows(try CheckpointDirectory.open(l2, for: fingerprint),
                  contains: [l2 + "/model.safetensors", "tensor 'proj.proj_0.bias' (and 1 more) is not a parameter"])
-    try editConfig(pre) { $0.modelConfig.addPosition = false }
+    try editConfig(pre) { $0.timiRec?.addPosition = false }
     assertThrows(try CheckpointDirectory.open(pre, for: fingerprint),
                  contains: ["tensor 'interest_extractor.p_embeddings.weight' is not a parameter"])
-    try editConfig(pre) { $0.modelConfig.addPosition = true; $0.modelConfig.historyMax = 20 }
+    try editConfig(pre) { $0.timiRec?.addPosition = true; $0.timiRec?.historyMax = 20 }
     assertThrows(try CheckpointDirectory.open(pre, for: fingerprint),
                  contains: ["tensor 'interest_extractor.p_embeddings.weight' has shape [6, 8], the model expects [21, 8]"])
-    try editConfig(pre) { $0.modelConfig.historyMax = 5; $0.stage = .finetune }
+    try editConfig(pre) { $0.timiRec?.historyMax = 5; $0.stage = .finetune }
     assertThrows(try CheckpointDirectory.open(pre, for: fingerprint),
                  contains: ["no tensor 'interest_predictor.i_embeddings.weight'"])
   }
@@ -457,7 +457,7 @@ final class CheckpointImportTests: XCTestCase {
     XCTAssertEqual(model.extractor.itemEmbeddings.data, try reference.floats(named: "pretrain.weight.interest_extractor.i_embeddings.weight"))
     XCTAssertEqual(model.predictor!.itemEmbeddings.data, predictorBefore)
     // --init opens the checkpoint as itself: weights that disagree with its config are refused.
-    try editConfig(pre) { $0.modelConfig.addTransformer = false }
+    try editConfig(pre) { $0.timiRec?.addTransformer = false }
     var noTransformer = config
     noTransformer.addTransformer = false
     let other = TiMiRec(config: noTransformer, stage: .finetune, rng: &rng)

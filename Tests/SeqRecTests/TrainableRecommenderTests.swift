@@ -51,10 +51,28 @@ final class TrainableRecommenderTests: XCTestCase {
       return MeanHistoryMF(itemCount: itemCount, embeddingSize: embeddingSize, historyMax: historyMax, rng: &scratch)
     }
 
-    /// config.json format 2 describes a model by a TiMiRecConfig: the item count, D and the
-    /// window are this model's; the rest are the defaults.
-    var checkpointDescription: (stage: Stage, modelConfig: TiMiRecConfig) {
-      (.pretrain, TiMiRecConfig(itemCount: itemCount, embeddingSize: embeddingSize, historyMax: historyMax))
+    /// Its own configuration in config.json's `modelConfig`.
+    struct Config: ModelConfiguration {
+      var itemCount: Int
+      var embeddingSize: Int
+      var historyMax: Int
+      static let options = ["embeddingSize": "--emb-size", "historyMax": "--history-max"]
+      init(itemCount: Int, embeddingSize: Int, historyMax: Int) {
+        self.itemCount = itemCount
+        self.embeddingSize = embeddingSize
+        self.historyMax = historyMax
+      }
+      init(itemCount: Int, given: ModelOptions) throws {
+        self.init(itemCount: itemCount, embeddingSize: try given.value("--emb-size", default: 8),
+                  historyMax: try given.value("--history-max", default: 20))
+      }
+      func invalidSetting() -> (field: String, requirement: String, value: String)? {
+        Self.firstBelowOne([("embeddingSize", embeddingSize), ("historyMax", historyMax)])
+      }
+    }
+
+    var checkpointDescription: (stage: Stage?, modelConfig: any ModelConfiguration) {
+      (nil, Config(itemCount: itemCount, embeddingSize: embeddingSize, historyMax: historyMax))
     }
   }
 
@@ -80,6 +98,8 @@ final class TrainableRecommenderTests: XCTestCase {
     let json = try JSONSerialization.jsonObject(
       with: Data(contentsOf: url.appendingPathComponent("mf/config.json"))) as? [String: Any]
     XCTAssertEqual(json?["model"] as? String, "MeanHistoryMF")
+    XCTAssertNil(json?["stage"], "a model without stages has no stage field")
+    XCTAssertEqual(json?["modelConfig"] as? [String: Int], ["itemCount": dataset.itemCount, "embeddingSize": 16, "historyMax": 20])
     let weights = try SafeTensorsFile.read(url: url.appendingPathComponent("mf/last.safetensors"))
     XCTAssertEqual(Set(weights.tensors.keys), ["item_embeddings.weight"])
     XCTAssertEqual(weights.tensors["item_embeddings.weight"]?.floats?.map(\.bitPattern), model.table.data.map(\.bitPattern))

@@ -107,7 +107,7 @@ final class TrainingTests: XCTestCase {
     let trainer = Self.quietTrainer(model, epochs: 1, corpus: corpus, dataset: dataset, path: directory + "/ckpt", initializedFrom: nil)
     _ = try trainer.run()
     let (loaded, config) = try CheckpointDirectory.loadModel(directory + "/ckpt")
-    XCTAssertEqual(config.modelConfig, model.config)
+    XCTAssertEqual(config.timiRec, model.config)
     XCTAssertEqual(config.stage, .finetune)
     for ((name, a), (_, b)) in zip(model.namedParameters, loaded.namedParameters) {
       XCTAssertEqual(a.data.map(\.bitPattern), b.data.map(\.bitPattern), name)

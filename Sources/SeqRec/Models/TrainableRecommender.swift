@@ -10,7 +10,8 @@ public protocol TrainableRecommender: Recommender, SendableMetatype {
   /// The training objective of one batch (dropout on, gradients recorded), a scalar.
   /// - Parameters:
   ///   - input: histories (B, L), lengths (B), candidates (B, 2) = [positive, negative].
-  ///   - rng: the dropout masks' source; the same draws give the same loss.
+  ///   - rng: the source of the batch's random draws (dropout masks, MIND's routing
+  ///     logits); the same draws give the same loss.
   func trainingLoss(_ input: ModelInput, rng: inout RNG) -> Tensor
 
   /// A model of the same architecture (same `namedParameters` names and shapes, in the same
@@ -19,13 +20,10 @@ public protocol TrainableRecommender: Recommender, SendableMetatype {
   func makeReplica() -> Self
 
   /// What config.json's `stage` and `modelConfig` fields hold for this model (with
-  /// `modelName` in its `model` field), and what `--resume` compares with them.
-  ///
-  /// This is the one TiMiRec-shaped part left: config.json format 2 describes a model by a
-  /// `TiMiRecConfig`, and the format stays as it is, so another model states its
-  /// architecture in those terms (item count, embedding size, history window, …) until the
-  /// format gets a per-model field.
-  var checkpointDescription: (stage: Stage, modelConfig: TiMiRecConfig) { get }
+  /// `modelName` in its `model` field), and what `--resume` compares with them. `stage` is
+  /// nil for a model without TiMiRec's pretrain/finetune stages; `modelConfig` is the
+  /// model's own configuration type (the one its `ModelEntry` registers).
+  var checkpointDescription: (stage: Stage?, modelConfig: any ModelConfiguration) { get }
 }
 
 extension TiMiRec: TrainableRecommender {
@@ -39,5 +37,37 @@ extension TiMiRec: TrainableRecommender {
     return TiMiRec(config: config, stage: stage, rng: &scratch)
   }
 
-  public var checkpointDescription: (stage: Stage, modelConfig: TiMiRecConfig) { (stage, config) }
+  public var checkpointDescription: (stage: Stage?, modelConfig: any ModelConfiguration) { (stage, config) }
+}
+
+extension TiMiRecConfig: ModelConfiguration {
+  /// TiMiRec's `timirec train` options (`--stage`, `--init` and `--joint` come with its stages).
+  public static let options = [
+    "interestCount": "--K", "embeddingSize": "--emb-size", "attentionSize": "--attn-size", "addPosition": "--add-pos",
+    "addTransformer": "--add-trm", "historyMax": "--history-max", "temperature": "--temp",
+    "projectionLayers": "--n-layers", "stopGradient": "--no-stopgrad",
+  ]
+
+  public init(itemCount: Int, given: ModelOptions) throws {
+    let d = TiMiRecConfig.defaults
+    self.init(itemCount: itemCount,
+              embeddingSize: try given.value("--emb-size", default: d.embeddingSize),
+              attentionSize: try given.value("--attn-size", default: d.attentionSize),
+              interestCount: try given.value("--K", default: d.interestCount),
+              addPosition: try given.flag("--add-pos", default: d.addPosition),
+              addTransformer: try given.flag("--add-trm", default: d.addTransformer),
+              historyMax: try given.value("--history-max", default: d.historyMax),
+              temperature: try given.value("--temp", default: d.temperature),
+              projectionLayers: try given.value("--n-layers", default: d.projectionLayers),
+              stopGradient: !(try given.flag("--no-stopgrad", default: !d.stopGradient)))
+  }
+
+  public func invalidSetting() -> (field: String, requirement: String, value: String)? {
+    if let bad = Self.firstBelowOne([
+      ("itemCount", itemCount), ("embeddingSize", embeddingSize), ("attentionSize", attentionSize),
+      ("interestCount", interestCount), ("historyMax", historyMax), ("projectionLayers", projectionLayers),
+    ]) { return bad }
+    if !(temperature > 0 && temperature.isFinite) { return ("temperature", "must be > 0", "\(temperature)") }
+    return nil
+  }
 }

@@ -76,11 +76,16 @@ public struct ImportedWeights: Codable, Equatable, Sendable {
 
 /// `config.json` of a checkpoint directory (docs/MODEL.md §6).
 ///
-/// Format 2 (written since this build): `formatVersion` 2, `model` names the model
-/// ("TiMiRec"), and the fields that only a training run here has — `training`, `bestEpoch`,
-/// `bestDev`, `initializedFrom` — are present for a trained checkpoint and absent for an
-/// imported one, which has `importedFrom` instead. Format 1 (older builds: the shipped demo,
-/// committed runs) always has the training fields and is still read.
+/// Format 2 (written since this build): `formatVersion` 2, `model` names the model, and
+/// `modelConfig` holds that model's own configuration (`TiMiRecConfig` for "TiMiRec",
+/// `GRU4RecConfig` for "GRU4Rec", …: the type its `ModelEntry` registers). `stage` is present
+/// for a model with stages (TiMiRec) and absent otherwise. The fields that only a training
+/// run here has — `training`, `bestEpoch`, `bestDev`, `initializedFrom` — are present for a
+/// trained checkpoint and absent for an imported one, which has `importedFrom` instead.
+/// Format 1 (older builds: the shipped demo, committed runs) is TiMiRec's, always has the
+/// training fields and is still read. A TiMiRec file is byte for byte what format 2 wrote
+/// before other models existed; a build without a model refuses its file by name
+/// (`CheckpointError.unknownModel`) before reading `modelConfig`, so the version stays 2.
 public struct CheckpointConfig: Codable, Equatable, Sendable {
   /// The version this build writes.
   public static let currentFormatVersion = 2
@@ -90,9 +95,12 @@ public struct CheckpointConfig: Codable, Equatable, Sendable {
   public static var supportedModels: [String] { ModelRegistry.names }
 
   public var formatVersion: Int = CheckpointConfig.currentFormatVersion
+  /// The model's registered name; set from `modelConfig`'s model when written by `Trainer`.
   public var model: String = "TiMiRec"
-  public var stage: Stage
-  public var modelConfig: TiMiRecConfig
+  /// TiMiRec's stage; nil for a model without stages.
+  public var stage: Stage?
+  /// The model's hyper-parameters, of the configuration type registered for `model`.
+  public var modelConfig: any ModelConfiguration
   public var dataset: DatasetFingerprint
   /// The settings of the training run that wrote it; nil for imported weights.
   public var training: TrainingConfig?
@@ -107,8 +115,9 @@ public struct CheckpointConfig: Codable, Equatable, Sendable {
   /// Where imported weights came from; nil for a checkpoint trained here.
   public var importedFrom: ImportedWeights?
 
-  /// A checkpoint written by a training run here.
-  public init(stage: Stage, modelConfig: TiMiRecConfig, training: TrainingConfig, dataset: DatasetFingerprint,
+  /// A checkpoint written by a training run here (`model` is set by the caller when it is
+  /// not TiMiRec).
+  public init(stage: Stage?, modelConfig: any ModelConfiguration, training: TrainingConfig, dataset: DatasetFingerprint,
               initializedFrom: String?, bestEpoch: Int, bestDev: [String: Double]) {
     self.stage = stage
     self.modelConfig = modelConfig
@@ -127,16 +136,33 @@ public struct CheckpointConfig: Codable, Equatable, Sendable {
     self.importedFrom = importedFrom
   }
 
-  /// Decodes format 1 or 2. A trained checkpoint (no `importedFrom`) must have `training`,
-  /// `bestEpoch` and `bestDev`; format 1 may lack `model` (it was always TiMiRec).
-  /// - Throws: `DecodingError` whose coding path names the missing or mistyped field.
+  /// TiMiRec's configuration, or nil for another model. Settable, so a TiMiRec setting can
+  /// be changed in place: `config.timiRec?.interestCount = 3`.
+  public var timiRec: TiMiRecConfig? {
+    get { modelConfig as? TiMiRecConfig }
+    set { if let newValue { modelConfig = newValue } }
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case formatVersion, model, stage, modelConfig, dataset, training, initializedFrom, bestEpoch, bestDev, importedFrom
+  }
+
+  /// Decodes format 1 or 2: `modelConfig` as the configuration type registered for `model`;
+  /// `stage` required for a model with stages. A trained checkpoint (no `importedFrom`)
+  /// must have `training`, `bestEpoch` and `bestDev`; format 1 may lack `model` (it was
+  /// always TiMiRec).
+  /// - Throws: `DecodingError` whose coding path names the missing or mistyped field (an
+  ///   unregistered `model` is `.dataCorrupted` at `model`).
   public init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     formatVersion = try c.decode(Int.self, forKey: .formatVersion)
     model = formatVersion == 1
       ? try c.decodeIfPresent(String.self, forKey: .model) ?? "TiMiRec" : try c.decode(String.self, forKey: .model)
-    stage = try c.decode(Stage.self, forKey: .stage)
-    modelConfig = try c.decode(TiMiRecConfig.self, forKey: .modelConfig)
+    guard let entry = ModelRegistry.entry(model) else {
+      throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.model], debugDescription: "unknown model '\(model)'"))
+    }
+    stage = entry.hasStages ? try c.decode(Stage.self, forKey: .stage) : try c.decodeIfPresent(Stage.self, forKey: .stage)
+    modelConfig = try entry.configurationType.decode(from: c, forKey: .modelConfig)
     dataset = try c.decode(DatasetFingerprint.self, forKey: .dataset)
     importedFrom = try c.decodeIfPresent(ImportedWeights.self, forKey: .importedFrom)
     initializedFrom = try c.decodeIfPresent(String.self, forKey: .initializedFrom)
@@ -151,6 +177,28 @@ public struct CheckpointConfig: Codable, Equatable, Sendable {
     }
   }
 
+  /// Writes every present field (absent optionals are left out, as before other models).
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(formatVersion, forKey: .formatVersion)
+    try c.encode(model, forKey: .model)
+    try c.encodeIfPresent(stage, forKey: .stage)
+    try c.encode(modelConfig, forKey: .modelConfig)
+    try c.encode(dataset, forKey: .dataset)
+    try c.encodeIfPresent(training, forKey: .training)
+    try c.encodeIfPresent(initializedFrom, forKey: .initializedFrom)
+    try c.encodeIfPresent(bestEpoch, forKey: .bestEpoch)
+    try c.encodeIfPresent(bestDev, forKey: .bestDev)
+    try c.encodeIfPresent(importedFrom, forKey: .importedFrom)
+  }
+
+  public static func == (a: CheckpointConfig, b: CheckpointConfig) -> Bool {
+    a.formatVersion == b.formatVersion && a.model == b.model && a.stage == b.stage
+      && a.modelConfig.isEqual(to: b.modelConfig) && a.dataset == b.dataset && a.training == b.training
+      && a.initializedFrom == b.initializedFrom && a.bestEpoch == b.bestEpoch && a.bestDev == b.bestDev
+      && a.importedFrom == b.importedFrom
+  }
+
   /// For headers: "best epoch 6" for a checkpoint trained here, "imported from
   /// timirec.safetensors" for imported weights.
   public var originSummary: String {
@@ -158,18 +206,14 @@ public struct CheckpointConfig: Codable, Equatable, Sendable {
     return "best epoch \(bestEpoch ?? 0)"
   }
 
+  /// What trained it, for headers: the stage for TiMiRec ("finetune"), else the model name.
+  public var stageLabel: String { stage?.rawValue ?? model }
+
   /// The first setting that cannot describe a model, as (field path, requirement, value).
   func invalidSetting() -> (String, String, String)? {
-    let m = modelConfig
-    let positive: [(String, Int)] = [
-      ("modelConfig.itemCount", m.itemCount), ("modelConfig.embeddingSize", m.embeddingSize),
-      ("modelConfig.attentionSize", m.attentionSize), ("modelConfig.interestCount", m.interestCount),
-      ("modelConfig.historyMax", m.historyMax), ("modelConfig.projectionLayers", m.projectionLayers),
-    ]
-    for (field, value) in positive where value < 1 { return (field, "must be ≥ 1", "\(value)") }
-    if !(m.temperature > 0 && m.temperature.isFinite) { return ("modelConfig.temperature", "must be > 0", "\(m.temperature)") }
-    if m.itemCount != dataset.itemCount {
-      return ("modelConfig.itemCount", "must equal dataset.itemCount (\(dataset.itemCount))", "\(m.itemCount)")
+    if let (field, requirement, value) = modelConfig.invalidSetting() { return ("modelConfig." + field, requirement, value) }
+    if modelConfig.itemCount != dataset.itemCount {
+      return ("modelConfig.itemCount", "must equal dataset.itemCount (\(dataset.itemCount))", "\(modelConfig.itemCount)")
     }
     return nil
   }
@@ -247,7 +291,7 @@ public enum CheckpointDirectory {
 
   /// Reads and validates `config.json` (format 1 or 2).
   /// - Throws: `CheckpointError.missing` (no config.json), `.unreadable`, `.formatVersion`
-  ///   (not 1 or 2), `.unknownModel` (`model` is not TiMiRec) or `.badConfig`: one line
+  ///   (not 1 or 2), `.unknownModel` (`model` is not registered) or `.badConfig`: one line
   ///   naming the field that is missing, has the wrong type or an impossible value, e.g.
   ///   "runs/x/config.json: missing field 'modelConfig.interestCount'; …".
   public static func readConfig(_ path: String) throws -> CheckpointConfig {
@@ -366,10 +410,15 @@ public enum CheckpointDirectory {
   }
 
   /// The model `config` describes with model.safetensors loaded strictly.
+  /// - Throws: also `CheckpointError.mismatch` when the checkpoint holds another model
+  ///   (open those with ``openModel(_:for:)``).
   static func loadModel(_ path: String, config: CheckpointConfig) throws -> TiMiRec {
+    guard let timiRec = config.timiRec, let stage = config.stage else {
+      throw CheckpointError.mismatch(path: path, what: "the model", checkpoint: config.model, expected: TiMiRec.modelName)
+    }
     let tensors = try readTensors(path)
     var rng = RNG(seed: 0)
-    let model = TiMiRec(config: config.modelConfig, stage: config.stage, rng: &rng)
+    let model = TiMiRec(config: timiRec, stage: stage, rng: &rng)
     try model.loadAllParameters(from: tensors, source: (path as NSString).appendingPathComponent("model.safetensors"))
     return model
   }
@@ -390,7 +439,7 @@ public enum CheckpointDirectory {
         let prefix = String(name.prefix { $0 != "." }) + ".*"
         if !prefixes.contains(prefix) { prefixes.append(prefix) }
       }
-      return "took \(taken.count) tensors (\(prefixes.joined(separator: ", "))) from \(path) (\(config.stage.rawValue), \(config.originSummary))"
+      return "took \(taken.count) tensors (\(prefixes.joined(separator: ", "))) from \(path) (\(config.stageLabel), \(config.originSummary))"
     }
   }
 
@@ -409,7 +458,10 @@ public enum CheckpointDirectory {
                                              fingerprint: DatasetFingerprint) throws -> Initialization {
     let config = try readConfig(path)
     try checkFits(config, path: path, dataset: fingerprint)
-    let mine = model.config, theirs = config.modelConfig
+    guard let theirs = config.timiRec else {
+      throw CheckpointError.mismatch(path: path, what: "the model", checkpoint: config.model, expected: TiMiRec.modelName)
+    }
+    let mine = model.config
     let checks: [(String, String, String)] = [
       ("K", "\(theirs.interestCount)", "\(mine.interestCount)"),
       ("the embedding size", "\(theirs.embeddingSize)", "\(mine.embeddingSize)"),

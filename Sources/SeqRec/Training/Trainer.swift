@@ -54,25 +54,46 @@ public struct SettingChange: Equatable, Sendable {
     self.requested = requested
   }
 
-  /// The `train` option that sets a `TiMiRecConfig` or `TrainingConfig` field.
-  public static func option(for field: String) -> String {
-    let options = [
-      "learningRate": "--lr", "l2": "--l2", "batchSize": "--batch-size", "maxEpochs": "--epochs", "seed": "--seed",
-      "threads": "--threads", "interestCount": "--K", "embeddingSize": "--emb-size", "addPosition": "--add-pos",
-      "addTransformer": "--add-trm", "historyMax": "--history-max", "temperature": "--temp",
-      "projectionLayers": "--n-layers", "stopGradient": "--no-stopgrad (stopGradient)",
-    ]
-    return options[field] ?? field
+  /// The `train` options that set `TrainingConfig` fields.
+  public static let trainingOptions = [
+    "learningRate": "--lr", "l2": "--l2", "batchSize": "--batch-size", "maxEpochs": "--epochs", "seed": "--seed",
+    "threads": "--threads",
+  ]
+
+  /// The `train` option that sets a `TrainingConfig` field or a field of a model
+  /// configuration (`options`, its type's ``ModelConfiguration/options``); a negated flag
+  /// names its field too ("--no-stopgrad (stopGradient)"); the field itself where no option
+  /// sets it.
+  public static func option(for field: String, options: [String: String] = TiMiRecConfig.options) -> String {
+    guard let option = trainingOptions[field] ?? options[field] else { return field }
+    return option.hasPrefix("--no-") ? "\(option) (\(field))" : option
   }
 
   /// The stored properties of two values of one struct that differ, in declaration order
   /// (compared by their printed values, which is exact for the Int, Float, Bool and UInt64
-  /// fields of the configuration types).
-  public static func between<T>(_ started: T, _ requested: T) -> [SettingChange] {
+  /// fields of the configuration types), named by `options` (field → option).
+  public static func between<T>(_ started: T, _ requested: T, options: [String: String] = TiMiRecConfig.options) -> [SettingChange] {
     zip(Mirror(reflecting: started).children, Mirror(reflecting: requested).children).compactMap { a, b in
       guard let label = a.label, "\(a.value)" != "\(b.value)" else { return nil }
-      return SettingChange(option: option(for: label), started: "\(a.value)", requested: "\(b.value)")
+      return SettingChange(option: option(for: label, options: options), started: "\(a.value)", requested: "\(b.value)")
     }
+  }
+
+  /// The changes between a run's model (name, stage, configuration) and the one given now:
+  /// `--model` when the models differ (their configurations are not compared then),
+  /// `--stage`, then every configuration field that differs.
+  public static func between(model started: String, stage startedStage: Stage?, _ startedConfig: any ModelConfiguration,
+                             model requested: String, stage requestedStage: Stage?,
+                             _ requestedConfig: any ModelConfiguration) -> [SettingChange] {
+    if started != requested || type(of: startedConfig) != type(of: requestedConfig) {
+      return [SettingChange(option: "--model", started: started, requested: requested)]
+    }
+    var changes = between(startedConfig, requestedConfig, options: type(of: startedConfig).options)
+    if startedStage != requestedStage {
+      changes.insert(SettingChange(option: "--stage", started: startedStage?.rawValue ?? "none",
+                                   requested: requestedStage?.rawValue ?? "none"), at: 0)
+    }
+    return changes
   }
 }
 
@@ -159,11 +180,9 @@ public final class Trainer<Model: TrainableRecommender> {
     }
     // Everything but the epoch limit (which --resume may raise) is part of the run.
     let described = model.checkpointDescription
-    var changes = SettingChange.between(config.modelConfig, described.modelConfig)
+    let changes = SettingChange.between(model: config.model, stage: config.stage, config.modelConfig,
+                                        model: Model.modelName, stage: described.stage, described.modelConfig)
       + SettingChange.between(trained, training).filter { $0.option != SettingChange.option(for: "maxEpochs") }
-    if config.stage != described.stage {
-      changes.insert(SettingChange(option: "--stage", started: config.stage.rawValue, requested: described.stage.rawValue), at: 0)
-    }
     if !changes.isEmpty { throw TrainingError.settingsChanged(path: checkpointPath, changes: changes) }
     try CheckpointDirectory.checkFits(config, path: checkpointPath, dataset: fingerprint)
     // Every file strictly: all tensors present with their shapes, none left over, finite.
@@ -276,7 +295,8 @@ public final class Trainer<Model: TrainableRecommender> {
       moments["exp_avg." + name] = SafeTensor(shape: tensor.shape, floats: first[name] ?? [])
       moments["exp_avg_sq." + name] = SafeTensor(shape: tensor.shape, floats: second[name] ?? [])
     }
-    let metadata = ["format": "pt", "model": Model.modelName, "stage": described.stage.rawValue]
+    var metadata = ["format": "pt", "model": Model.modelName]
+    if let stage = described.stage { metadata["stage"] = stage.rawValue }
     try CheckpointDirectory.writeAtomically(checkpointPath, files: [
       "config.json": try CheckpointDirectory.json(config),
       "resume.json": try CheckpointDirectory.json(state),

@@ -120,9 +120,9 @@ public enum WeightsImport {
     /// TiMiRec finetune, K 3, D 8, attn_size 4, add_pos 1, history_max 5, add_trm 1,
     /// n_layers 1, T 0.5; 30 tensors".
     public var summary: String {
-      let m = config.modelConfig
-      let origin = config.importedFrom!
-      var parts = ["TiMiRec \(config.stage.rawValue)", "K \(m.interestCount)", "D \(m.embeddingSize)",
+      // An import is always TiMiRec's, with importedFrom.
+      guard let m = config.timiRec, let origin = config.importedFrom else { return "imported \(config.model) into \(out)" }
+      var parts = ["TiMiRec \(config.stageLabel)", "K \(m.interestCount)", "D \(m.embeddingSize)",
                    "attn_size \(m.attentionSize)", "add_pos \(m.addPosition ? 1 : 0)", "history_max \(m.historyMax)",
                    "add_trm \(m.addTransformer ? 1 : 0)"]
       if config.stage == .finetune { parts += ["n_layers \(m.projectionLayers)", "T \(m.temperature)"] }
