@@ -105,15 +105,18 @@ struct Reference {
     guard process.terminationStatus == 0 else {
       throw BenchError.reference("\(python) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus); see \(logPath)")
     }
-    // "Epoch 1     loss=0.5205 [10.2 s]    dev=(…)"
-    guard let line = text.split(separator: "\n").first(where: { $0.contains("Epoch 1 ") && $0.contains("loss=") }),
-          let lossText = line.split(separator: "loss=").last?.split(separator: " ").first, let loss = Double(lossText),
-          let secondsText = line.split(separator: "[").dropFirst().first?.split(separator: " ").first,
-          let seconds = Double(secondsText),
-          let instances = text.split(separator: "\n").first(where: { $0.contains("#train") || $0.contains("train instances") })
-            .flatMap({ Int($0.filter(\.isNumber)) }) ?? Optional(0) else {
+    // "Epoch 1     loss=0.5205 [10.2 s]    dev=(…)". tqdm's progress bars share the line
+    // (separated by \r) and contain brackets too, so split on \r as well and read the number
+    // after "loss=" and the first "[" after it.
+    let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+    guard let line = lines.last(where: { $0.contains("Epoch 1 ") && $0.contains("loss=") }),
+          let lossStart = line.range(of: "loss=")?.upperBound,
+          let loss = Double(String(line[lossStart...].prefix { !$0.isWhitespace })),
+          let bracket = line[lossStart...].firstIndex(of: "["),
+          let seconds = Double(String(line[line.index(after: bracket)...].prefix { !$0.isWhitespace && $0 != "]" })) else {
       throw BenchError.reference("no \"Epoch 1 loss=… [… s]\" line in \(logPath)")
     }
+    let instances = 0  // the table uses our instance count (the same split)
     return (EpochFigure(seconds: seconds, loss: loss, instances: instances), Double(usage.ru_maxrss) / 1024)
   }
 }
@@ -127,7 +130,11 @@ func runEpochs(_ options: Options) throws {
   }
   let scratch = NSTemporaryDirectory() + "bench-train-\(getpid())"
   try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-  defer { try? FileManager.default.removeItem(atPath: scratch) }
+  var succeeded = false
+  defer {
+    // Kept after a failure, for the reference's logs (last-<stage>.out).
+    if succeeded { try? FileManager.default.removeItem(atPath: scratch) } else { say("kept \(scratch) for inspection") }
+  }
   let reference = options.flag("--reference") ? try Reference(scratch: scratch) : nil
   if options.flag("--reference") && reference == nil {
     print("bench-train: --reference needs REF_SRC (the reference's src/ folder) and REF_PY (its Python) set")
@@ -209,4 +216,5 @@ func runEpochs(_ options: Options) throws {
   }
   if reference != nil { print(String(format: "reference peak RSS (largest child) %.0f MB", referenceRSS)) }
   print("load averages after each dataset of each run: " + loads.joined(separator: " | "))
+  succeeded = true
 }
