@@ -49,5 +49,14 @@ let package = Package(
     .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TestSupport"], exclude: ["Snapshots"]),
     .testTarget(name: "DemoTests", dependencies: ["Demo", "TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["SeqRec", "TestSupport"]),
+
+    // Fuzzing (Tests/Fuzz/run.sh; docs/INPUTS.md): one harness per input the program reads.
+    // A normal build makes fuzz-readers a corpus replayer; run.sh rebuilds it with
+    // -sanitize=fuzzer,address -DFUZZING into .build/fuzz. FuzzTests replays the committed
+    // corpora and crash inputs in the normal suite.
+    .target(name: "CFuzzDriver", path: "Tests/Fuzz/CFuzzDriver"),
+    .target(name: "FuzzHarnesses", dependencies: ["SeqRec", "Tensor"], path: "Tests/Fuzz/Harnesses"),
+    .executableTarget(name: "fuzz-readers", dependencies: ["FuzzHarnesses", "CFuzzDriver"], path: "Tests/Fuzz/Driver"),
+    .testTarget(name: "FuzzTests", dependencies: ["FuzzHarnesses"], path: "Tests/Fuzz/ReplayTests"),
   ]
 )

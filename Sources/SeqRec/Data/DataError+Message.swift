@@ -50,6 +50,10 @@ extension DataError: CustomStringConvertible {
       return "\(path):\(line): record has no '\(field)' field; is this the right kind of file for this source?"
     case .gzip(let path, let reason):
       return "\(path): gzip error (\(reason)); the download may be truncated, fetch it again"
+    case .gzipExpansion(let path, let limit, let fileSize, let ratio):
+      return "\(path): gzip content expands beyond \(limit) bytes (the bound is \(ratio) times the file's \(fileSize) bytes; review files compress about 5:1), so this is a decompression bomb or not a review file; if it is real, gunzip it and pass the plain file"
+    case .implausibleSize(let path, let line, let what, let value, let limit, let reason):
+      return "\(path):\(line): \(what) \(value) is larger than \(limit), \(reason)"
     case .noInteractions(let path):
       return "\(path): no interactions found; is this the right file and source format?"
     case .cannotDrawNegatives(let user, let clicked, let pool):

@@ -40,6 +40,11 @@ public enum DataError: Error, Equatable, Sendable {
   case missingField(path: String, line: Int, field: String)
   /// A gzip stream is corrupt or truncated.
   case gzip(path: String, reason: String)
+  /// A gzip stream expands beyond `limit` bytes (`readPossiblyGzipped`'s bound for a file of
+  /// `fileSize` bytes).
+  case gzipExpansion(path: String, limit: Int, fileSize: Int, ratio: Int)
+  /// A count or id claimed in a file would need more memory than the file's size justifies.
+  case implausibleSize(path: String, line: Int, what: String, value: Int, limit: Int, reason: String)
   /// The source produced no interactions.
   case noInteractions(path: String)
   /// A user clicked every item in the pool, so no negative can be drawn.

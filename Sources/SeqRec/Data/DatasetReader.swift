@@ -43,6 +43,7 @@ extension Dataset {
     let dev = try slots.get(1)
     let test = try slots.get(2)
 
+    try checkIdsFitTheFiles(folder: folder, train: train, dev: dev, test: test)
     try validateAcrossFiles(folder: folder, train: train, dev: dev, test: test)
 
     let manifestPath = (folder as NSString).appendingPathComponent("dataset.json")
@@ -54,6 +55,26 @@ extension Dataset {
       dataset.catalog = try ItemCatalog.read(path: itemsPath, itemCount: dataset.itemCount)
     }
     return dataset
+  }
+
+  /// The largest user and item ids size every per-user and per-item table (itemCount = max
+  /// item id + 1), so an id is refused when it is larger than the files could number densely:
+  /// more than the ids they mention (rows + negatives), with a floor of 65,536. Real folders
+  /// number ids 1...N (`timirec prepare` does), so they always pass.
+  /// - Throws: `DataError.implausibleSize` naming the file and line of the first such id.
+  static func checkIdsFitTheFiles(folder: String, train: InteractionTable, dev: InteractionTable,
+                                  test: InteractionTable) throws {
+    let mentions = train.count + dev.count + test.count + dev.negatives.count + test.negatives.count
+    let limit = max(mentions, 1 << 16)
+    for (split, table) in [(Split.train, train), (Split.dev, dev), (Split.test, test)] {
+      for (column, ids) in [("user_id", table.users), ("item_id", table.items)] {
+        guard let r = ids.firstIndex(where: { Int($0) > limit }) else { continue }
+        throw DataError.implausibleSize(
+          path: (folder as NSString).appendingPathComponent(split.fileName), line: r + 2, what: column,
+          value: Int(ids[r]), limit: limit,
+          reason: "the number of ids train/dev/test mention (\(mentions), or 65536); ids must number users and items from 1 without large gaps (as `timirec prepare` writes them): re-index the data")
+      }
+    }
   }
 
   /// Cross-file checks: dev/test users have train rows; negatives in range and not the positive.
@@ -162,7 +183,11 @@ func parseTable(path: String, split: Split) throws -> InteractionTable {
   var users = [Int32](repeating: 0, count: rowCapacity)
   var items = [Int32](repeating: 0, count: rowCapacity)
   var times = [Int64](repeating: 0, count: rowCapacity)
-  var negatives = [Int32](repeating: 0, count: needsNegatives ? rowCapacity * negativeEstimate : 0)
+  // Each negative takes at least 2 bytes (a digit and ',' or ']'), so a file holds at most
+  // bytes/2 of them: the capacity never exceeds that, however many commas the first row has.
+  let (estimate, overflow) = rowCapacity.multipliedReportingOverflow(by: negativeEstimate)
+  let negativeCapacity = needsNegatives ? min(overflow ? Int.max : estimate, bytes.count / 2 + 1) : 0
+  var negatives = [Int32](repeating: 0, count: negativeCapacity)
   var rows = 0
   var negativeCount = -1
   try users.withUnsafeMutableBufferPointer { u in
@@ -170,7 +195,8 @@ func parseTable(path: String, split: Split) throws -> InteractionTable {
       try times.withUnsafeMutableBufferPointer { t in
         try negatives.withUnsafeMutableBufferPointer { n in
           var parser = RowParser(cursor: cursor, path: path, roles: roles, users: u, items: it, times: t,
-                                 negatives: n, negativeCount: needsNegatives ? -1 : 0)
+                                 negatives: n, negativeCount: needsNegatives ? -1 : 0,
+                                 firstRowNegatives: min(negativeEstimate, negativeCapacity))
           try parser.parseAll()
           rows = parser.rows
           negativeCount = parser.negativeCount
@@ -198,11 +224,14 @@ private struct RowParser {
   let negatives: UnsafeMutableBufferPointer<Int32>
   /// -1 until the first row fixes it.
   var negativeCount: Int
+  /// The capacity estimate for the first row's list (its commas + 1, within `negatives`).
+  let firstRowNegatives: Int
   var rows = 0
 
   init(cursor: ByteCursor, path: String, roles: [ColumnRole], users: UnsafeMutableBufferPointer<Int32>,
        items: UnsafeMutableBufferPointer<Int32>, times: UnsafeMutableBufferPointer<Int64>,
-       negatives: UnsafeMutableBufferPointer<Int32>, negativeCount: Int) {
+       negatives: UnsafeMutableBufferPointer<Int32>, negativeCount: Int, firstRowNegatives: Int) {
+    self.firstRowNegatives = firstRowNegatives
     self.cursor = cursor
     self.path = path
     self.roles = roles
@@ -277,8 +306,11 @@ private struct RowParser {
     var count = 0
     let expected = negativeCount
     // Before the first row is done, the capacity estimate (from the first row's commas) bounds it.
-    let perRow = expected >= 0 ? expected : negatives.count / max(users.count, 1)
+    let perRow = expected >= 0 ? expected : firstRowNegatives
     let rowBase = expected >= 0 ? rows * expected : 0
+    // Unreachable for a file whose rows all hold `expected` negatives (see the capacity), but
+    // a row must never write past the columns.
+    guard rowBase + perRow <= negatives.count else { throw malformed() }
     if cursor.peek() == Byte.closeBracket {
       cursor.pos += 1
     } else {

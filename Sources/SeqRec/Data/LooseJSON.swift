@@ -43,6 +43,10 @@ public func parseLooseJSON(_ bytes: [UInt8]) throws -> JSONValue {
   try bytes.withUnsafeBytes { try parseLooseJSON($0) }
 }
 
+/// Lists and objects may nest this deep (real files nest 3 levels); deeper input is refused
+/// instead of recursing until the stack overflows.
+public let looseJSONMaximumDepth = 512
+
 public struct JSONSyntaxError: Error, Sendable {
   public let offset: Int
   public let reason: String
@@ -51,6 +55,8 @@ public struct JSONSyntaxError: Error, Sendable {
 private struct LooseJSONParser {
   let bytes: UnsafeRawBufferPointer
   var pos = 0
+  /// Lists and objects open around `pos`.
+  var depth = 0
 
   init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -63,8 +69,11 @@ private struct LooseJSONParser {
   mutating func value() throws -> JSONValue {
     guard pos < bytes.count else { throw fail("unexpected end") }
     switch bytes[pos] {
-    case UInt8(ascii: "{"): return try object()
-    case UInt8(ascii: "["), UInt8(ascii: "("): return try array()
+    case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "("):
+      guard depth < looseJSONMaximumDepth else { throw fail("lists and objects nested deeper than \(looseJSONMaximumDepth) levels") }
+      depth += 1
+      defer { depth -= 1 }
+      return bytes[pos] == UInt8(ascii: "{") ? try object() : try array()
     case UInt8(ascii: "\""), UInt8(ascii: "'"): return .string(try string())
     case UInt8(ascii: "t"): try word("true"); return .bool(true)
     case UInt8(ascii: "T"): try word("True"); return .bool(true)
@@ -160,9 +169,14 @@ private struct LooseJSONParser {
         var scalar = try hex(4)
         if (0xD800..<0xDC00).contains(scalar), pos + 1 < bytes.count, bytes[pos] == UInt8(ascii: "\\"),
           bytes[pos + 1] == UInt8(ascii: "u") {
+          let next = pos
           pos += 2
           let low = try hex(4)
-          scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+          if (0xDC00..<0xE000).contains(low) {
+            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+          } else {
+            pos = next  // not a pair: the high surrogate alone becomes U+FFFD, the next escape is read on its own
+          }
         }
         out.append(contentsOf: String(UnicodeScalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
       case UInt8(ascii: "x"):  // Python \xNN: a code point below 256

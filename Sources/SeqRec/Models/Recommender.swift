@@ -78,6 +78,14 @@ public protocol ModelConfiguration: Codable, Equatable, Sendable {
   /// The first setting that cannot describe a model, as (field, requirement, value), e.g.
   /// ("interestCount", "must be ≥ 1", "0"); nil when every setting is possible.
   func invalidSetting() -> (field: String, requirement: String, value: String)?
+  /// D, the embedding size (emb_size).
+  var embeddingSize: Int { get }
+  /// A lower bound on the number of weights a model of this configuration holds, computed
+  /// without building it; nil when it overflows `Int`. Opening a checkpoint refuses a
+  /// config.json whose bound exceeds what model.safetensors holds (docs/INPUTS.md, "Resource
+  /// limits"). The default counts the item table, N×D; a model whose other sizes can be
+  /// large counts those too.
+  func minimumWeightCount(stage: Stage?) -> Int?
 }
 
 extension ModelConfiguration {
@@ -243,9 +251,10 @@ extension CheckpointDirectory {
     -> (model: any Recommender, config: CheckpointConfig) {
     let config = try readConfig(path)
     try checkFits(config, path: path, dataset: fingerprint)
+    let tensors = try readTensors(path)
+    try checkWeightsCanHold(config, tensors, path: path)  // before the model is allocated
     let model = try ModelRegistry.make(config, file: (path as NSString).appendingPathComponent("config.json"))
-    try model.loadAllParameters(from: try readTensors(path),
-                                source: (path as NSString).appendingPathComponent("model.safetensors"))
+    try model.loadAllParameters(from: tensors, source: (path as NSString).appendingPathComponent("model.safetensors"))
     return (model, config)
   }
 }

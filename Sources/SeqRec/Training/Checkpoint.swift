@@ -417,6 +417,7 @@ public enum CheckpointDirectory {
       throw CheckpointError.mismatch(path: path, what: "the model", checkpoint: config.model, expected: TiMiRec.modelName)
     }
     let tensors = try readTensors(path)
+    try checkWeightsCanHold(config, tensors, path: path)  // before the model is allocated
     var rng = RNG(seed: 0)
     let model = TiMiRec(config: timiRec, stage: stage, rng: &rng)
     try model.loadAllParameters(from: tensors, source: (path as NSString).appendingPathComponent("model.safetensors"))

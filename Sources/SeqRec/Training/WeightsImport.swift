@@ -20,6 +20,8 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
   case historyMaxDisagrees(source: String, rows: Int, given: Int)
   /// The item table's rows differ from the dataset's item rows.
   case itemRows(source: String, weights: Int, dataset: String, datasetRows: Int)
+  /// The architecture read from the names and shapes needs more weights than the file holds.
+  case tooFewWeights(source: String, needed: Int?, held: Int)
 
   public var description: String {
     switch self {
@@ -34,6 +36,8 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
       return "\(source): a pretrain state_dict (no interest_predictor.*) has no temperature; drop --temp"
     case let .historyMaxDisagrees(source, rows, given):
       return "\(source): 'interest_extractor.p_embeddings.weight' has \(rows) rows, so history_max is \(rows - 1), but --history-max is \(given); drop --history-max or pass \(rows - 1)"
+    case let .tooFewWeights(source, needed, held):
+      return "\(source): the architecture its tensor names and shapes describe needs at least \(needed.map(String.init) ?? "more than 2⁶³") weights, but the file holds \(held); it is not a complete TiMiRec state_dict"
     case let .itemRows(source, weights, dataset, datasetRows):
       return "\(source): the item table has \(weights) rows but the dataset \(dataset) has \(datasetRows) item rows (max item id + 1); import into the dataset folder the model was trained on"
     }
@@ -91,10 +95,16 @@ public enum WeightsImport {
     }
     let addTransformer = names.contains { $0.hasPrefix("interest_extractor.transformer.") }
     let finetune = names.contains { $0.hasPrefix("interest_predictor.") || $0.hasPrefix("proj.") }
-    var hiddenLayers = 0
+    // Hidden layers: proj.proj_0 ... proj.proj_<n-1>, every one present (a name with a huge
+    // index does not make the model allocate that many layers).
+    var indices = Set<Int>()
     for name in names where name.hasPrefix("proj.proj_") && name.hasSuffix(".weight") {
       let index = name.dropFirst("proj.proj_".count).dropLast(".weight".count)
-      if let i = Int(index) { hiddenLayers = max(hiddenLayers, i + 1) }
+      if let i = Int(index), i >= 0 { indices.insert(i) }
+    }
+    let hiddenLayers = indices.count
+    if let gap = (0..<hiddenLayers).first(where: { !indices.contains($0) }) {
+      throw ImportError.notTiMiRec(source: source, missing: "proj.proj_\(gap).weight", found: names)
     }
     if finetune && temperature == nil { throw ImportError.temperatureRequired(source: source) }
     if !finetune && temperature != nil { throw ImportError.temperatureNotUsed(source: source) }
@@ -103,6 +113,15 @@ public enum WeightsImport {
       interestCount: interests.rows, addPosition: addPosition, addTransformer: addTransformer, historyMax: history,
       temperature: temperature ?? 1, projectionLayers: hiddenLayers + 1, stopGradient: true)
     return (finetune ? .finetune : .pretrain, config)
+  }
+
+  /// Refuses an architecture that needs more weights than `file` holds, before the model is
+  /// built (so a file's shapes never make the import allocate more than the file justifies).
+  /// - Throws: `ImportError.tooFewWeights`.
+  public static func checkWeightCount(of file: SafeTensorsFile, stage: Stage, config: TiMiRecConfig, source: String) throws {
+    let held = file.tensors.values.reduce(0) { $0 &+ $1.elementCount }
+    let needed = config.minimumWeightCount(stage: stage)
+    guard let needed, needed <= held else { throw ImportError.tooFewWeights(source: source, needed: needed, held: held) }
   }
 
   /// What an import did.
@@ -169,6 +188,7 @@ public enum WeightsImport {
       throw ImportError.itemRows(source: weights, weights: modelConfig.itemCount, dataset: datasetLabel,
                                  datasetRows: dataset.itemCount)
     }
+    try checkWeightCount(of: file, stage: stage, config: modelConfig, source: weights)
     var rng = RNG(seed: 0)
     let model = TiMiRec(config: modelConfig, stage: stage, rng: &rng)
     try model.loadAllParameters(from: file, source: weights)
