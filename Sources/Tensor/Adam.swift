@@ -17,7 +17,7 @@
 // torch's vectorised CPU kernels may fuse a multiply-add where we round twice, so results can
 // differ from torch in the last bit; never by more.
 
-import Foundation  // pow
+import Foundation  // pow, DispatchQueue
 
 /// Adam with classic L2 weight decay on every parameter whose ``Tensor/appliesWeightDecay``
 /// is true (read once, when the optimiser is created; the model decides, e.g. SeqRec exempts
@@ -68,6 +68,9 @@ public final class Adam {
   public let epsilon: Float
   /// Classic L2 coefficient λ added to the gradient as λ·θ (not AdamW); 0 disables it.
   public let weightDecay: Float
+  /// Threads that share the update of each large parameter (default 1; the trainer sets its
+  /// data-parallel thread count). Results are the same for any value.
+  public var threads = 1
   /// Number of completed steps t (0 before the first `step()`); part of the checkpoint state.
   public var stepCount: Int = 0
 
@@ -142,11 +145,11 @@ public final class Adam {
             if hasGrad {
               slot.tensor.grad.withUnsafeBufferPointer { grad in
                 Adam.update(count: n, theta: theta.baseAddress!, m: m.baseAddress!, v: v.baseAddress!,
-                            grad: grad.baseAddress!, scalars)
+                            grad: grad.baseAddress!, scalars, threads: threads)
               }
             } else {
               Adam.update(count: n, theta: theta.baseAddress!, m: m.baseAddress!, v: v.baseAddress!,
-                          grad: nil, scalars)
+                          grad: nil, scalars, threads: threads)
             }
           }
         }
@@ -162,6 +165,25 @@ public final class Adam {
   /// The per-step scalars of the update, already rounded to Float.
   private struct Scalars {
     let oneMinusBeta1, beta2, oneMinusBeta2, lambda, stepSize, biasCorrection2Sqrt, epsilon: Float
+  }
+
+  /// `update` split into `threads` contiguous ranges run concurrently for tensors of at least
+  /// 65,536 elements (the item tables); the update is elementwise and the SIMD and scalar
+  /// paths give the same bits, so the result does not depend on the split.
+  private static func update(
+    count n: Int, theta: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
+    v: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>?, _ s: Scalars, threads: Int
+  ) {
+    guard threads > 1, n >= 65_536 else {
+      update(count: n, theta: theta, m: m, v: v, grad: grad, s)
+      return
+    }
+    // Each worker reads and writes only its own range [lo, hi) of the four arrays.
+    nonisolated(unsafe) let (theta, m, v, grad) = (theta, m, v, grad)
+    DispatchQueue.concurrentPerform(iterations: threads) { i in
+      let lo = i * n / threads, hi = (i + 1) * n / threads
+      update(count: hi - lo, theta: theta + lo, m: m + lo, v: v + lo, grad: grad.map { $0 + lo }, s)
+    }
   }
 
   /// The elementwise update of one parameter (see the file header); `grad == nil` means zeros.

@@ -70,29 +70,31 @@ extension Tensor {
 
     // Saved for backward, all packed (P rows): x (P, D), gates r|z|n (P, 3H),
     // W_hn h + b_hn (P, H), h before the step (P, H).
-    var xPacked = [Float](repeating: 0, count: packedRows * d)
-    var gates = [Float](repeating: 0, count: packedRows * g3)
-    var hiddenN = [Float](repeating: 0, count: packedRows * h)
-    var hPrev = [Float](repeating: 0, count: packedRows * h)
-    var state = [Float](repeating: 0, count: batch * h)  // (B, H) in sorted order
-    var out = [Float](repeating: 0, count: batch * h)
+    // Every packed row of these is written below (each belongs to exactly one step).
+    var xPacked = uninitializedFloats(packedRows * d)
+    var gates = uninitializedFloats(packedRows * g3)
+    var hiddenN = uninitializedFloats(packedRows * h)
+    var hPrev = uninitializedFloats(packedRows * h)
+    var state = [Float](repeating: 0, count: batch * h)  // (B, H) in sorted order, h₀ = 0
+    var out = uninitializedFloats(batch * h)
+    let kernels = GRUGateKernels(h: h)
 
     input.data.withUnsafeBufferPointer { x in
       xPacked.withUnsafeMutableBufferPointer { xp in
         for t in 0..<steps {
           for s in 0..<active[t] {
             let src = (order[s] * maxLength + t) * d, dst = (offset[t] + s) * d
-            for k in 0..<d { xp[dst + k] = x[src + k] }
+            copyRow(x.baseAddress! + src, to: xp.baseAddress! + dst, count: d)
           }
         }
       }
     }
     // Input projection for every packed row at once: gi = x · W_ihᵀ + b_ih, (P, 3H).
-    var gi = [Float](repeating: 0, count: packedRows * g3)
-    var gh = [Float](repeating: 0, count: batch * g3)  // one step's h · W_hhᵀ + b_hh
+    var gi = uninitializedFloats(packedRows * g3)  // bias, then sgemm with beta 1
+    var gh = uninitializedFloats(batch * g3)  // one step's h · W_hhᵀ + b_hh
     gi.withUnsafeMutableBufferPointer { gi in
       biasIH.data.withUnsafeBufferPointer { b in
-        for row in 0..<packedRows { for k in 0..<g3 { gi[row * g3 + k] = b[k] } }
+        for row in 0..<packedRows { copyRow(b.baseAddress!, to: gi.baseAddress! + row * g3, count: g3) }
       }
       xPacked.withUnsafeBufferPointer { xp in
         weightIH.data.withUnsafeBufferPointer { w in
@@ -113,30 +115,14 @@ extension Tensor {
                     for t in 0..<steps {
                       let rows = active[t], base = offset[t]
                       // gh = h · W_hhᵀ + b_hh for the running rows, (rows, 3H).
-                      for s in 0..<rows { for k in 0..<g3 { gh[s * g3 + k] = bhh[k] } }
+                      for s in 0..<rows { copyRow(bhh.baseAddress!, to: gh.baseAddress! + s * g3, count: g3) }
                       if t > 0 {  // h₀ = 0: the product vanishes at t = 0
                         sgemm(transA: false, transB: true, m: rows, n: g3, k: h, a: hs.baseAddress!, lda: h,
                               b: whh.baseAddress!, ldb: h, beta: 1, c: gh.baseAddress!, ldc: g3)
                       }
-                      for s in 0..<rows {
-                        let p = base + s
-                        let giRow = gi.baseAddress! + p * g3, ghRow = gh.baseAddress! + s * g3
-                        let gateRow = gates.baseAddress! + p * g3
-                        let hRow = hs.baseAddress! + s * h
-                        for j in 0..<h {
-                          let r = gateSigmoid(giRow[j] + ghRow[j])
-                          let z = gateSigmoid(giRow[h + j] + ghRow[h + j])
-                          let nh = ghRow[2 * h + j]
-                          let n = gateTanh(giRow[2 * h + j] + r * nh)
-                          let previous = hRow[j]
-                          gateRow[j] = r
-                          gateRow[h + j] = z
-                          gateRow[2 * h + j] = n
-                          hn[p * h + j] = nh
-                          hp[p * h + j] = previous
-                          hRow[j] = (1 - z) * n + z * previous
-                        }
-                      }
+                      let forward = vectorKernels ? kernels.forward : kernels.forwardReference
+                      forward(rows, base, gi.baseAddress!, gh.baseAddress!, hs.baseAddress!, gates.baseAddress!,
+                              hn.baseAddress!, hp.baseAddress!)
                     }
                   }
                 }
@@ -168,9 +154,9 @@ extension Tensor {
       // dW_ih += dgiᵀ · x, db_ih += Σ dgi, dx = dgi · W_ih.
       // Rows that are not running at step t keep h, so their δ passes through unchanged.
       let whhData = weightHH.data, wihData = weightIH.data
-      var delta = [Float](repeating: 0, count: batch * h)  // (B, H) sorted order
-      var dgi = [Float](repeating: 0, count: packedRows * g3)
-      var dgh = [Float](repeating: 0, count: packedRows * g3)
+      var delta = uninitializedFloats(batch * h)  // (B, H) sorted order, every row set below
+      var dgi = uninitializedFloats(packedRows * g3)  // every packed row written by its step
+      var dgh = uninitializedFloats(packedRows * g3)
       result.grad.withUnsafeBufferPointer { g in
         for s in 0..<batch {
           let b = order[s]
@@ -186,29 +172,9 @@ extension Tensor {
                   whhData.withUnsafeBufferPointer { whh in
                     for t in stride(from: steps - 1, through: 0, by: -1) {
                       let rows = active[t], base = offset[t]
-                      for s in 0..<rows {
-                        let p = base + s
-                        let gateRow = gates.baseAddress! + p * g3
-                        let dgiRow = dgi.baseAddress! + p * g3, dghRow = dgh.baseAddress! + p * g3
-                        let dhRow = dh.baseAddress! + s * h
-                        for j in 0..<h {
-                          let r = gateRow[j], z = gateRow[h + j], n = gateRow[2 * h + j]
-                          let d = dhRow[j]
-                          let dn = d * (1 - z)
-                          let dz = d * (hp[p * h + j] - n)
-                          let dan = dn * (1 - n * n)
-                          let dr = dan * hn[p * h + j]
-                          let daz = dz * z * (1 - z)
-                          let dar = dr * r * (1 - r)
-                          dgiRow[j] = dar
-                          dgiRow[h + j] = daz
-                          dgiRow[2 * h + j] = dan
-                          dghRow[j] = dar
-                          dghRow[h + j] = daz
-                          dghRow[2 * h + j] = dan * r
-                          dhRow[j] = d * z
-                        }
-                      }
+                      let backward = vectorKernels ? kernels.backward : kernels.backwardReference
+                      backward(rows, base, gates.baseAddress!, hn.baseAddress!, hp.baseAddress!, dh.baseAddress!,
+                               dgi.baseAddress!, dgh.baseAddress!)
                       // dh (rows, H) += dgh (rows, 3H) · W_hh (3H, H); not needed before t = 0.
                       if t > 0 {
                         sgemm(transA: false, transB: false, m: rows, n: h, k: g3,
@@ -232,9 +198,7 @@ extension Tensor {
                   b: hp.baseAddress!, ldb: h, beta: 1, c: gw.baseAddress!, ldc: h)
           }
         }
-        biasHH.accumulateGrad { gb in
-          for row in 0..<packedRows { for k in 0..<g3 { gb[k] += dgh[row * g3 + k] } }
-        }
+        biasHH.accumulateGrad { gb in columnSums(rows: packedRows, cols: g3, dgh.baseAddress!, into: gb.baseAddress!) }
       }
       dgi.withUnsafeBufferPointer { dgi in
         // dW_ih (3H, D) += dgiᵀ (3H, P) · x (P, D)
@@ -244,12 +208,10 @@ extension Tensor {
                   b: xp.baseAddress!, ldb: d, beta: 1, c: gw.baseAddress!, ldc: d)
           }
         }
-        biasIH.accumulateGrad { gb in
-          for row in 0..<packedRows { for k in 0..<g3 { gb[k] += dgi[row * g3 + k] } }
-        }
+        biasIH.accumulateGrad { gb in columnSums(rows: packedRows, cols: g3, dgi.baseAddress!, into: gb.baseAddress!) }
         // dx (P, D) = dgi (P, 3H) · W_ih (3H, D), scattered back to (B, L, D).
         guard input.requiresGrad else { return }
-        var dxPacked = [Float](repeating: 0, count: packedRows * d)
+        var dxPacked = uninitializedFloats(packedRows * d)  // sgemm with beta 0
         dxPacked.withUnsafeMutableBufferPointer { dxp in
           wihData.withUnsafeBufferPointer { w in
             sgemm(transA: false, transB: false, m: packedRows, n: d, k: g3, a: dgi.baseAddress!, lda: g3,

@@ -171,8 +171,7 @@ extension Tensor {
               switch (op, pb) {
               case (.add, .identity): break  // adopted above
               case (.add, .rows(let n)):
-                var i = 0
-                while i < total { for j in 0..<n { gb[j] += g[i + j] }; i += n }
+                columnSums(rows: total / n, cols: n, g.baseAddress!, into: gb.baseAddress!)
               case (.mul, .columns(let inner)) where pa.isIdentity:
                 for r in 0..<(total / inner) {
                   var sum: Float = 0
@@ -235,7 +234,7 @@ extension Tensor {
   public static func + (s: Float, a: Tensor) -> Tensor { a + s }
   public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
   public static func - (s: Float, a: Tensor) -> Tensor { a.unary(op: "rsub_scalar", { s - $0 }, derivative: { _, _ in -1 }) }
-  public static func * (a: Tensor, s: Float) -> Tensor { a.unary(op: "mul_scalar", { $0 * s }, derivative: { _, _ in s }) }
+  public static func * (a: Tensor, s: Float) -> Tensor { a.scaled(by: s) }
   public static func * (s: Float, a: Tensor) -> Tensor { a * s }
   public static func / (a: Tensor, s: Float) -> Tensor { a * (1 / s) }
   public static prefix func - (a: Tensor) -> Tensor { a * -1 }
@@ -247,11 +246,11 @@ extension Tensor {
   /// Natural logarithm (x > 0).
   public func log() -> Tensor { unary(op: "log", { Foundation.log($0) }, derivative: { x, _ in 1 / x }) }
   /// Hyperbolic tangent; derivative 1 − y².
-  public func tanh() -> Tensor { unary(op: "tanh", { Foundation.tanh($0) }, derivative: { _, y in 1 - y * y }) }
+  public func tanh() -> Tensor { vectorTanh() }
   /// Logistic sigmoid 1 / (1 + e⁻ˣ); derivative y(1 − y).
   public func sigmoid() -> Tensor { unary(op: "sigmoid", { stableSigmoid($0) }, derivative: { _, y in y * (1 - y) }) }
   /// max(x, 0); derivative 1 for x > 0, else 0.
-  public func relu() -> Tensor { unary(op: "relu", { Swift.max($0, 0) }, derivative: { x, _ in x > 0 ? 1 : 0 }) }
+  public func relu() -> Tensor { vectorRelu() }
   /// log σ(x) = −softplus(−x), computed without overflow; derivative σ(−x) = 1 − σ(x).
   public func logSigmoid() -> Tensor {
     unary(op: "log_sigmoid", { x in Swift.min(x, 0) - Foundation.log1p(Foundation.exp(-abs(x))) },
@@ -273,4 +272,80 @@ func stableSigmoid(_ x: Float) -> Float {
 
 extension BroadcastPattern {
   var isIdentity: Bool { if case .identity = self { return true } else { return false } }
+}
+
+// MARK: - Specialised unary ops (issue 11)
+//
+// `unary` calls its derivative closure once per element in backward (an indirect call that
+// blocks vectorisation). The three unary ops on the training path have their own loops
+// instead; the `unary` forms below stay as their references (KernelTests compares them).
+
+extension Tensor {
+  /// Reference implementations through the generic `unary` (for tests).
+  func reluReference() -> Tensor { unary(op: "relu", { Swift.max($0, 0) }, derivative: { x, _ in x > 0 ? 1 : 0 }) }
+  func tanhReference() -> Tensor { unary(op: "tanh", { Foundation.tanh($0) }, derivative: { _, y in 1 - y * y }) }
+  func scaledReference(by s: Float) -> Tensor { unary(op: "mul_scalar", { $0 * s }, derivative: { _, _ in s }) }
+
+  /// x · s; backward dx += g · s.
+  func scaled(by s: Float) -> Tensor {
+    var out = uninitializedFloats(count)
+    data.withUnsafeBufferPointer { x in
+      out.withUnsafeMutableBufferPointer { y in for i in 0..<x.count { y[i] = x[i] * s } }
+    }
+    let input = self
+    return Tensor.result(shape, out, op: "mul_scalar", parents: [input]) { result in
+      result.grad.withUnsafeBufferPointer { g in
+        input.accumulateGrad { gx, fresh in
+          if fresh { for i in 0..<gx.count { gx[i] = g[i] * s } } else { for i in 0..<gx.count { gx[i] += g[i] * s } }
+        }
+      }
+    }
+  }
+
+  /// max(x, 0); backward dx += g where x > 0.
+  func vectorRelu() -> Tensor {
+    var out = uninitializedFloats(count)
+    data.withUnsafeBufferPointer { x in
+      // As Swift.max(x, 0): NaN stays NaN.
+      out.withUnsafeMutableBufferPointer { y in for i in 0..<x.count { let v = x[i]; y[i] = 0 >= v ? 0 : v } }
+    }
+    let input = self
+    return Tensor.result(shape, out, op: "relu", parents: [input]) { result in
+      result.grad.withUnsafeBufferPointer { g in
+        input.data.withUnsafeBufferPointer { x in
+          input.accumulateGrad { gx, fresh in
+            // Both operands loaded unconditionally, so the select vectorises.
+            if fresh {
+              for i in 0..<gx.count { let gi = g[i]; gx[i] = x[i] > 0 ? gi : 0 }
+            } else {
+              for i in 0..<gx.count { let gi = g[i], old = gx[i]; gx[i] = x[i] > 0 ? old + gi : old }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// tanh x with the SIMD16 `simdTanh` (relative error < 4e-7 against libm; KernelTests),
+  /// the scalar `gateTanh` for the last count % 16 elements; backward dx += g (1 − y²).
+  @_optimize(speed)  // SIMD loop: optimised in debug builds too (see Kernels.swift)
+  func vectorTanh() -> Tensor {
+    var out = uninitializedFloats(count)
+    let n = count, vectorEnd = vectorKernels ? n - n % 16 : 0
+    data.withUnsafeBufferPointer { x in
+      out.withUnsafeMutableBufferPointer { y in
+        var i = 0
+        while i < vectorEnd { store16(simdTanh(load16(x.baseAddress! + i)), y.baseAddress! + i); i += 16 }
+        while i < n { y[i] = gateTanh(x[i]); i += 1 }
+      }
+    }
+    let input = self
+    return Tensor.result(shape, out, op: "tanh", parents: [input]) { result in
+      result.grad.withUnsafeBufferPointer { g in
+        result.data.withUnsafeBufferPointer { y in
+          input.accumulateGrad { gx in for i in 0..<gx.count { gx[i] += g[i] * (1 - y[i] * y[i]) } }
+        }
+      }
+    }
+  }
 }

@@ -16,6 +16,18 @@ public func sgemm(
   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
+  OpProfiler.noteGemm(m: m, n: n, k: k, transA: transA, transB: transB)
+  sgemmUnprofiled(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                  beta: beta, c: c, ldc: ldc)
+}
+
+/// `sgemm` without the profiler note, for ops that note their calls once (e.g. `bmm`'s B calls).
+@inline(__always)
+func sgemmUnprofiled(
+  transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+  beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
   guard m > 0, n > 0 else { return }
   if k == 0 {  // BLAS may not touch C at all when k == 0: apply beta ourselves.
     for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : c[i * ldc + j] * beta } }
@@ -209,7 +221,7 @@ extension Tensor {
       weight.data.withUnsafeBufferPointer { w in
         bias.data.withUnsafeBufferPointer { b in
           out.withUnsafeMutableBufferPointer { y in
-            for r in 0..<rows { (y.baseAddress! + r * outputs).update(from: b.baseAddress!, count: outputs) }
+            for r in 0..<rows { copyRow(b.baseAddress!, to: y.baseAddress! + r * outputs, count: outputs) }
             sgemm(transA: false, transB: true, m: rows, n: outputs, k: inputs, a: x.baseAddress!, lda: inputs,
                   b: w.baseAddress!, ldb: inputs, beta: 1, c: y.baseAddress!, ldc: outputs)
           }
@@ -239,9 +251,7 @@ extension Tensor {
             }
           }
         }
-        bias.accumulateGrad { gb in
-          for r in 0..<rows { for j in 0..<outputs { gb[j] += g[r * outputs + j] } }
-        }
+        bias.accumulateGrad { gb in columnSums(rows: rows, cols: outputs, g.baseAddress!, into: gb.baseAddress!) }
       }
     }
   }

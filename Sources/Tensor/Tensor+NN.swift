@@ -31,8 +31,7 @@ extension Tensor {
     table.data.withUnsafeBufferPointer { w in
       out.withUnsafeMutableBufferPointer { o in
         for (i, index) in indices.enumerated() {
-          let src = Int(index) * d, dst = i * d
-          for k in 0..<d { o[dst + k] = w[src + k] }
+          copyRow(w.baseAddress! + Int(index) * d, to: o.baseAddress! + i * d, count: d)
         }
       }
     }
@@ -160,25 +159,17 @@ extension Tensor {
     var normalized = uninitializedFloats(count)  // x̂, kept for backward (all written below)
     var inverseStd = uninitializedFloats(rows)    // 1/√(σ² + eps) per row
     var out = uninitializedFloats(count)
+    // LayerNormKernels' SIMD16 rows in optimised builds; the scalar reference otherwise.
+    let vectorised = vectorKernels && d % 16 == 0
     data.withUnsafeBufferPointer { x in
       normalized.withUnsafeMutableBufferPointer { xh in
         out.withUnsafeMutableBufferPointer { y in
-          weight.data.withUnsafeBufferPointer { w in
-            bias.data.withUnsafeBufferPointer { b in
-              for row in 0..<rows {
-                let base = row * d
-                var sum: Float = 0
-                for k in 0..<d { sum += x[base + k] }
-                let mean = sum / Float(d)
-                var squares: Float = 0
-                for k in 0..<d { let c = x[base + k] - mean; squares += c * c }
-                let rstd = 1 / (squares / Float(d) + eps).squareRoot()
-                inverseStd[row] = rstd
-                for k in 0..<d {
-                  let v = (x[base + k] - mean) * rstd
-                  xh[base + k] = v
-                  y[base + k] = v * w[k] + b[k]
-                }
+          inverseStd.withUnsafeMutableBufferPointer { rs in
+            weight.data.withUnsafeBufferPointer { w in
+              bias.data.withUnsafeBufferPointer { b in
+                let kernel = vectorised ? LayerNormKernels.forward : LayerNormKernels.forwardReference
+                kernel(rows, d, eps, x.baseAddress!, w.baseAddress!, b.baseAddress!, xh.baseAddress!, y.baseAddress!,
+                       rs.baseAddress!)
               }
             }
           }
@@ -192,31 +183,23 @@ extension Tensor {
       // ∂x̂_j/∂x_i = ρ (δ_ij − 1/D) − ρ x̂_j x̂_i / D, because ∂μ/∂x_i = 1/D and
       // ∂ρ/∂x_i = −ρ³ (x_i − μ)/D = −ρ² x̂_i / D. Summing ĝ_j over j:
       //   dx_i += ρ · (ĝ_i − mean_j ĝ_j − x̂_i · mean_j(ĝ_j x̂_j)).
+      // (LayerNormKernels: the loops, SIMD16 and scalar reference.)
       let weightData = weight.data
       result.grad.withUnsafeBufferPointer { g in
         normalized.withUnsafeBufferPointer { xh in
           bias.accumulateGrad { gb in
-            for row in 0..<rows { for k in 0..<d { gb[k] += g[row * d + k] } }
+            LayerNormKernels.backwardAffine(rows: rows, d: d, g: g.baseAddress!, normalized: xh.baseAddress!,
+                                            gw: nil, gb: gb.baseAddress!)
           }
           weight.accumulateGrad { gw in
-            for row in 0..<rows { for k in 0..<d { gw[k] += g[row * d + k] * xh[row * d + k] } }
+            LayerNormKernels.backwardAffine(rows: rows, d: d, g: g.baseAddress!, normalized: xh.baseAddress!,
+                                            gw: gw.baseAddress!, gb: nil)
           }
           weightData.withUnsafeBufferPointer { w in
-            input.accumulateGrad { gx in
-              for row in 0..<rows {
-                let base = row * d
-                var meanG: Float = 0, meanGX: Float = 0
-                for k in 0..<d {
-                  let gh = g[base + k] * w[k]
-                  meanG += gh
-                  meanGX += gh * xh[base + k]
-                }
-                meanG /= Float(d)
-                meanGX /= Float(d)
-                let rstd = inverseStd[row]
-                for k in 0..<d {
-                  gx[base + k] += rstd * (g[base + k] * w[k] - meanG - xh[base + k] * meanGX)
-                }
+            inverseStd.withUnsafeBufferPointer { rs in
+              input.accumulateGrad { gx in
+                let kernel = vectorised ? LayerNormKernels.backwardInput : LayerNormKernels.backwardInputReference
+                kernel(rows, d, g.baseAddress!, w.baseAddress!, xh.baseAddress!, rs.baseAddress!, gx.baseAddress!)
               }
             }
           }

@@ -45,13 +45,16 @@ extension Tensor {
   }
 
   /// The shared forward and backward of `softmax` (logarithm false) and `logSoftmax`.
-  private func normalizedExponential(axis: Int, mask: [Bool]?, logarithm: Bool) -> Tensor {
+  /// - Parameter reference: always take the general (strided) loops, for tests of the
+  ///   contiguous fast path.
+  func normalizedExponential(axis: Int, mask: [Bool]?, logarithm: Bool, reference: Bool = false) -> Tensor {
     let ax = axisIndex(axis)
     let (outer, n, inner) = around(ax)
     if let mask {
       precondition(mask.count == count,
                    "\(logarithm ? "logSoftmax" : "softmax"): mask has \(mask.count) flags for shape \(shape) (\(count) elements)")
     }
+    if inner == 1 && !logarithm && !reference { return contiguousSoftmax(slices: outer, n: n, mask: mask) }
     // Per slice (o, i): whether it has any usable entry. Used again by the backward.
     var sliceValid = [Bool](repeating: false, count: outer * inner)
     var out = [Float](repeating: 0, count: count)
@@ -110,6 +113,60 @@ extension Tensor {
                     gx[k] += y[k] * (g[k] - dot)
                   }
                 }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+extension Tensor {
+  /// `softmax` over the last axis (slices of n contiguous entries): the same arithmetic as the
+  /// general loops of `normalizedExponential`, on pointers, with no per-element closure or
+  /// optional lookup. Attention's softmaxes (B, L, L) and (B, K, L) take this path.
+  private func contiguousSoftmax(slices: Int, n: Int, mask: [Bool]?) -> Tensor {
+    var out = [Float](repeating: 0, count: count)  // masked entries and empty slices stay 0
+    var sliceValid = [Bool](repeating: false, count: slices)
+    let allValid = [Bool](repeating: true, count: mask == nil ? n : 0)
+    data.withUnsafeBufferPointer { x in
+      out.withUnsafeMutableBufferPointer { y in
+        (mask ?? allValid).withUnsafeBufferPointer { valid in
+          let masked = mask != nil
+          for o in 0..<slices {
+            let xs = x.baseAddress! + o * n, ys = y.baseAddress! + o * n
+            let vs = valid.baseAddress! + (masked ? o * n : 0)
+            var m = -Float.infinity
+            for j in 0..<n where vs[j] { m = Swift.max(m, xs[j]) }
+            guard m > -.infinity else { continue }
+            sliceValid[o] = true
+            var sum: Float = 0
+            for j in 0..<n where vs[j] {
+              let e = Foundation.exp(xs[j] - m)
+              ys[j] = e
+              sum += e
+            }
+            let inverse = 1 / sum
+            for j in 0..<n where vs[j] { ys[j] *= inverse }
+          }
+        }
+      }
+    }
+    let input = self
+    return Tensor.result(shape, out, op: "softmax", parents: [input]) { result in
+      // dx_i += y_i · (g_i − Σ_j g_j y_j); masked y_i = 0 gets nothing (as the general path).
+      result.grad.withUnsafeBufferPointer { g in
+        result.data.withUnsafeBufferPointer { y in
+          (mask ?? allValid).withUnsafeBufferPointer { valid in
+            let masked = mask != nil
+            input.accumulateGrad { gx in
+              for o in 0..<slices where sliceValid[o] {
+                let gs = g.baseAddress! + o * n, ys = y.baseAddress! + o * n, xs = gx.baseAddress! + o * n
+                let vs = valid.baseAddress! + (masked ? o * n : 0)
+                var dot: Float = 0
+                for j in 0..<n where vs[j] { dot += gs[j] * ys[j] }
+                for j in 0..<n where vs[j] { xs[j] += ys[j] * (gs[j] - dot) }
               }
             }
           }

@@ -152,6 +152,13 @@ public final class Tensor {
     }
     // The root's own gradient is the seed, not an accumulation.
     grad = [1]
+    if let profiler = OpProfiler.current {
+      for node in order.reversed() {
+        guard let fn = node.backwardFn, node.grad.count == node.count else { continue }
+        profiler.backwardOp(node.name, shape: node.shape) { fn(node) }
+      }
+      return
+    }
     for node in order.reversed() {
       guard let fn = node.backwardFn, node.grad.count == node.count else { continue }
       fn(node)
@@ -168,6 +175,7 @@ public final class Tensor {
     _ shape: [Int], _ data: [Float], op: String, parents: [Tensor],
     backward: @escaping (Tensor) -> Void
   ) -> Tensor {
+    if let profiler = OpProfiler.current { profiler.forwardOp(op, shape: shape) }
     let track = GradMode.isEnabled && parents.contains { $0.requiresGrad }
     return Tensor(shape: shape, data: data, op: op, parents: track ? parents : [],
                   backward: track ? backward : nil)

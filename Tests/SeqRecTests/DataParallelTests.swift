@@ -66,10 +66,15 @@ final class DataParallelTests: XCTestCase {
     adamTwo.step()
     var moved = 0
     for ((a, b), old) in zip(zip(single.namedParameters, parallel.namedParameters), before) {
+      // A gradient that is zero in exact arithmetic (e.g. the attention's W2 bias: a constant
+      // shift of softmax logits) holds only rounding noise (~1e-10 here), and Adam's first
+      // step divides it by its own size plus eps = 1e-8, so its update is noise too: compare
+      // updates only where the gradient is above that noise.
+      if b.tensor.data != old { moved += 1 }
+      if (b.tensor.grad.map(abs).max() ?? 0) < 1e-7 { continue }
       for (x, y) in zip(a.tensor.data, b.tensor.data) {
         XCTAssertEqual(x, y, accuracy: 1e-5, "\(stage) \(a.name) after the update")
       }
-      if b.tensor.data != old { moved += 1 }
     }
     XCTAssertEqual(moved, received, "\(stage): every parameter with a gradient moved")
   }

@@ -113,7 +113,16 @@ public final class DataParallelStepper<Model: TrainableRecommender> {
         guard !mine.grad.isEmpty else { continue }
         if main.grad.isEmpty { main.grad = mine.grad; mine.grad = []; continue }
         main.grad.withUnsafeMutableBufferPointer { g in
-          mine.grad.withUnsafeBufferPointer { r in for j in 0..<g.count { g[j] += r[j] } }
+          mine.grad.withUnsafeBufferPointer { r in
+            let n = g.count
+            guard n >= 65_536 else { for j in 0..<n { g[j] += r[j] }; return }
+            // The item tables: both threads add, each its own half (disjoint ranges).
+            nonisolated(unsafe) let (g, r) = (g.baseAddress!, r.baseAddress!)
+            let threads = self.threads
+            DispatchQueue.concurrentPerform(iterations: threads) { i in
+              for j in (i * n / threads)..<((i + 1) * n / threads) { g[j] += r[j] }
+            }
+          }
         }
       }
     }

@@ -151,6 +151,7 @@ public final class Trainer<Model: TrainableRecommender> {
     optimizer = Adam(parameters: model.namedParameters.map { ($0.name, $0.tensor) },
                      learningRate: training.learningRate, weightDecay: training.l2)
     stepper = DataParallelStepper(model: model, threads: training.threads)
+    optimizer.threads = training.threads  // the item tables' updates shared by the workers' threads
     bestWeights = model.parameterTensors()
   }
 
