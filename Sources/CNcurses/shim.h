@@ -18,6 +18,8 @@ static inline int     cn_set_locale(void)   { return setlocale(LC_ALL, "") != NU
 static inline FILE   *cn_stdout(void)       { return stdout; }
 static inline FILE   *cn_stdin(void)        { return stdin; }
 static inline int     cn_colors(void)       { return COLORS; }
+static inline WINDOW *cn_curscr(void)       { return curscr; }
+static inline int     cn_unget_key(int c)   { return unget_wch((wchar_t)c); }
 /* Reads one key or character; *code is 1 for a function key (KEY_*), 0 for a character.
    Returns ERR on timeout. */
 static inline int     cn_get_key(int *value, int *code) {

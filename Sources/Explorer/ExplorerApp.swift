@@ -9,9 +9,9 @@ import Glibc
 
 /// Why the loop ended.
 public enum ExplorerExit: Equatable, Sendable {
-  /// `q`/Esc.
+  /// `q`.
   case quit
-  /// A signal asked to stop (SIGINT, SIGTERM, SIGHUP); exit with 128 + signal.
+  /// A signal asked to stop (SIGINT, SIGTERM, SIGHUP, SIGQUIT); exit with 128 + signal.
   case signal(Int32)
   /// The terminal stopped delivering keys (`maxIdleReads` reached, tests only).
   case inputEnded
@@ -37,6 +37,13 @@ public final class ExplorerLoop {
     self.state = state
     context = ExplorerContext(session: session, listLength: listLength)
     view = builder.view(for: state)
+    context.targetRows = Self.targetRows(view)
+  }
+
+  /// Where the view's true next item stands in its lists (for the `t` key).
+  static func targetRows(_ view: ExplorerView) -> (timirec: Int?, timirecRank: Int?, bestMatch: Int?, bestMatchRank: Int?)? {
+    guard view.target != nil, let r = view.recommendations else { return nil }
+    return (r.timirecTargetRow, r.timirecTargetRank, r.bestMatchTargetRow, r.bestMatchTargetRank)
   }
 
   /// Draws the current frame on `terminal`.
@@ -63,7 +70,11 @@ public final class ExplorerLoop {
     let start = DispatchTime.now().uptimeNanoseconds
     let reaction = state.handle(key, context: context)
     if reaction.contains(.quit) { return false }
-    if reaction.contains(.recompute) { view = builder.view(for: state) }
+    if reaction.contains(.recompute) {
+      view = builder.view(for: state)
+      context.targetRows = Self.targetRows(view)
+    }
+    if reaction.contains(.refresh) { terminal?.invalidate() }
     let computed = DispatchTime.now().uptimeNanoseconds
     lastDraw = (0, 0)
     if !reaction.isEmpty, let terminal { draw(on: terminal) }
@@ -92,9 +103,11 @@ public final class ExplorerLoop {
 public enum ExplorerApp {
   /// Runs the UI until the person quits; the terminal is restored on every way out.
   /// - Returns: how it ended (the caller maps `.signal(s)` to exit code 128 + s).
-  /// - Throws: `ExplorerError.notATerminal` or `.terminal` before the UI starts.
+  /// - Throws: `ExplorerError.notATerminal`, `.cannotDraw` (not a UTF-8 locale, or TERM
+  ///   unset or dumb) or `.terminal`, all before the screen changes.
   public static func run(session: ExplorerSession, state: ExplorerState) throws -> ExplorerExit {
     guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw ExplorerError.notATerminal }
+    if let reason = cannotDrawReason() { throw ExplorerError.cannotDraw(reason) }
     let loop = ExplorerLoop(session: session, state: state)
     loop.stopRequested = { NcursesTerminal.pendingSignal }
     let capture = StderrCapture()
@@ -105,22 +118,48 @@ public enum ExplorerApp {
   }
 }
 
+extension ExplorerApp {
+  /// Why this process's terminal cannot show the explorer, or nil when it can. The explorer
+  /// refuses (no ASCII fallback, docs/EXPLORER.md "Terminals"): it needs a UTF-8 locale
+  /// (box lines, bars, ★ and titles are UTF-8; ncurses draws them through the locale) and a
+  /// terminal that can move its cursor (TERM set, not `dumb`).
+  /// Sets the process locale from the environment, as ncurses needs.
+  public static func cannotDrawReason(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    let term = environment["TERM"] ?? ""
+    if term.isEmpty || term == "dumb" || term == "unknown" {
+      return "TERM is \(term.isEmpty ? "not set" : "'\(term)'"), a terminal that cannot move its cursor; run it in a terminal emulator (TERM=xterm-256color or similar), or use `timirec explore --snapshot` for text"
+    }
+    setlocale(LC_ALL, "")
+    let codeset = nl_langinfo(nl_item(CODESET)).map { String(cString: $0) } ?? ""
+    guard codeset == "UTF-8" else {
+      let locale = ["LC_ALL", "LC_CTYPE", "LANG"].compactMap { name in environment[name].flatMap { $0.isEmpty ? nil : "\(name)=\($0)" } }.first ?? "no LANG/LC_ALL set"
+      return "the locale's character set is \(codeset.isEmpty ? "unknown" : codeset) (\(locale)), and the explorer draws in UTF-8; run it with a UTF-8 locale, e.g. `LANG=C.UTF-8 timirec explore`, or use `timirec explore --snapshot` for text"
+    }
+    return nil
+  }
+}
+
 /// Sends stderr to a temporary file while curses owns the screen and replays it afterwards
 /// (docs/EXPLORER.md, "Rules": never print while curses is active).
 final class StderrCapture {
+  /// The captured stderr: a temporary file unlinked as soon as it is opened, so nothing is
+  /// left in the temporary folder however the process ends.
+  private var fd: Int32 = -1
   private var saved: Int32 = -1
-  private var path = ""
   private var finished = false
 
   init() {
     var template = Array((NSTemporaryDirectory() + "/timirec-explore-stderr.XXXXXX").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { return }
-    path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let file = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard file >= 0 else { return }
+    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
     fflush(nil)
     saved = dup(STDERR_FILENO)
+    fd = file
     dup2(fd, STDERR_FILENO)
-    close(fd)
+    // For the fatal-signal handler, which replays it after restoring the terminal.
+    NcursesTerminal.originalStderr = saved
+    NcursesTerminal.capturedStderr = fd
   }
 
   /// Restores stderr and prints what was written meanwhile.
@@ -128,12 +167,13 @@ final class StderrCapture {
     guard !finished, saved >= 0 else { return }
     finished = true
     fflush(nil)
+    NcursesTerminal.capturedStderr = -1
+    NcursesTerminal.originalStderr = -1
     dup2(saved, STDERR_FILENO)
     close(saved)
-    if let data = FileManager.default.contents(atPath: path), !data.isEmpty {
-      FileHandle.standardError.write(data)
-    }
-    unlink(path)
+    lseek(fd, 0, SEEK_SET)
+    let captured = FileHandle(fileDescriptor: fd, closeOnDealloc: true).readDataToEndOfFile()
+    if !captured.isEmpty { FileHandle.standardError.write(captured) }
   }
 
   deinit { finish() }

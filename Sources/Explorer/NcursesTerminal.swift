@@ -3,9 +3,11 @@ import Foundation
 // attributes, raw key codes to `Key`, and owns setup/teardown of the screen.
 //
 // Teardown runs on every way out (docs/EXPLORER.md, "Rules"): `shutdown()` from the caller's `defer`
-// (normal exit and thrown errors), SIGINT/SIGTERM/SIGHUP (the loop sees `pendingSignal`
-// within 100 ms and unwinds; a second signal restores and exits at once), and fatal traps
-// (SIGILL/SIGTRAP/SIGSEGV/SIGBUS/SIGFPE: restore, then re-raise with the default action).
+// (normal exit and thrown errors), SIGINT/SIGTERM/SIGHUP/SIGQUIT (the loop sees
+// `pendingSignal` within 100 ms and unwinds; a second signal restores and exits at once; our
+// SIGQUIT handler also keeps the Swift runtime's backtracer off the screen), and fatal traps
+// (SIGILL/SIGTRAP/SIGSEGV/SIGBUS/SIGFPE/SIGABRT: restore, replay the captured stderr, which
+// holds the fatal error's message, then re-raise with the default action).
 
 @preconcurrency import CNcurses
 #if canImport(Glibc)
@@ -38,7 +40,11 @@ public final class NcursesTerminal: Terminal {
     nonl()
     _ = keypad(cn_stdscr(), true)
     _ = curs_set(0)
-    cn_set_escdelay(25)
+    // How long a lone Esc waits for the rest of an escape sequence: ESCDELAY from the
+    // environment if set (ncurses' own variable), else 200 ms, long enough for the arrow
+    // keys of a slow SSH link to arrive whole, short enough for Esc to feel immediate.
+    let escDelay = ProcessInfo.processInfo.environment["ESCDELAY"].flatMap { Int32($0) } ?? 200
+    cn_set_escdelay(max(0, escDelay))
     attributes = Array(repeating: 0, count: Style.allCases.count)
     setUpStyles()
     NcursesTerminal.installSignalHandlers()
@@ -71,8 +77,11 @@ public final class NcursesTerminal: Terminal {
     _ = curs_set(1)
     endwin()
     NcursesTerminal.active = false
-    for s in [SIGINT, SIGTERM, SIGHUP] { signal(s, SIG_DFL) }
+    for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { signal(s, SIG_DFL) }
   }
+
+  /// Ctrl-L: the next refresh rewrites every cell.
+  public func invalidate() { _ = clearok(cn_curscr(), true) }
 
   /// The signal that asked to stop, if any (SIGINT, SIGTERM, SIGHUP).
   public static var pendingSignal: Int32? { requestedSignal == 0 ? nil : requestedSignal }
@@ -116,14 +125,56 @@ public final class NcursesTerminal: Terminal {
       default: return nil
       }
     }
+    if value == 27 && code == 0 { lastEscape = DispatchTime.now().uptimeNanoseconds }
+    if code == 0 && (value == 0x5B || value == 0x4F), let key = splitSequence(introducer: value) { return key }
     switch value {
     case 9: return .tab
     case 10, 13: return .enter
     case 27: return .escape
     case 8, 127: return .backspace
+    case 1...26: return .control(Character(Unicode.Scalar(UInt8(96 + value))))
     default:
       guard value >= 32, let scalar = Unicode.Scalar(UInt32(value)) else { return nil }
       return .character(Character(scalar))
+    }
+  }
+
+  /// When the last lone Esc was read (uptime ns; 0 = never).
+  private var lastEscape: UInt64 = 0
+
+  /// The rest of an escape sequence that arrived after ncurses had given up waiting (ESCDELAY)
+  /// and returned a lone Esc: within 5 s of that Esc, `[` or `O` followed at once by the
+  /// bytes of a cursor or editing key is that key, not `[` (colder) and letters. Returns nil
+  /// (the `[`/`O` is then an ordinary key) when no such bytes are waiting.
+  private func splitSequence(introducer: Int32) -> Key? {
+    guard lastEscape != 0, DispatchTime.now().uptimeNanoseconds - lastEscape < 5_000_000_000 else { return nil }
+    lastEscape = 0
+    wtimeout(cn_stdscr(), 0)
+    var body: [Int32] = []
+    var value: Int32 = 0, code: Int32 = 0
+    while body.count < 8, cn_get_key(&value, &code) == OK, code == 0 {
+      body.append(value)
+      if value >= 0x40 && value <= 0x7E { break }  // the final byte
+    }
+    guard let final = body.last, final >= 0x40 && final <= 0x7E else {
+      // Not a sequence: give the bytes back in order, the introducer first.
+      for v in body.reversed() { _ = cn_unget_key(v) }
+      return nil
+    }
+    let parameters = String(decoding: body.dropLast().map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
+    switch (Unicode.Scalar(UInt8(final)), parameters) {
+    case ("A", _): return .up
+    case ("B", _): return .down
+    case ("C", _): return .right
+    case ("D", _): return .left
+    case ("H", _): return .home
+    case ("F", _): return .end
+    case ("Z", _): return .backTab
+    case ("~", "1"), ("~", "7"): return .home
+    case ("~", "4"), ("~", "8"): return .end
+    case ("~", "5"): return .pageUp
+    case ("~", "6"): return .pageDown
+    default: return .resize  // an unknown sequence: swallowed, the screen redrawn
     }
   }
 
@@ -151,6 +202,8 @@ public final class NcursesTerminal: Terminal {
       .target: (Int16(COLOR_YELLOW), d, bold, bold),
       .barQ: (Int16(COLOR_GREEN), d, 0, 0),
       .barP: (Int16(COLOR_MAGENTA), d, 0, 0),
+      .barW: (Int16(COLOR_CYAN), d, bold, bold),
+      .legend: (d, d, dim, dim),
       .emphasis: (d, d, bold, bold),
       .warning: (Int16(COLOR_YELLOW), d, 0, bold),
       .error: (Int16(COLOR_RED), d, bold, bold),
@@ -171,8 +224,14 @@ public final class NcursesTerminal: Terminal {
 
   // MARK: Signals
 
+  /// The descriptors the fatal-signal handler replays the captured stderr with (−1: none).
+  /// Set once before the handlers are installed and cleared after they are removed; the
+  /// handler only reads them, so the plain statics are safe.
+  nonisolated(unsafe) static var capturedStderr: Int32 = -1
+  nonisolated(unsafe) static var originalStderr: Int32 = -1
+
   static func installSignalHandlers() {
-    for s in [SIGINT, SIGTERM, SIGHUP] {
+    for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
       signal(s) { sig in
         if NcursesTerminal.requestedSignal != 0 {
           // Second signal: the loop did not get to unwind; restore and leave now.
@@ -185,6 +244,20 @@ public final class NcursesTerminal: Terminal {
     for s in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT] {
       signal(s) { sig in
         if NcursesTerminal.active { endwin(); NcursesTerminal.active = false }
+        // The fatal error's message went to the captured stderr: show it now that the
+        // terminal is restored (read/write only: async-signal-safe).
+        if NcursesTerminal.capturedStderr >= 0 && NcursesTerminal.originalStderr >= 0 {
+          dup2(NcursesTerminal.originalStderr, STDERR_FILENO)
+          lseek(NcursesTerminal.capturedStderr, 0, SEEK_SET)
+          var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+          withUnsafeMutableBytes(of: &buffer) { b in
+            while true {
+              let n = read(NcursesTerminal.capturedStderr, b.baseAddress, b.count)
+              if n <= 0 { break }
+              _ = write(STDERR_FILENO, b.baseAddress, n)
+            }
+          }
+        }
         signal(sig, SIG_DFL)
         raise(sig)
       }

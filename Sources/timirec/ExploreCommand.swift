@@ -8,7 +8,7 @@ struct ExploreCommand: ParsableCommand {
     commandName: "explore",
     abstract: "Explore a trained TiMiRec in the terminal (default: the bundled demo in demo-data/).",
     discussion: """
-      Interactive: timirec explore [--data DIR --ckpt CKPT]   (press ? for the keys)
+      Interactive: timirec explore [--data DIR --ckpt CKPT] [--user U --step T]   (press ? for the keys)
       Text:        timirec explore --snapshot --user 7 --step 30 --temp 0.5 --width 100 [--json]
       --ckpt defaults to DIR/checkpoint. Steps run 0…n_u: at step t the model reads the items \
       before t and the item at t is the target (t = n_u: after the last item, no target).
@@ -17,26 +17,35 @@ struct ExploreCommand: ParsableCommand {
   @Option(help: "Dataset folder (train.csv, dev.csv, test.csv, items.tsv).") var data: String?
   @Option(help: "Checkpoint folder (default: <data>/checkpoint).") var ckpt: String?
   @Flag(help: "Print the view as text (or --json) instead of opening the UI.") var snapshot = false
-  @Option(help: "Snapshot: user id (default: the first user).") var user: Int?
-  @Option(help: "Snapshot: step t in 0…n_u (default: n_u − 1, the test item as target).") var step: Int?
-  @Option(help: "Temperature T (default: the checkpoint's training temperature).") var temp: Float?
-  @Option(help: "Snapshot: width in columns.") var width: Int = 100
+  @Option(help: "User id to open at (default: the first user).") var user: Int?
+  @Option(help: "Step t in 0…n_u to open at (default: n_u − 1, the test item as target).") var step: Int?
+  @Option(help: "Temperature T in 0.01…100, the range of the [ ] keys (default: the checkpoint's training temperature).")
+  var temp: Float?
+  @Option(help: "Snapshot: width in columns, 40…1000.") var width: Int = 100
   @Flag(help: "Snapshot: print JSON with every number of the view (always the whole history).") var json = false
   @Flag(name: .customLong("full-history"), help: "Snapshot text: every history item, not just the window and target.")
   var fullHistory = false
   @Flag(name: .customLong("tempered-mix"), help: "Mix the TiMiRec list with softmax(z^q/T) (the `m` key).")
   var temperedMix = false
-  @Option(help: ArgumentHelp("Snapshot: select a recommended item, LIST:ROW (1-based), to show its own p; LIST is \(ListSelection.List.allCases.map(\.rawValue).joined(separator: " or ")).",
+  @Option(help: ArgumentHelp("Select a recommended item, LIST:ROW (1-based), to show its own p; LIST is \(ListSelection.List.allCases.map(\.rawValue).joined(separator: " or ")).",
                              valueName: "list:row"),
           transform: ListSelection.init(parsing:))
   var select: ListSelection?
   @Flag(help: "Print the key table as Markdown (docs/KEYS.md) and exit.") var keys = false
 
+  /// The widest snapshot: wider than any screen (a 4K display in a tiny font is ~700 columns).
+  static let widthRange = 40...1000
+
   func validate() throws {
-    if let temp, !(temp > 0) { throw ValidationError("--temp must be > 0, got \(temp)") }
-    guard width >= 40 else { throw ValidationError("--width must be ≥ 40, got \(width)") }
-    if !snapshot && (user != nil || step != nil || json || select != nil || fullHistory) {
-      throw ValidationError("--user, --step, --json, --select and --full-history go with --snapshot")
+    if let temp, !KeyBindings.temperatureRange.contains(temp) {
+      let range = KeyBindings.temperatureRange
+      throw ValidationError("--temp must be within \(formatTemperature(range.lowerBound))…\(formatTemperature(range.upperBound)) (the range of the [ ] keys), got \(temp)")
+    }
+    guard Self.widthRange.contains(width) else {
+      throw ValidationError("--width must be within \(Self.widthRange.lowerBound)…\(Self.widthRange.upperBound) columns, got \(width)")
+    }
+    if !snapshot && (json || fullHistory) {
+      throw ValidationError("--json and --full-history go with --snapshot")
     }
   }
 
@@ -70,7 +79,13 @@ struct ExploreCommand: ParsableCommand {
       if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        print(String(decoding: try encoder.encode(view), as: UTF8.self))
+        let data: Data
+        do { data = try encoder.encode(view) } catch let EncodingError.invalidValue(value, context) {
+          // NaN or ±inf: never printed as a number (docs/EXPLORER.md).
+          let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+          throw ValidationError("the view has a value that is not a finite number (\(value) at \(path)); nothing was printed")
+        }
+        print(String(decoding: data, as: UTF8.self))
       } else {
         print(SnapshotText.render(view, state: state, width: width, fullHistory: fullHistory), terminator: "")
       }

@@ -92,9 +92,71 @@ final class ExplorerStateTests: XCTestCase {
     XCTAssertEqual(s.handle(.character("x"), context: context), [])
     XCTAssertEqual(s.handle(.escape, context: context), .redraw)
     XCTAssertEqual(s.mode, .browse)
-    XCTAssertEqual(s.handle(.escape, context: context), .quit)
+    // Esc never quits (htop, lazygit, k9s): from the plain view it only says how to quit.
+    XCTAssertEqual(s.handle(.escape, context: context), .redraw)
+    XCTAssertEqual(s.status, "nothing to back out of (q quits)")
+    XCTAssertEqual(s.handle(.escape, context: context), .redraw)
     XCTAssertEqual(s.handle(.character("q"), context: context), .quit)
     XCTAssertEqual(s.handle(.resize, context: context), [.relayout, .redraw])
+    XCTAssertEqual(s.handle(.control("l"), context: context), [.refresh, .redraw])
+  }
+
+  /// The research tools' keys are bound and reserved: each says what it is kept for and
+  /// changes nothing else.
+  func testReservedKeysSayWhatTheyAreKeptFor() {
+    let context = ExplorerContext(session: session, listLength: 20)
+    let start = ExplorerState.initial(session: session)
+    for (key, tool) in [("c", "the case finder"), ("d", "history editing"), ("i", "history editing"),
+                        ("<", "history editing"), (">", "history editing"), ("u", "history editing"),
+                        ("U", "history editing"), ("e", "export")] {
+      var s = start
+      XCTAssertEqual(s.handle(.character(Character(key)), context: context), .redraw, key)
+      XCTAssertEqual(s.status, "\(key) is reserved for \(tool), not built yet")
+      s.status = nil
+      XCTAssertEqual(s, start, key)
+    }
+    XCTAssertNil(KeyBindings.binding(for: .control("s")), "Ctrl-S freezes terminals with flow control: never bound")
+  }
+
+  /// Ctrl-L makes the loop forget the terminal's contents and draw the same frame again.
+  func testCtrlLRedrawsTheSameFrame() {
+    let terminal = MemoryTerminal(rows: 30, columns: 100, keys: [.control("l"), .character("q")])
+    let loop = ExplorerLoop(session: session, state: .initial(session: session))
+    XCTAssertEqual(loop.run(on: terminal, maxIdleReads: 3), .quit)
+    XCTAssertEqual(terminal.invalidations, 1)
+    XCTAssertEqual(terminal.frames.count, 2)
+    XCTAssertEqual(terminal.frames[0], terminal.frames[1])
+  }
+
+  /// `t` puts the cursor on the true next item of the focused list (from the users: the
+  /// TiMiRec list), or says where it ranks.
+  func testTJumpsToTheTrueNextItem() throws {
+    let terminal = MemoryTerminal(rows: 30, columns: 100, keys: [])
+    var state = ExplorerState(userIndex: 0, step: 3, temperature: 0.5)
+    state.focus = .users
+    let loop = ExplorerLoop(session: session, state: state)
+    loop.draw(on: terminal)
+    loop.press(.character("t"), terminal: terminal)
+    XCTAssertEqual(loop.state.focus, .timirec)
+    let row = try XCTUnwrap(loop.view.recommendations?.timirecTargetRow)
+    XCTAssertEqual(loop.state.selection, row)
+    XCTAssertTrue(loop.view.recommendations!.timirec![row].isTarget)
+    XCTAssertEqual(loop.state.status, "true next: row \(row + 1) of the TiMiRec list")
+    loop.press(.tab, terminal: terminal)
+    loop.press(.character("t"), terminal: terminal)
+    let bestRow = try XCTUnwrap(loop.view.recommendations?.bestMatchTargetRow)
+    XCTAssertEqual(loop.state.selection, bestRow)
+    XCTAssertTrue(loop.view.recommendations!.selected!.item.id == loop.view.target!.id)
+  }
+
+  /// ↑ on the first user (and ↓ on the last) keeps the step: no user change, no reset.
+  func testMovingPastTheFirstUserKeepsTheStep() {
+    let context = ExplorerContext(session: session, listLength: 20)
+    var s = ExplorerState.initial(session: session)
+    s.step = 1
+    _ = s.handle(.up, context: context)
+    XCTAssertEqual(s.userIndex, 0)
+    XCTAssertEqual(s.step, 1)
   }
 
   func testPretrainSkipsTheTiMiRecListAndDisablesTheMix() {
@@ -155,14 +217,23 @@ final class ExplorerStateTests: XCTestCase {
     XCTAssertNil(ScreenLayout.compute(rows: 23, columns: 80, interestCount: 4))
     XCTAssertNil(ScreenLayout.compute(rows: 24, columns: 79, interestCount: 4))
     let l = ScreenLayout.compute(rows: 30, columns: 100, interestCount: 2)!
-    XCTAssertEqual(l.users.height + l.history.height, 28)
-    XCTAssertEqual(l.distributions.height + l.interests.height + l.recommendations.height, 28)
+    XCTAssertEqual(l.users.height + l.history.height, 27)
+    XCTAssertEqual(l.distributions.height + l.interests.height + l.recommendations.height, 27)
+    XCTAssertEqual(l.legend.row, 28)
+    XCTAssertEqual(l.footer.row, 29)
     XCTAssertEqual(l.users.width + 1 + l.distributions.width, 100)
     XCTAssertTrue(l.detailedInterests)
-    XCTAssertTrue(ScreenLayout.compute(rows: 24, columns: 80, interestCount: 4)!.detailedInterests)
-    let small = ScreenLayout.compute(rows: 24, columns: 80, interestCount: 6)!
+    XCTAssertTrue(ScreenLayout.compute(rows: 24, columns: 80, interestCount: 2)!.detailedInterests)
+    XCTAssertFalse(ScreenLayout.compute(rows: 24, columns: 80, interestCount: 4)!.detailedInterests)
+    XCTAssertTrue(ScreenLayout.compute(rows: 26, columns: 80, interestCount: 4)!.detailedInterests)
+    // K = 6 needs 3 + (6 + 2) + (1 + 6) + 8 = 26 rows; K = 8 30.
+    XCTAssertEqual(ScreenLayout.minimumRows(interestCount: 6), 26)
+    XCTAssertEqual(ScreenLayout.minimumRows(interestCount: 8), 30)
+    XCTAssertEqual(ScreenLayout.minimumRows(interestCount: 2), 24)
+    XCTAssertNil(ScreenLayout.compute(rows: 25, columns: 80, interestCount: 6))
+    let small = ScreenLayout.compute(rows: 26, columns: 80, interestCount: 6)!
     XCTAssertFalse(small.detailedInterests)
-    XCTAssertGreaterThanOrEqual(small.recommendations.height, 6)
+    XCTAssertEqual(small.recommendations.height, 8)
   }
 
   func testTextHelpers() {
@@ -187,6 +258,8 @@ final class MemoryTerminal: Terminal {
   var columns: Int
   var keys: [Key]
   var frames: [String] = []
+  /// How often Ctrl-L asked to forget the screen.
+  var invalidations = 0
   private var current = Frame(rows: 0, columns: 0)
 
   init(rows: Int, columns: Int, keys: [Key]) {
@@ -200,4 +273,5 @@ final class MemoryTerminal: Terminal {
   func draw(row: Int, column: Int, text: String, style: Style) { current.put([Span(text, style)], row: row, column: column) }
   func endFrame() { frames.append(current.text) }
   func readKey(timeoutMilliseconds: Int) -> Key? { keys.isEmpty ? nil : keys.removeFirst() }
+  func invalidate() { invalidations += 1 }
 }

@@ -59,7 +59,7 @@ final class ScreenFitTests: XCTestCase {
 
   /// Wider screens never end a help line in "…": lines wrap instead.
   func testHelpNeverTruncatesAtWiderSizes() {
-    for (rows, columns) in [(24, 80), (30, 100), (40, 110), (50, 200)] {
+    for (rows, columns) in [(24, 80), (30, 100), (40, 110), (50, 200), (70, 200)] {
       var s = state()
       s.mode = .help
       let context = ExplorerContext(session: session, listLength: 20)
@@ -68,7 +68,7 @@ final class ScreenFitTests: XCTestCase {
       let (box, lines, visible) = ScreenRenderer.helpBox(rows: rows, columns: columns)
       XCTAssertFalse(boxText(frame, box).joined().contains("…"), "\(columns)×\(rows)")
       for line in lines { XCTAssertLessThanOrEqual(cellWidth(line.map(\.text).joined()), box.width - 4) }
-      if rows >= 40 { XCTAssertEqual(lines.count, visible, "\(columns)×\(rows): everything fits without scrolling") }
+      if rows >= 70 { XCTAssertEqual(lines.count, visible, "\(columns)×\(rows): everything fits without scrolling") }
     }
   }
 
@@ -129,20 +129,19 @@ final class ScreenFitTests: XCTestCase {
 
   // MARK: - Keys
 
-  /// While the screen says "too small", keys do nothing unseen; q and Esc quit.
+  /// While the screen says "too small", keys do nothing unseen; q quits (Esc does not).
   func testTooSmallIgnoresEveryKeyButQuit() {
     var context = ExplorerContext(session: session, listLength: 20)
     context.tooSmall = true
     var s = ExplorerState.initial(session: session)
     let before = s
     for key: Key in [.left, .right, .character("?"), .character("/"), .tab, .down, .character("m"), .character("]"),
-                     .enter, .character("r")] {
+                     .enter, .character("r"), .escape] {
       XCTAssertEqual(s.handle(key, context: context), [], "\(key)")
     }
     XCTAssertEqual(s, before)
     XCTAssertEqual(s.handle(.resize, context: context), [.relayout, .redraw])
     XCTAssertEqual(s.handle(.character("q"), context: context), .quit)
-    XCTAssertEqual(s.handle(.escape, context: context), .quit)
     // The loop learns the size when it draws.
     let terminal = MemoryTerminal(rows: 20, columns: 70, keys: [.left, .character("?"), .resize])
     let loop = ExplorerLoop(session: session, state: .initial(session: session))
@@ -155,9 +154,9 @@ final class ScreenFitTests: XCTestCase {
     XCTAssertEqual(loop.state.step, ExplorerState.initial(session: session).step - 1, "big enough again: keys act")
   }
 
-  /// Esc leaves search, help and the list focus first and quits only from the plain view;
-  /// Enter on an empty search stays in search. Help and KEYS.md say so.
-  func testEscapeLeavesModesBeforeQuitting() {
+  /// Esc leaves search, help and the list focus and never quits; Enter on an empty search
+  /// stays in search. Help and KEYS.md say so.
+  func testEscapeLeavesModesAndNeverQuits() {
     let context = ExplorerContext(session: session, listLength: 20)
     var s = ExplorerState.initial(session: session)
     _ = s.handle(.character("/"), context: context)
@@ -174,10 +173,11 @@ final class ScreenFitTests: XCTestCase {
     _ = s.handle(.tab, context: context)
     XCTAssertEqual(s.handle(.escape, context: context), .recompute)
     XCTAssertEqual(s.focus, .users)
-    XCTAssertEqual(s.handle(.escape, context: context), .quit)
+    XCTAssertEqual(s.handle(.escape, context: context), .redraw)
+    XCTAssertEqual(s.status, "nothing to back out of (q quits)")
     let esc = KeyBindings.binding(for: .escape)!
     XCTAssertEqual(esc.action, .back)
-    XCTAssertTrue(esc.description.contains("quits from the plain view"))
+    XCTAssertTrue(esc.description.contains("never quits"))
     XCTAssertTrue(KeyBindings.markdown().contains("| `Esc` | \(esc.description) |"))
   }
 

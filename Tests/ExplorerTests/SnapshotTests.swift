@@ -46,3 +46,27 @@ final class SnapshotTests: XCTestCase {
     assertSnapshot(small.text + "\n", named: "screen-too-small")
   }
 }
+
+/// The snapshot text carries w and the cursor item's per-interest contributions, the same
+/// numbers as the JSON.
+final class SnapshotNumbersTests: XCTestCase {
+  func testSnapshotTextCarriesMixWeightsAndContributions() throws {
+    let session = TinyExplorer.session()
+    var s = ExplorerState(userIndex: 0, step: 3, temperature: 0.5)
+    s.focus = .timirec
+    s.selection = 1
+    let view = ViewBuilder(session: session).view(for: s)
+    let text = SnapshotText.render(view, state: s, width: 100)
+    let w = try XCTUnwrap(view.distributions?.modelMix)
+    let selected = try XCTUnwrap(view.recommendations?.selected)
+    let c = try XCTUnwrap(selected.contributions)
+    for k in 0..<2 {
+      let row = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("\(k + 1) ") && $0.contains(" w ") })
+      // The label column is "k fruit/red Cherry " wide here (18 cells, under 100 / 4).
+      XCTAssertTrue(row.hasSuffix("w " + bar(w[k], width: (100 - 18 - 27) / 3) + " " + format(w[k], 3)), String(row))
+    }
+    XCTAssertTrue(text.contains("w = softmax(z^q) (no T) ranks the TiMiRec list"), text)
+    XCTAssertTrue(text.contains("▸ #2 TiMiRec \(selected.item.title)"), text)
+    XCTAssertTrue(text.contains("TiMiRec score \(format(try XCTUnwrap(selected.mixedScore), 2)) = w_k·⟨v_k,e⟩: i1 \(format(c[0], 2)) + i2 \(format(c[1], 2))"), text)
+  }
+}

@@ -18,13 +18,15 @@ enum TinyExplorer {
   static let embeddings: [[Double]] = [[0, 0], [1, 0], [0, 1], [2, 0], [0, 2], [1, 1]]
   static let logits: [Double] = [1, 0]
 
-  static func dataset() -> Dataset {
+  static let plainTitles = ["", "Apple", "Banana", "Cherry", "Date", "Elderberry"]
+
+  static func dataset(titles: [String] = plainTitles) -> Dataset {
     let train = InteractionTable(users: [1, 1, 1, 2, 3], items: [1, 2, 3, 2, 5], times: [10, 20, 30, 15, 12])
     let dev = InteractionTable(users: [1, 2], items: [5, 4], times: [40, 25])
     let test = InteractionTable(users: [1, 2, 3], items: [4, 5, 1], times: [50, 35, 22])
     var dataset = Dataset(name: "tiny", train: train, dev: dev, test: test)
     dataset.catalog = ItemCatalog(
-      titles: ["", "Apple", "Banana", "Cherry", "Date", "Elderberry"],
+      titles: titles,
       categories: ["", "fruit|red", "fruit|yellow", "fruit|red", "dried", "berry"])
     return dataset
   }
@@ -48,9 +50,9 @@ enum TinyExplorer {
     return model
   }
 
-  static func session(stage: Stage = .finetune) -> ExplorerSession {
+  static func session(stage: Stage = .finetune, titles: [String] = plainTitles) -> ExplorerSession {
     let model = model(stage: stage)
-    let data = dataset()
+    let data = dataset(titles: titles)
     let checkpoint = CheckpointConfig(
       stage: stage, modelConfig: model.config, training: TrainingConfig(),
       dataset: DatasetFingerprint(name: "tiny", itemCount: 6, userCount: 4, trainRows: 5, devRows: 2, testRows: 3),

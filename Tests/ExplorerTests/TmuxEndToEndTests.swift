@@ -134,7 +134,11 @@ final class TmuxEndToEndTests: XCTestCase {
     /// The explorer's whole frame: the status bar on the first row and the footer on the
     /// last. ncurses sends rows top to bottom, so a footer drawn means every row above it is.
     var isCompleteFrame: Bool {
-      (rows.first?.contains("TiMiRec Explorer") ?? false) && (rows.last?.hasPrefix(TmuxEndToEndTests.footerStart) ?? false)
+      // The footer shows the key hints, or a long status message in their place (then the
+      // legend above it, drawn before it, must be there).
+      (rows.first?.contains("TiMiRec Explorer") ?? false)
+        && ((rows.last?.hasPrefix(TmuxEndToEndTests.footerStart) ?? false)
+            || (rows.count > 2 && rows[rows.count - 2].hasSuffix("? keys") && !(rows.last ?? "").isEmpty))
     }
   }
 
@@ -201,17 +205,20 @@ final class TmuxEndToEndTests: XCTestCase {
   }
 
   /// The first frame's escape sequences: colours on a colour terminal (tmux's own terminal
-  /// type has 8 colours), none with NO_COLOR=1, where bold and reverse video still mark the
-  /// header and the selection; the terminal restored after `q` in both.
+  /// type has 8 colours; tmux-256color 256), none with NO_COLOR=1 even on a 256-colour
+  /// terminal, where bold and reverse video still mark the header and the selection; the
+  /// terminal restored after `q` each time.
   func testColourOnAColourTerminalAndNoneWithNoColor() throws {
     // NO_COLOR is removed for the colour case: the test runner's own environment may set it.
-    for (session, environment) in [("colour", "-u NO_COLOR"), ("mono", "NO_COLOR=1")] {
+    // tmux-256color: a 256-colour terminal that tmux draws faithfully.
+    for (session, environment) in [("colour", "-u NO_COLOR"), ("colour256", "-u NO_COLOR TERM=tmux-256color"),
+                                   ("mono", "NO_COLOR=1 TERM=tmux-256color")] {
       try start(session, environment: environment)
       _ = try waitForFrame(session, "the first frame (\(session))")
       let captured = try tmuxRun(["capture-pane", "-e", "-p", "-t", session])
       let colours = Self.colourCodes(captured)
       let shown = String(captured.unicodeScalars.prefix(300).map { $0 == "\u{1B}" ? "^[" : $0 == "\n" ? "⏎" : String($0) }.joined())
-      if session == "colour" {
+      if session.hasPrefix("colour") {
         XCTAssertFalse(colours.isEmpty, "no colour in the first frame (\(captured.count) characters): \(shown)")
       } else {
         XCTAssertEqual(colours, [], "colour despite NO_COLOR=1")
@@ -223,20 +230,169 @@ final class TmuxEndToEndTests: XCTestCase {
     }
   }
 
+  // MARK: Issue 12: scrolling, Ctrl-\\, Ctrl-L, widths, refusals
+
+  /// At 80×24 the TiMiRec list scrolls with the cursor: after Tab and 14 × ↓ the 15th row is
+  /// drawn with the cursor on it; `t` jumps to the true next item (★), drawn too. The
+  /// explorer opens at `--user/--step` interactively.
+  func testListsScrollToTheCursorAt80x24() throws {
+    let session = "scroll"
+    try start(session, arguments: "--data demo-data --user 1239 --step 25", columns: 80, rows: 24)
+    var screen = try waitForFrame(session, "the first frame at user 1239, t=25") { $0.step == 25 && $0.text.contains("user 1239") }
+    XCTAssertFalse(screen.rows.contains { $0.contains("▸15") }, screen.text)
+    try keys(session, "Tab")
+    screen = try waitForFrame(session, "the cursor in the TiMiRec list") { $0.text.contains("▸ #1 TiMiRec") }
+    for _ in 0..<14 { try keys(session, "Down") }
+    screen = try waitForFrame(session, "the 15th row under the cursor") { $0.text.contains("▸ #15 TiMiRec") }
+    XCTAssertTrue(screen.rows.contains { $0.contains("▸15") }, "the 15th row is not drawn:\n\(screen.text)")
+    XCTAssertFalse(screen.rows.contains { $0.contains("│▸ 1") || $0.contains("  1★") }, screen.text)
+    // t: the true next item's row, with its ★, and the status says which row.
+    try keys(session, "t")
+    screen = try waitForFrame(session, "the cursor on the true next item") { $0.text.contains("true next: row") }
+    let row = try XCTUnwrap(screen.rows.first { $0.contains("true next: row") }.flatMap { line in
+      line.range(of: #"row (\d+)"#, options: .regularExpression).map { Int(line[$0].dropFirst(4))! }
+    })
+    XCTAssertTrue(screen.rows.contains { $0.contains("▸\(String(format: "%2d", row))★") }, screen.text)
+    XCTAssertTrue(screen.text.contains("▸ #\(row) TiMiRec"), screen.text)
+    // Esc leaves the list focus and does not quit; a second Esc does not quit either.
+    try keys(session, "Escape")
+    screen = try waitForFrame(session, "the focus back on the users") { !$0.text.contains("▸ #") }
+    try keys(session, "Escape", "Right")
+    screen = try waitForFrame(session, "t=26 after Esc, Esc, →") { $0.step == 26 }
+    // An arrow key split after its Esc (a slow link): Esc arrives alone, is read as Esc
+    // (ESCDELAY passed: the status says so), then "[D" arrives: ← (t back to 25), not
+    // "[" (T lower) and "D".
+    let temperature = try XCTUnwrap(screen.temperature)
+    try keys(session, "Escape")
+    screen = try waitForFrame(session, "the lone Esc read") { $0.text.contains("nothing to back out of") }
+    try tmuxRun(["send-keys", "-t", session, "-l", "[D"])
+    screen = try waitForFrame(session, "t=25 after the rest of the split ← arrived") { $0.step == 25 }
+    XCTAssertEqual(screen.temperature, temperature, screen.text)
+    try keys(session, "q")
+    try assertExitedAndRestored(session, code: 0)
+  }
+
+  /// Ctrl-\\ (SIGQUIT) restores the terminal and exits 131 with no crash report on the
+  /// screen, and nothing is left in the temporary folder. Ctrl-L redraws cells written
+  /// behind the explorer's back.
+  func testCtrlBackslashQuitsCleanlyAndCtrlLRedraws() throws {
+    let temporary = (scratch as NSString).appendingPathComponent("tmp")
+    try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+    let session = "quit"
+    try start(session, environment: "TMPDIR=\(temporary)")
+    _ = try waitForFrame(session, "the first frame")
+    // Garbage written straight to the pane's terminal, which ncurses does not know about.
+    let tty = try tmuxRun(["display-message", "-p", "-t", session, "#{pane_tty}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    try "\u{1B}[5;5HGARBAGE-GARBAGE".write(toFile: tty, atomically: false, encoding: .utf8)
+    _ = try waitForScreen(session, "the garbage on screen") { $0.text.contains("GARBAGE-GARBAGE") }
+    try keys(session, "C-l")
+    let screen = try waitForFrame(session, "the garbage gone after Ctrl-L") { !$0.text.contains("GARBAGE") }
+    XCTAssertTrue(screen.text.contains("Recommendations"), screen.text)
+    try keys(session, "C-\\")
+    try assertExitedAndRestored(session, code: 131)
+    let after = try capture(session).text
+    for word in ["Backtrace", "Crash", "Fatal", "fault", "Thread 0"] { XCTAssertFalse(after.contains(word), after) }
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary), [], "left in the temporary folder")
+  }
+
+  /// A fatal signal (what a Swift runtime error raises) while curses owns the screen: the
+  /// terminal is restored first, then what the process wrote to its stderr meanwhile (where
+  /// the runtime's fatal-error message goes) is shown, then the signal's default action
+  /// ends it (exit 134); nothing is left in the temporary folder.
+  func testFatalSignalRestoresThenShowsTheCapturedMessage() throws {
+    let temporary = (scratch as NSString).appendingPathComponent("tmp-fatal")
+    try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+    let pidFile = (scratch as NSString).appendingPathComponent("fatal.pid")
+    let session = "fatal"
+    try start(session, pidFile: pidFile, environment: "TMPDIR=\(temporary)")
+    _ = try waitForFrame(session, "the first frame")
+    let text = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    let pid = try XCTUnwrap(pid_t(text), "pid file: '\(text)'")
+    // Write to the explorer's own stderr (its captured file) as a runtime error would.
+    let stderr = try XCTUnwrap(FileHandle(forWritingAtPath: "/proc/\(pid)/fd/2"), "cannot open the explorer's stderr")
+    stderr.write(Data("Fatal error: the message the user must see\n".utf8))
+    try stderr.close()
+    XCTAssertEqual(kill(pid, SIGABRT), 0)
+    try assertExitedAndRestored(session, code: 134)
+    let screen = try capture(session)
+    let message = try XCTUnwrap(screen.rows.firstIndex { $0.contains("the message the user must see") }, screen.text)
+    let exit = try XCTUnwrap(screen.rows.firstIndex { $0.hasPrefix("EXIT=") })
+    XCTAssertLessThan(message, exit, screen.text)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temporary), [], "left in the temporary folder")
+  }
+
+  /// Titles with ZWJ sequences, skin tones, flags, variation selectors, CJK and full-width
+  /// text: the pane separator stands in the same column on every row (as tmux drew it), and
+  /// no row is wider than the window, at an odd and an even width.
+  func testSeparatorsStayAlignedWithEmojiTitles() throws {
+    let data = (scratch as NSString).appendingPathComponent("emoji-data")
+    try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+    let demo = packageRoot.appendingPathComponent("demo-data").path
+    for file in ["train.csv", "dev.csv", "test.csv", "dataset.json"] {
+      try FileManager.default.copyItem(atPath: "\(demo)/\(file)", toPath: "\(data)/\(file)")
+    }
+    try FileManager.default.createSymbolicLink(atPath: "\(data)/checkpoint", withDestinationPath: "\(demo)/checkpoint")
+    let decorations = ["👨‍👩‍👧 ", "👍🏽 ", "🇯🇵 ", "☀️ ", "🖥 ", "漢字 ", "ＡＢＣ ", "🚀⚽ ", "e\u{301} ", ""]
+    let lines = try String(contentsOfFile: "\(demo)/items.tsv", encoding: .utf8).split(separator: "\n")
+    var out = [String(lines[0])]
+    for (i, line) in lines.dropFirst().enumerated() {
+      let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+      out.append("\(fields[0])\t\(decorations[i % decorations.count])\(fields[1]) \(decorations[(i + 3) % decorations.count])\t\(fields[2])")
+    }
+    try (out.joined(separator: "\n") + "\n").write(toFile: "\(data)/items.tsv", atomically: true, encoding: .utf8)
+    for (columns, rows) in [(100, 30), (101, 31)] {
+      let session = "emoji\(columns)"
+      try start(session, arguments: "--data '\(data)' --user 1239 --step 25", columns: columns, rows: rows)
+      _ = try waitForFrame(session, "the first frame")
+      try keys(session, "Tab", "Down", "Down")
+      let screen = try waitForFrame(session, "the cursor on row 3") { $0.text.contains("▸ #3 TiMiRec") }
+      XCTAssertTrue(screen.text.contains("👨👩👧") || screen.text.contains("漢字"), screen.text)
+      let separator = min(44, max(26, columns * 3 / 10))
+      for (r, row) in screen.rows.enumerated() {
+        XCTAssertLessThanOrEqual(CellWidthTests.wcswidth(row), columns, "row \(r) wider than the window: \(row)")
+        guard r > 0 && r < rows - 2 else { continue }
+        var used = 0
+        var rest = Substring(row)
+        while used < separator, let c = rest.first { used += CellWidthTests.wcswidth(String(c)); rest = rest.dropFirst() }
+        XCTAssertEqual(used, separator, "\(columns)×\(rows) row \(r): \(row)")
+        XCTAssertEqual(rest.first, "│", "\(columns)×\(rows) row \(r): the separator moved: \(row)")
+      }
+      try keys(session, "q")
+      try assertExitedAndRestored(session, code: 0)
+    }
+  }
+
+  /// A non-UTF-8 locale and TERM=dumb are refused before the screen changes, with what to do.
+  func testNonUTF8LocaleAndDumbTerminalAreRefused() throws {
+    for (session, environment, words) in [("ascii", "LC_ALL=C LANG=C", "UTF-8"), ("dumb", "TERM=dumb", "TERM is 'dumb'")] {
+      try start(session, environment: environment)
+      let screen = try waitForScreen(session, "the refusal") { $0.text.contains("EXIT=") && $0.text.contains("icanon") }
+      XCTAssertTrue(screen.text.contains("cannot start the terminal UI"), screen.text)
+      XCTAssertTrue(screen.text.contains(words), screen.text)
+      XCTAssertTrue(screen.text.contains("--snapshot"), screen.text)
+      try assertExitedAndRestored(session, code: 1)
+    }
+  }
+
   // MARK: tmux
 
   /// Starts the explorer on the demo in a new 100×30 session of this test's server, in a
   /// shell that then prints "EXIT=<code>" and the echo/icanon settings. The shell traps
-  /// SIGINT (Ctrl-C reaches the whole foreground group) so it survives to report.
+  /// SIGINT and SIGQUIT (Ctrl-C and Ctrl-\\ reach the whole foreground group) so it survives
+  /// to report.
   /// - Parameter environment: extra variables for the explorer, e.g. "NO_COLOR=1".
-  func start(_ session: String, pidFile: String? = nil, environment: String = "") throws {
+  func start(_ session: String, pidFile: String? = nil, environment: String = "", arguments: String = "--data demo-data",
+             columns: Int = 100, rows: Int = 30) throws {
     let binary = try BuiltProducts.timirec.get()
-    let record = pidFile.map { "echo $$ > \($0); exec " } ?? ""
+    let record = pidFile.map { "echo $$ > \($0); " } ?? ""
+    // `exec`: the explorer replaces the inner shell, so a signal to the foreground group
+    // cannot end that shell (and let the outer one report) before the explorer has restored
+    // the terminal.
     let script = """
-      trap ':' INT; cd '\(packageRoot.path)' && sh -c '\(record)env \(environment) "\(binary)" explore --data demo-data'; \
+      trap ':' INT QUIT; cd '\(packageRoot.path)' && sh -c '\(record)exec env \(environment) "\(binary)" explore \(arguments)'; \
       echo "EXIT=$?"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' '; echo; sleep 600
       """
-    try tmuxRun(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", "sh", "-c", script])
+    try tmuxRun(["new-session", "-d", "-s", session, "-x", String(columns), "-y", String(rows), "sh", "-c", script])
   }
 
   func keys(_ session: String, _ names: String...) throws { try tmuxRun(["send-keys", "-t", session] + names) }

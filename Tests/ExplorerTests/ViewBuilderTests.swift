@@ -56,8 +56,11 @@ final class ViewBuilderTests: XCTestCase {
     XCTAssertEqual(v.interests[1].attention.first?.item.id, 2)
     XCTAssertEqual(v.interests[0].nearest.first?.item.id, 3)
     XCTAssertEqual(v.interests[1].nearest.first?.item.id, 4)
-    // Labels: the dominant first category of the nearest items.
-    XCTAssertEqual(v.interests[0].label, "fruit")
+    // Labels: both interests' nearest items are all five (3 × fruit, dried, berry; the
+    // catalog is a hierarchy), so both are "fruit", then both "fruit/red" (red 2, yellow 1):
+    // the nearest item's title tells them apart.
+    XCTAssertEqual(v.interests[0].label, "fruit/red Cherry")
+    XCTAssertEqual(v.interests[1].label, "fruit/red Date")
     // The window slots know which interest reads them most.
     XCTAssertEqual(v.timeline[1].strongestInterest, 1)
     XCTAssertEqual(v.timeline[2].strongestInterest, 0)
@@ -146,6 +149,61 @@ final class ViewBuilderTests: XCTestCase {
     XCTAssertNil(view(focus: .users).recommendations?.selected)
   }
 
+  /// w = softmax(z^q) = softmax(1, 0) = (e/(1+e), 1/(1+e)) = (0.731, 0.269) whatever T (eq. 4),
+  /// beside q_T; `m` makes the weights in use softmax(z^q/T). The selected TiMiRec item's
+  /// score splits into w_k·⟨v_k, e_i⟩, which sum to the list's score.
+  func testMixWeightsAndPerInterestContributions() throws {
+    let (_, interests) = H.interests(window: [1, 2, 3])
+    for temperature: Float in [0.5, 2] {
+      let v = view(temperature: temperature, focus: .timirec, selection: 1)
+      let w = H.softmax(H.logits)
+      assertClose(try XCTUnwrap(v.distributions?.modelMix), w)
+      assertClose(try XCTUnwrap(v.recommendations?.mixWeights), w)
+      assertClose(try XCTUnwrap(v.distributions?.q), H.softmax(H.logits, Double(temperature)))
+      let selected = try XCTUnwrap(v.recommendations?.selected)
+      let row = v.recommendations!.timirec![1]
+      XCTAssertEqual(selected.item.id, row.item.id)
+      let dots = interests.map { H.dot($0, H.embeddings[row.item.id]) }
+      assertClose(selected.interestScores, dots)
+      assertClose(try XCTUnwrap(selected.contributions), [w[0] * dots[0], w[1] * dots[1]])
+      XCTAssertEqual(Double(try XCTUnwrap(selected.mixedScore)), w[0] * dots[0] + w[1] * dots[1], accuracy: 1e-5)
+      XCTAssertEqual(try XCTUnwrap(selected.mixedScore), row.score, accuracy: 1e-5)
+    }
+    let tempered = view(temperature: 0.5, mix: .tempered, focus: .timirec)
+    let wT = H.softmax(H.logits, 0.5)
+    assertClose(try XCTUnwrap(tempered.recommendations?.mixWeights), wT)
+    assertClose(try XCTUnwrap(tempered.distributions?.modelMix), H.softmax(H.logits))
+    let item = tempered.recommendations!.timirec![0].item.id
+    let dots = interests.map { H.dot($0, H.embeddings[item]) }
+    assertClose(try XCTUnwrap(tempered.recommendations?.selected?.contributions), [wT[0] * dots[0], wT[1] * dots[1]])
+    // Pretrain: no w, no contributions, the dot products still.
+    var state = ExplorerState(userIndex: 0, step: 3, temperature: 0.5)
+    state.focus = .bestMatch
+    let pretrain = ViewBuilder(session: TinyExplorer.session(stage: .pretrain)).view(for: state)
+    XCTAssertNil(pretrain.distributions?.modelMix)
+    XCTAssertNil(pretrain.recommendations?.selected?.contributions)
+    XCTAssertEqual(pretrain.recommendations?.selected?.interestScores.count, 2)
+  }
+
+  /// A NaN in the item table (the loader refuses one; here it is set after loading): the view
+  /// says so, the screen shows "—" and the note, never "nan".
+  func testNonFiniteValuesAreNotedAndNeverShownAsNumbers() throws {
+    let session = TinyExplorer.session()
+    let table = session.model.itemEmbeddings
+    table.data[5 * 2] = .nan  // item 5, a candidate of both lists
+    var state = ExplorerState(userIndex: 0, step: 3, temperature: 0.5)
+    state.focus = .bestMatch
+    let v = ViewBuilder(session: session).view(for: state)
+    XCTAssertTrue(v.notes.contains { $0.hasPrefix(ViewBuilder.nonFiniteNote) }, "\(v.notes)")
+    let context = ExplorerContext(session: session, listLength: 20)
+    let frame = ScreenRenderer.render(view: v, state: state, context: context, rows: 30, columns: 100, interestCount: 2).text
+    XCTAssertTrue(frame.contains("a value is not a finite number"), frame)
+    XCTAssertNil(frame.range(of: #"\b(nan|-?inf)\b"#, options: [.regularExpression, .caseInsensitive]), frame)
+    let text = SnapshotText.render(v, state: state, width: 100)
+    XCTAssertNil(text.range(of: #"\b(nan|-?inf)\b"#, options: [.regularExpression, .caseInsensitive]), text)
+    XCTAssertTrue(text.contains("—"), text)
+  }
+
   func testEmptyHistorySaysThereIsNothingToExtract() {
     let v = view(step: 0)
     XCTAssertTrue(v.interests.isEmpty)
@@ -189,6 +247,13 @@ final class ViewBuilderTests: XCTestCase {
     let v = view(focus: .timirec)
     let data = try JSONEncoder().encode(v)
     XCTAssertEqual(try JSONDecoder().decode(ExplorerView.self, from: data), v)
+    // The mix weights and the selected item's per-interest contributions are in the JSON.
+    let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let distributions = try XCTUnwrap(json["distributions"] as? [String: Any])
+    XCTAssertEqual((distributions["modelMix"] as? [Double])?.count, 2)
+    let selected = try XCTUnwrap((json["recommendations"] as? [String: Any])?["selected"] as? [String: Any])
+    XCTAssertEqual((selected["contributions"] as? [Double])?.count, 2)
+    XCTAssertNotNil(selected["mixedScore"] as? Double)
   }
 
   func testMathHelpers() {

@@ -22,6 +22,20 @@ final class ScoringTests: XCTestCase {
     XCTAssertEqual(Scoring.mixedScores(interestScores, weights: [0.25, 0.75]), [2.5, 4.25, 2])
   }
 
+  /// Eq. 4 split by interest, w = (0.25, 0.75): item 1 → (0.25·5, 0.75·4) = (1.25, 3), summing
+  /// to its mixed score 4.25; item 0 → (0.25, 2.25), sum 2.5. A negative ⟨v_k, e_i⟩ gives a
+  /// negative share: scores (−2, 1) with w = (0.8, 0.2) → (−1.6, 0.2).
+  func testInterestContributionsSplitTheMixedScore() {
+    let w: [Float] = [0.25, 0.75]
+    XCTAssertEqual(Scoring.interestContributions(interestScores, weights: w, item: 1), [1.25, 3])
+    XCTAssertEqual(Scoring.interestContributions(interestScores, weights: w, item: 0), [0.25, 2.25])
+    let mixed = Scoring.mixedScores(interestScores, weights: w)
+    for i in 0..<3 {
+      XCTAssertEqual(Scoring.interestContributions(interestScores, weights: w, item: i).reduce(0, +), mixed[i], accuracy: 1e-6)
+    }
+    XCTAssertEqual(Scoring.interestContributions([-2, 1], weights: [0.8, 0.2], item: 0), [-1.6, 0.2])
+  }
+
   /// z = (ln 3, 0): softmax = (3/4, 1/4); at T = 0.5 the logits double: (9/10, 1/10).
   func testSoftmaxAndTemperedSoftmax() {
     let z: [Float] = [Float(log(3.0)), 0]

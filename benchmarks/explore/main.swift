@@ -2,7 +2,8 @@
 //
 //   swift run -c release bench-explore [--data DIR --ckpt CKPT] [--beauty DIR] [--keys 2000]
 //
-// Keypress: for a scripted mix of keys (step ←/→, temperature [/], user switch ↓/r), times
+// Keypress: for a scripted mix of keys (step ←/→, temperature [/], user switch ↓/r, the
+// cursor of the TiMiRec list ↓/↑ and `t`), times
 // (a) the pure part, state.handle + ViewBuilder.view (the model forward, V·Eᵀ over the whole
 // item table, top-N lists, ranks), (b) composing the frame (presentation + layout), and (c)
 // ncurses drawing it (a real ncurses screen writing to /dev/null, TERM=xterm-256color, 100×30).
@@ -28,6 +29,13 @@ func argument(_ name: String) -> String? {
   return args[i + 1]
 }
 func ms(_ ns: UInt64) -> Double { Double(ns) / 1e6 }
+/// CPU time of this thread (user + system), ms: unlike the wall clock it does not count time
+/// the thread spends descheduled, so on a loaded machine it shows the explorer's own cost.
+func threadCPUms() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+  return Double(t.tv_sec) * 1000 + Double(t.tv_nsec) / 1e6
+}
 func percentile(_ values: [Double], _ p: Double) -> Double {
   let s = values.sorted()
   return s[min(s.count - 1, Int((p * Double(s.count - 1)).rounded()))]
@@ -92,14 +100,20 @@ let kinds: [(String, [Key])] = [
   ("step ←/→", [.left, .right]),
   ("temperature [/]", [.character("["), .character("]"), .character("]"), .character("[")]),
   ("user ↓/r", [.down, .character("r"), .down, .character("r")]),
+  // Last: Tab moves the focus into the TiMiRec list, where ↓/↑ move (and scroll) its cursor.
+  ("list cursor ↓/t/↑", [.down, .down, .character("t"), .up]),
 ]
 var rows: [String] = []
 var allTotals: [Double] = []
+var allCPU: [Double] = []
 for (name, keys) in kinds {
-  var compute: [Double] = [], frame: [Double] = [], screen: [Double] = []
+  var compute: [Double] = [], frame: [Double] = [], screen: [Double] = [], cpu: [Double] = []
   loop.press(.end, terminal: terminal)
+  if name.hasPrefix("list") { loop.press(.tab, terminal: terminal) }
   for i in 0..<(keyCount / kinds.count) {
+    let cpuStart = threadCPUms()
     loop.press(keys[i % keys.count], terminal: terminal)
+    cpu.append(threadCPUms() - cpuStart)
     let t = loop.timings.last!
     compute.append(t.compute * 1000)
     frame.append(t.frame * 1000)
@@ -107,10 +121,11 @@ for (name, keys) in kinds {
   }
   let total = (0..<compute.count).map { compute[$0] + frame[$0] + screen[$0] }
   allTotals += total
-  rows.append(String(format: "| %@ | %d | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f | %.3f / **%.3f** / %.3f |", name, compute.count,
+  allCPU += cpu
+  rows.append(String(format: "| %@ | %d | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f | %.3f / **%.3f** / %.3f | %.3f / %.3f |", name, compute.count,
                      percentile(compute, 0.5), percentile(compute, 0.99), percentile(frame, 0.5), percentile(frame, 0.99),
                      percentile(screen, 0.5), percentile(screen, 0.99),
-                     percentile(total, 0.5), percentile(total, 0.99), total.max()!))
+                     percentile(total, 0.5), percentile(total, 0.99), total.max()!, percentile(cpu, 0.5), percentile(cpu, 0.99)))
 }
 (terminal as? NcursesTerminal)?.shutdown()
 
@@ -118,10 +133,10 @@ print("bench-explore: \(label)")
 print("CPU \((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("model name") }.flatMap { $0.split(separator: ":", maxSplits: 1).last }.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"); OpenBLAS \(BLAS.coreName), threads \(BLAS.threads)")
 print("items \(session.model.itemCount), users \(session.users.count), K \(session.interestCount), terminal \(terminalKind), BLAS threads 1")
 print("")
-print("| keys | n | view p50 / p99 (ms) | frame p50 / p99 (ms) | ncurses p50 / p99 (ms) | key→screen p50 / p99 / max (ms) |")
-print("|---|---|---|---|---|---|")
+print("| keys | n | view p50 / p99 (ms) | frame p50 / p99 (ms) | ncurses p50 / p99 (ms) | key→screen p50 / p99 / max (ms) | thread CPU p50 / p99 (ms) |")
+print("|---|---|---|---|---|---|---|")
 for r in rows { print(r) }
-print(String(format: "| all | %d | | | | %.3f / **%.3f** / %.3f |", allTotals.count, percentile(allTotals, 0.5),
-             percentile(allTotals, 0.99), allTotals.max()!))
+print(String(format: "| all | %d | | | | %.3f / **%.3f** / %.3f | %.3f / %.3f |", allTotals.count, percentile(allTotals, 0.5),
+             percentile(allTotals, 0.99), allTotals.max()!, percentile(allCPU, 0.5), percentile(allCPU, 0.99)))
 print("")
 print(String(format: "start to first frame (demo, in process, exec excluded): %.0f ms", firstFrame))

@@ -41,28 +41,33 @@ public struct Frame: Equatable, Sendable {
     guard row >= 0 && row < rows && column < columns else { return }
     let limit = min(columns, column + (width ?? columns - column))
     var x = column
-    var outOfRoom = false
-    // Clip the whole line first so an ellipsis marks a cut.
-    let total = line.reduce(0) { $0 + cellWidth($1.text) }
-    let available = limit - column
-    let cutAt = total > available ? available - 1 : Int.max
-    var used = 0
-    for span in line where !outOfRoom {
-      for c in span.text {
-        let w = cellWidth(c)
-        if w == 0 { continue }
-        if used + w > cutAt || x + w > limit {
-          if x < limit { set(row, x, "…", span.style); x += 1 }
-          outOfRoom = true
-          break
+    // The display form is what is written and measured (CellWidth.swift): the frame's cells
+    // and ncurses' cursor advance by the same widths.
+    let shown = line.map { ($0.style, displayForm($0.text)) }
+    withWidthLocale {
+      // Clip the whole line first so an ellipsis marks a cut.
+      let total = shown.reduce(0) { $0 + $1.1.reduce(0) { $0 + displayCharacterWidth($1) } }
+      let available = limit - column
+      let cutAt = total > available ? available - 1 : Int.max
+      var used = 0
+      var outOfRoom = false
+      for (style, text) in shown where !outOfRoom {
+        for c in text {
+          let w = displayCharacterWidth(c)
+          if w == 0 { continue }
+          if used + w > cutAt || x + w > limit {
+            if x < limit { set(row, x, "…", style); x += 1 }
+            outOfRoom = true
+            break
+          }
+          set(row, x, c, style)
+          for extra in 1..<w where x + extra < columns {
+            set(row, x + extra, " ", style)
+            cells[row * columns + x + extra].continuation = true
+          }
+          x += w
+          used += w
         }
-        let scalar = c.unicodeScalars.first?.value ?? 32
-        set(row, x, scalar < 0x20 || (scalar >= 0x7F && scalar < 0xA0) ? " " : c, span.style)
-        if w == 2 && x + 1 < columns {
-          cells[row * columns + x + 1] = Cell(character: " ", style: span.style, continuation: true)
-        }
-        x += w
-        used += w
       }
     }
     if let fill { while x < limit { set(row, x, " ", fill); x += 1 } }
@@ -77,10 +82,23 @@ public struct Frame: Equatable, Sendable {
 
   private mutating func set(_ row: Int, _ column: Int, _ character: Character, _ style: Style) {
     guard row >= 0 && row < rows && column >= 0 && column < columns else { return }
-    // Overwriting half of a wide character blanks its other half.
+    // Overwriting part of a wide character blanks the rest of it.
     let i = row * columns + column
-    if cells[i].continuation && column > 0 { cells[i - 1] = Cell(character: " ", style: cells[i - 1].style, continuation: false) }
-    if column + 1 < columns && cells[i + 1].continuation { cells[i + 1] = Cell(character: " ", style: cells[i + 1].style, continuation: false) }
+    if cells[i].continuation {
+      var c = column - 1
+      while c >= 0 {
+        let j = row * columns + c
+        let wasContinuation = cells[j].continuation
+        cells[j] = Cell(character: " ", style: cells[j].style, continuation: false)
+        if !wasContinuation { break }
+        c -= 1
+      }
+    }
+    var c = column + 1
+    while c < columns && cells[row * columns + c].continuation {
+      cells[row * columns + c] = Cell(character: " ", style: cells[row * columns + c].style, continuation: false)
+      c += 1
+    }
     cells[i] = Cell(character: character, style: style, continuation: false)
   }
 

@@ -79,6 +79,18 @@ public enum Panes {
     return line
   }
 
+  /// Cells for the "k label" column: the longest label and a space, at least `minimum`, at
+  /// most `width` (so two interests' distinct labels show their difference where there is room).
+  static func labelColumn(_ view: ExplorerView, minimum: Int, width: Int) -> Int {
+    let longest = view.interests.map { cellWidth("\($0.index + 1) \($0.label)") + 1 }.max() ?? 0
+    return max(minimum, min(longest, width))
+  }
+
+  /// An item's category as shown: items.tsv's `|` as "/" ("cartoon/preschool", "Action/Thriller").
+  static func categoryText(_ category: String) -> String {
+    category.split(separator: "|").joined(separator: "/")
+  }
+
   static func mixText(_ mix: MixMode) -> String {
     mix == .model ? "softmax(z^q) (model)" : "softmax(z^q/T) (tempered)"
   }
@@ -134,7 +146,7 @@ public enum Panes {
       let split = entry.split == "train" ? "trn" : entry.split == "dev" ? "dev" : "tst"
       var right = ""
       if let k = entry.strongestInterest, let w = entry.strongestWeight { right = " i\(k + 1) \(format(w, 2))" }
-      let category = entry.item.category.isEmpty ? "" : " · " + entry.item.category
+      let category = entry.item.category.isEmpty ? "" : " · " + categoryText(entry.item.category)
       let left = "\(mark)\(padLeft(String(entry.position), to: 4)) \(split) "
       let titleWidth = max(4, width - cellWidth(left) - cellWidth(right))
       rows.append([Span(left, style == .target ? .target : .dim),
@@ -170,14 +182,15 @@ public enum Panes {
     if view.interests.isEmpty {
       lines = view.notes.filter { $0.hasPrefix("step 0") }.map { [Span($0, .warning)] }
     }
+    let labelWidth = labelColumn(view, minimum: 14, width: width / 3)
     for interest in view.interests {
       let name = "\(interest.index + 1) " + (interest.label.isEmpty ? "" : interest.label)
       let nearest = interest.nearest.map { $0.item.title }.joined(separator: " · ")
-      lines.append([Span(pad(name, to: 14), .emphasis), Span(nearest, .normal)])
+      lines.append([Span(pad(name, to: labelWidth - 1) + " ", .emphasis), Span(nearest, .normal)])
       if detailed {
         let built = interest.attention.prefix(attentionCount).map { "\($0.item.title) \(format($0.weight, 2))" }
           .joined(separator: " · ")
-        lines.append([Span(pad("  built from", to: 14), .dim), Span(built, .dim)])
+        lines.append([Span(pad("  built from", to: labelWidth), .dim), Span(built, .dim)])
       }
     }
     return PaneContent(title: "Interests", titleRight: "K=\(view.interestCount) · 5 nearest items by ⟨v_k,e_i⟩ · attention", lines: lines)
@@ -185,37 +198,48 @@ public enum Panes {
 
   // MARK: - Distributions
 
-  /// q_T and p_T side by side as bars with values, and their JS divergence.
+  /// q_T, p_T and the mix weights w side by side as bars with values (each labelled, so they
+  /// are told apart without colour), their JS divergence, and a note saying that w ranks the
+  /// TiMiRec list.
   public static func distributions(_ view: ExplorerView, width: Int) -> PaneContent {
     let t = formatTemperature(view.temperature)
     guard let d = view.distributions else {
       return PaneContent(title: "Distributions", titleRight: "T=\(t)",
                          lines: [[Span("nothing to extract yet (empty history)", .warning)]])
     }
-    let labelWidth = 12
-    let barWidth = max(4, (width - labelWidth - 2 * 9) / 2)
+    let w = view.recommendations?.mixWeights
+    let tempered = view.recommendations?.mix == .tempered
+    let labelWidth = labelColumn(view, minimum: 12, width: width / 4)
+    // Three columns of "x " + bar + " 0.000 ".
+    let barWidth = max(3, (width - labelWidth - 3 * 9) / 3)
+    func column(_ name: String, _ values: [Float]?, _ k: Int, _ style: Style) -> StyledLine {
+      guard let values else { return [Span(name + " ", .dim), Span(pad("—", to: barWidth + 7), .dim)] }
+      return [Span(name + " ", .dim), Span(bar(values[k], width: barWidth), style), Span(" \(format(values[k], 3)) ", .normal)]
+    }
     var lines: [StyledLine] = []
     for k in 0..<view.interestCount {
       let label = view.interests.indices.contains(k) ? view.interests[k].label : ""
-      var line: StyledLine = [Span(pad("\(k + 1) \(label)", to: labelWidth), .emphasis)]
-      if let q = d.q {
-        line += [Span("q ", .dim), Span(bar(q[k], width: barWidth), .barQ), Span(" \(format(q[k], 3)) ", .normal)]
-      } else {
-        line += [Span("q ", .dim), Span(pad("—", to: barWidth + 7), .dim)]
-      }
-      if let p = d.p {
-        line += [Span("p ", .dim), Span(bar(p[k], width: barWidth), .barP), Span(" \(format(p[k], 3))", .normal)]
-      } else {
-        line += [Span("p ", .dim), Span("—", .dim)]
-      }
-      lines.append(line)
+      lines.append([Span(pad("\(k + 1) \(label)", to: labelWidth - 1) + " ", .emphasis)]
+                   + column("q", d.q, k, .barQ) + column("p", d.p, k, .barP) + column("w", w, k, .barW))
     }
     var notes: [String] = []
-    if d.q == nil { notes.append("q needs a finetuned checkpoint (this one is pretrain only)") }
+    if d.q == nil { notes.append("q and w need a finetuned checkpoint (this one is pretrain only)") }
     if d.p == nil { notes.append("no target at this step, so no p") }
-    if !notes.isEmpty { lines.append([Span(notes.joined(separator: "; "), .warning)]) }
+    if view.notes.contains(where: { $0.hasPrefix(ViewBuilder.nonFiniteNote) }) {
+      notes.append("a value is not a finite number: it shows as —")
+    }
+    if notes.isEmpty {
+      let weights = tempered ? "w = softmax(z^q/T) (m: tempered)" : "w = softmax(z^q) (no T)"
+      let ranks = firstFitting(["q_T: predictor · p_T: teacher (sees the target) · \(weights) ranks the TiMiRec list",
+                                "q_T predictor · p_T teacher · \(weights) ranks TiMiRec",
+                                "\(weights) ranks the TiMiRec list", "w ranks the TiMiRec list"], width: width)
+      lines.append([Span(ranks, .dim)])
+    } else {
+      lines.append([Span(notes.joined(separator: "; "), .warning)])
+    }
     let js = d.jensenShannon.map { "JS(q,p) = \(format($0, 4)) bits" } ?? "JS(q,p) —"
-    return PaneContent(title: "Distributions", titleRight: "\(js) · T=\(t) · q=softmax(z^q/T) p=softmax(cos/T)", lines: lines)
+    return PaneContent(title: "Distributions", titleRight: "\(js) · T=\(t) · q=softmax(z^q/T) p=softmax(cos/T)",
+                       titleRightShorter: ["\(js) · T=\(t)", "T=\(t)"], lines: lines)
   }
 
   // MARK: - Recommendations
@@ -252,47 +276,99 @@ public enum Panes {
       let selected = state.focus == pane && row == min(state.selection, list.count - 1)
       let interest = item.interest.map { " i\($0 + 1)" } ?? ""
       let star = item.isTarget ? "★" : " "
-      let left = "\(padLeft(String(row + 1), to: 2)).\(star)"
+      let left = "\(selected ? "▸" : " ")\(padLeft(String(row + 1), to: 2))\(star)"
       let right = "\(interest) \(format(item.score, 2))"
       let titleWidth = max(4, columnWidth - cellWidth(left) - cellWidth(right))
       let style: Style = selected ? .selectionFocused : item.isTarget ? .target : .normal
-      return [Span(left, selected ? style : .dim), Span(pad(item.item.title, to: titleWidth), style),
-              Span(right, selected ? style : .dim)]
+      let category = item.item.category.isEmpty ? "" : " · " + categoryText(item.item.category)
+      var spans: StyledLine = [Span(left, selected ? style : .dim)]
+      // The title, then its category (dimmer unless the row is highlighted), in titleWidth.
+      // When both do not fit, the category keeps up to 2/5 of the room (at least 7 cells), so
+      // a narrow screen still tells a movie from a cartoon.
+      let full = cellWidth(item.item.title) + cellWidth(category)
+      let keep = category.isEmpty || full <= titleWidth ? 0 : min(cellWidth(category), max(7, titleWidth * 2 / 5))
+      let titlePart = clip(item.item.title, to: titleWidth - keep)
+      let rest = titleWidth - cellWidth(titlePart)
+      let shownCategory = keep == 0 || rest >= cellWidth(category) ? category
+        : " " + clip(categoryText(item.item.category), to: rest - 1)
+      let categoryStyle: Style = selected || item.isTarget ? style : .dim
+      spans.append(Span(titlePart, style))
+      spans.append(Span(pad(shownCategory, to: rest), categoryStyle))
+      spans.append(Span(right, selected ? style : .dim))
+      return spans
     }
     let headerLeft = pad(rankText("TiMiRec", "TiMiRec", r.timirecTargetRank), to: columnWidth)
     let headerRight = pad(rankText("Best-match", "best", r.bestMatchTargetRank), to: columnWidth)
     var lines: [StyledLine] = [[Span(headerLeft, state.focus == .timirec ? .paneTitleFocused : .emphasis), Span(" "),
                                 Span(headerRight, state.focus == .bestMatch ? .paneTitleFocused : .emphasis)]]
-    // The selected item takes two rows below the lists; the hint about Tab one.
+    // The selected item takes three rows below the lists; the hint about Tab one.
     let detail = selectedDetail(r.selected, width: width, interactive: interactive)
     let rows = max(0, height - 1 - detail.count)
-    for row in 0..<min(rows, max(r.timirec?.count ?? 1, r.bestMatch.count)) {
+    let listed = max(r.timirec?.count ?? 1, r.bestMatch.count)
+    // The lists scroll together so that the cursor row is always drawn.
+    let cursor = state.focus == .users ? 0 : min(state.selection, max(0, listed - 1))
+    let top = rows > 0 && cursor >= rows ? cursor - rows + 1 : 0
+    for row in top..<min(top + rows, listed) {
       lines.append(cell(r.timirec, row, pane: .timirec, note: "q needs a finetuned checkpoint")
                    + [Span(" ")] + cell(r.bestMatch, row, pane: .bestMatch, note: ""))
     }
     lines += detail
     let excluded = "\(r.excludedCount) history item\(r.excludedCount == 1 ? "" : "s") excluded"
     let mix = r.mixWeights == nil ? "no mix (pretrain)" : "mix \(mixText(r.mix))"
-    return PaneContent(title: "Recommendations", titleRight: "\(mix) · \(excluded)",
-                       titleRightShorter: ["\(mix)", "\(excluded)"], lines: lines)
+    let shown = min(top + rows, listed) > top ? "rows \(top + 1)–\(min(top + rows, listed)) of \(listed)" : ""
+    let scroll = shown.isEmpty || (top == 0 && top + rows >= listed) ? "" : shown + " · "
+    return PaneContent(title: "Recommendations", titleRight: "\(scroll)\(mix) · \(excluded)",
+                       titleRightShorter: ["\(scroll)\(mix)", "\(scroll)w ranks TiMiRec", shown, "\(mix)"], lines: lines)
   }
 
-  /// The selected recommendation in two rows: the interest whose dot product scores it (the
-  /// `iK` of the best-match list), then its own teacher p over cosines, which may peak at
-  /// another interest; each row says which measure it is.
+  /// The selected recommendation in three rows: its rank in its list, title and category;
+  /// its TiMiRec score split by interest, w_k·⟨v_k,e⟩ (with the interest whose dot product
+  /// gives its best-match score, the `iK` of that list); then its own teacher p over cosines,
+  /// which may peak at another interest. Each row says which measure it is.
   static func selectedDetail(_ s: SelectedItem?, width: Int, interactive: Bool) -> [StyledLine] {
     guard let s else {
-      let hint = firstFitting(["Tab: a list's cursor item shows its own p (which interest it is near)",
-                               "Tab: a list's cursor item shows its own p", "Tab: an item's own p"], width: width)
+      let hint = firstFitting(["Tab or t: a list's cursor item shows its score split by interest and its own p",
+                               "Tab: a list's cursor item shows its score by interest and own p",
+                               "Tab: an item's score by interest"], width: width)
       return interactive ? [[Span(hint, .dim)]] : []
     }
-    let scored = " · largest ⟨v_k,e⟩: i\(s.scoringInterest + 1)"
-    let title = clip("▸ \(s.item.title)", to: max(6, width - cellWidth(scored)))
+    let list = s.list == "timirec" ? "TiMiRec" : "best-match"
+    let category = s.item.category.isEmpty ? "" : " · " + categoryText(s.item.category)
+    let rank = "▸ #\(s.row + 1) \(list) "
+    let title = clip(s.item.title + category, to: max(6, width - cellWidth(rank)))
+    let best = "best match i\(s.scoringInterest + 1)"
+    var second: String
+    if let c = s.contributions, let total = s.mixedScore {
+      let parts = c.enumerated().map { "i\($0.offset + 1) \(format($0.element, 2))" }.joined(separator: " + ")
+      second = firstFitting(["  TiMiRec score \(format(total, 2)) = w_k·⟨v_k,e⟩: \(parts) · \(best)",
+                             "  score \(format(total, 2)) = w·⟨v,e⟩: \(parts) · \(best)",
+                             "  \(format(total, 2)) = w·⟨v,e⟩: \(parts) · best i\(s.scoringInterest + 1)",
+                             "  \(format(total, 2)) = w·⟨v,e⟩: \(parts)",
+                             "  \(format(total, 2)) = \(parts)"], width: width)
+    } else {
+      let dots = s.interestScores.enumerated().map { "i\($0.offset + 1) \(format($0.element, 2))" }.joined(separator: " ")
+      second = firstFitting(["  ⟨v_k,e⟩: \(dots) · \(best) (pretrain: no mix)", "  ⟨v_k,e⟩: \(dots) · \(best)",
+                             "  \(best)"], width: width)
+    }
     let p = s.p.enumerated().map { "\($0.offset + 1):\(format($0.element, 2))" }.joined(separator: " ")
     let peak = "peaks at i\(s.interest + 1)"
-    let second = firstFitting(["  p (cosine, teacher) \(p) → \(peak)", "  p (cosine) \(p) → \(peak)",
-                               "  p(cos) \(p) → i\(s.interest + 1)", "  p(cos) → i\(s.interest + 1)"], width: width)
-    return [[Span(title, .emphasis), Span(scored, .normal)], [Span(second, .normal)]]
+    let third = firstFitting(["  p (cosine, teacher) \(p) → \(peak)", "  p (cosine) \(p) → \(peak)",
+                              "  p(cos) \(p) → i\(s.interest + 1)", "  p(cos) → i\(s.interest + 1)"], width: width)
+    return [[Span(rank, .emphasis), Span(title, .emphasis)], [Span(second, .normal)], [Span(third, .normal)]]
+  }
+
+  // MARK: - Legend
+
+  /// The one-line legend above the footer, the longest wording that fits (the full one is in
+  /// the `?` help).
+  public static func legend(width: Int) -> StyledLine {
+    let text = firstFitting([
+      " q_T predictor · p_T teacher · w ranks TiMiRec · ★ true next · ▸ cursor · iK interest · │ window ▶ target · trn/dev/tst split · ? keys",
+      " q predictor · p teacher · w ranks TiMiRec · ★ true next · iK interest · │ window ▶ target · trn/dev/tst · ? keys",
+      " q predictor · p teacher · w ranks TiMiRec · ★ true next · iK interest · ? keys",
+      " w ranks TiMiRec · ★ true next · ? keys",
+    ], width: width)
+    return [Span(text, .legend)]
   }
 
   // MARK: - Help
@@ -314,12 +390,18 @@ public enum Panes {
     }
     lines.append([])
     let notes = [
-      "q_T = softmax(z^q/T): the predictor's guess of the next interest; p_T = softmax(cos(v_k, e_target)/T): the teacher.",
-      "Recommendations exclude history items; the model mixes with softmax(z^q) unless `m` tempers the mix.",
-      "Best-match iK: the interest with the largest ⟨v_k,e_i⟩, which gives the item its score; an item's own p uses cosines, so it can peak at another interest.",
+      "Legend",
+      "q_T = softmax(z^q/T): the predictor's guess of the next interest (q bars); p_T = softmax(cos(v_k, e_target)/T): the teacher, which sees the target (p bars).",
+      "w = softmax(z^q), no temperature (eq. 4): the weights that rank the TiMiRec list (w bars); `m` tempers the mix to softmax(z^q/T), and w shows the weights in use.",
+      "Lists: rank, ★ the true next item (the target), ▸ the cursor, the title and its category, iK and the score. Both lists exclude history items. TiMiRec scores are ⟨Σ_k w_k v_k, e_i⟩; best-match scores are max_k ⟨v_k, e_i⟩ (ComiRec), so the two columns of scores are on different scales.",
+      "Best-match iK: the interest with the largest ⟨v_k,e_i⟩, which gives the item its score. The cursor item shows its TiMiRec score split into w_k·⟨v_k,e⟩ per interest, and its own p over cosines, which can peak at another interest.",
+      "History: position, split (trn train, dev, tst test), │ the model's window, ▶ the target; `i2 0.12`: the interest that attends most to that item, and its attention weight.",
+      "Interests: label from the categories of the 5 nearest items (a genre counts 1/n for an item with n genres; a category path counts at its top level), 5 nearest items, and the history items that built it.",
       "Press ?, q, Esc or Enter to close; ↑/↓, PgUp/PgDn scroll.",
     ]
-    for note in notes { lines += wrap(note, width: width).map { [Span($0, .dim)] } }
+    for note in notes {
+      lines += wrap(note, width: width).map { [Span($0, note == "Legend" ? .emphasis : .dim)] }
+    }
     return lines
   }
 

@@ -13,7 +13,8 @@ public enum ScreenRenderer {
     }
     frame.put(Panes.header(view, width: columns), row: 0, column: 0, fill: .header)
     frame.put(Panes.footer(state, width: columns), row: layout.footer.row, column: 0, fill: .footer)
-    for r in 1..<(rows - 1) { frame.put([Span("│", .dim)], row: r, column: layout.separatorColumn, width: 1) }
+    frame.put(Panes.legend(width: columns), row: layout.legend.row, column: 0, fill: .legend)
+    for r in 1..<layout.legend.row { frame.put([Span("│", .dim)], row: r, column: layout.separatorColumn, width: 1) }
 
     let usersRect = layout.users
     draw(&frame, Panes.users(state, context: context, height: usersRect.height - 1, width: usersRect.width),
@@ -86,10 +87,10 @@ public enum ScreenRenderer {
   }
 
   static func drawTooSmall(_ frame: inout Frame, interestCount: Int) {
+    let rows = ScreenLayout.minimumRows(interestCount: interestCount)
     let lines = [
       "Terminal too small: \(frame.columns)×\(frame.rows)",
-      "TiMiRec Explorer needs at least \(ScreenLayout.minimumColumns)×\(ScreenLayout.minimumRows)"
-        + (interestCount > 6 ? " (more rows for K=\(interestCount))" : ""),
+      "TiMiRec Explorer needs at least \(ScreenLayout.minimumColumns) columns × \(rows) rows (K=\(interestCount))",
       "Enlarge the window, or press q to quit",
     ]
     let top = max(0, frame.rows / 2 - 1)

@@ -16,7 +16,8 @@ public enum SnapshotText {
     func section(_ content: PaneContent) {
       out.append("")
       let title = "── \(content.title) " + (content.titleRight.isEmpty ? "" : "(\(content.titleRight)) ")
-      out.append(clip(title + String(repeating: "─", count: max(0, width - cellWidth(title))), to: width))
+      // At least one rule character, so the line never ends in a (trimmed) space.
+      out.append(clip(title + String(repeating: "─", count: max(1, width - cellWidth(title))), to: width))
       for l in content.lines { out.append(line(l)) }
     }
     // The header, wrapped at its separators so nothing is cut at narrow widths.
@@ -32,7 +33,7 @@ public enum SnapshotText {
     section(Panes.distributions(view, width: width))
     section(Panes.interests(view, width: width, detailed: true, attentionCount: 5))
     let rows = (view.recommendations.map { max($0.timirec?.count ?? 1, $0.bestMatch.count) } ?? 0) + 2
-    let detailRows = view.recommendations?.selected == nil ? 0 : 2
+    let detailRows = view.recommendations?.selected == nil ? 0 : 3
     section(Panes.recommendations(view, state: state, height: rows + detailRows, width: width, interactive: false))
     return out.map { l in var s = l; while s.last == " " { s.removeLast() }; return s }.joined(separator: "\n") + "\n"
   }

@@ -1,3 +1,5 @@
+import Foundation
+
 // Styled text in terminal cells: roles instead of colours (the driver maps roles to colour
 // pairs), display widths of characters, and clipping/padding to a number of cells.
 
@@ -18,9 +20,12 @@ public enum Style: Int, CaseIterable, Sendable {
   case window
   /// The target item (true next item) wherever it appears.
   case target
-  /// Bars of q and of p.
+  /// Bars of q, of p and of the mix weights w (each also labelled q, p, w).
   case barQ
   case barP
+  case barW
+  /// The one-line legend.
+  case legend
   /// Emphasis (labels, headings inside panes).
   case emphasis
   /// Notes the person should read (no predictor, empty history).
@@ -44,44 +49,28 @@ public struct Span: Equatable, Sendable {
 /// One row of styled text.
 public typealias StyledLine = [Span]
 
-/// Number of terminal cells a character takes: 0 for combining marks and zero-width
-/// characters, 2 for East Asian wide/fullwidth and most emoji, else 1.
-public func cellWidth(_ c: Character) -> Int {
-  if c.asciiValue != nil { return 1 }  // fast path: most titles are ASCII
-  guard let scalar = c.unicodeScalars.first else { return 0 }
-  let v = scalar.value
-  if v < 0x20 || (v >= 0x7F && v < 0xA0) { return 1 }  // control: drawn as a space
-  if scalar.properties.generalCategory == .nonspacingMark || v == 0x200B || v == 0x200D { return 0 }
-  switch v {
-  case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-       0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-       0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
-    return 2
-  default:
-    return 1
-  }
-}
-
-/// Display width of a string in cells.
-public func cellWidth(_ s: String) -> Int { s.reduce(0) { $0 + cellWidth($1) } }
-
-/// `s` cut to at most `width` cells; an ellipsis marks the cut. Control characters become
-/// spaces.
+/// `s` in its display form (`displayForm`), cut to at most `width` cells; an ellipsis marks
+/// the cut.
 public func clip(_ s: String, to width: Int) -> String {
   guard width > 0 else { return "" }
-  var out = ""
-  var used = 0
-  let total = cellWidth(s)
-  let limit = total <= width ? width : width - 1
-  for c in s {
-    let w = cellWidth(c)
-    if used + w > limit { break }
-    let scalar = c.unicodeScalars.first?.value ?? 32
-    out.append(scalar < 0x20 || (scalar >= 0x7F && scalar < 0xA0) ? " " : c)
-    used += w
+  let shown = displayForm(s)
+  if isPrintableASCII(shown) {
+    return shown.utf8.count <= width ? shown : String(shown.prefix(width - 1)) + "…"
   }
-  if total > width { out.append("…") }
-  return out
+  return withWidthLocale {
+    var out = ""
+    var used = 0
+    let total = shown.reduce(0) { $0 + displayCharacterWidth($1) }
+    let limit = total <= width ? width : width - 1
+    for c in shown {
+      let w = displayCharacterWidth(c)
+      if used + w > limit { break }
+      out.append(c)
+      used += w
+    }
+    if total > width { out.append("…") }
+    return out
+  }
 }
 
 /// `s` clipped and right-padded with spaces to exactly `width` cells.
@@ -109,9 +98,12 @@ public func bar(_ value: Float, width: Int) -> String {
   return s + String(repeating: " ", count: max(0, width - used))
 }
 
-/// Fixed-point text of a number: `format(0.12345, 3)` = "0.123".
+/// Fixed-point text of a number: `format(0.12345, 3)` = "0.123". A value that is not finite
+/// shows as "—" (never as a number: NaN and ±inf are refused where they could arise, see
+/// docs/EXPLORER.md); one beyond ±10^15 in scientific notation (no integer overflow).
 public func format(_ value: Float, _ digits: Int) -> String {
-  guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
+  guard value.isFinite else { return "—" }
+  guard abs(value) < 1e15 else { return String(format: "%.\(max(0, digits))e", Double(value)) }
   var scale: Float = 1
   for _ in 0..<digits { scale *= 10 }
   let rounded = (abs(value) * scale).rounded()

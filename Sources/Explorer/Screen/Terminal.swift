@@ -13,6 +13,13 @@ public protocol Terminal: AnyObject {
   func endFrame()
   /// Waits up to `timeoutMilliseconds` for a key; nil when none arrived.
   func readKey(timeoutMilliseconds: Int) -> Key?
+  /// Forgets what the terminal is believed to show, so the next frame rewrites every cell
+  /// (Ctrl-L). Default: nothing to forget.
+  func invalidate()
+}
+
+extension Terminal {
+  public func invalidate() {}
 }
 
 extension Terminal {

@@ -14,6 +14,8 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
   case stepOutOfRange(user: Int, step: Int, length: Int)
   case notATerminal
   case terminal(String)
+  /// The terminal or locale cannot show the UI (the reason says what to do).
+  case cannotDraw(String)
 
   public var description: String {
     switch self {
@@ -39,6 +41,8 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
       return "timirec explore needs a terminal (stdin and stdout must be a TTY); use `timirec explore --snapshot --user U --step T` for text output"
     case let .terminal(reason):
       return "cannot start the terminal UI: \(reason)"
+    case let .cannotDraw(reason):
+      return "cannot start the terminal UI: \(reason)"
     }
   }
 }
@@ -57,6 +61,8 @@ public final class ExplorerSession {
   public let users: [Int]
   /// Position of each user id in `users` (−1 for ids without interactions).
   let userIndexById: [Int]
+  /// How items.tsv's `|`-joined labels are read for interest labels (InterestLabels.swift).
+  public let categoryStructure: CategoryStructure
 
   /// Wraps an already loaded dataset and model (tests, benchmarks).
   /// - Precondition: the model's item table has `dataset.itemCount` rows.
@@ -78,6 +84,8 @@ public final class ExplorerSession {
     }
     users = list
     userIndexById = index
+    let catalog = dataset.catalog
+    categoryStructure = catalog.map { c in CategoryStructure.detect((0..<c.itemCount).lazy.map { c.categoryLabels($0) }) } ?? .genres
   }
 
   /// Loads and cross-checks a dataset folder and a checkpoint folder.
@@ -129,10 +137,14 @@ public final class ExplorerSession {
     user >= 0 && user < userIndexById.count && userIndexById[user] >= 0 ? userIndexById[user] : nil
   }
 
-  /// Title/category of an item ("item <id>" when there is no title).
+  /// Title/category of an item ("item <id>" when there is no title; the category as
+  /// items.tsv writes it).
   public func label(_ item: Int) -> ItemLabel {
     let title = dataset.catalog?.title(item) ?? ""
-    let category = dataset.catalog?.categoryLabels(item).first ?? ""
+    let category = dataset.catalog?.categoryLabels(item).joined(separator: "|") ?? ""
     return ItemLabel(id: item, title: title.isEmpty ? "item \(item)" : title, category: category)
   }
+
+  /// The category labels of an item (items.tsv order).
+  public func categories(_ item: Int) -> [String] { dataset.catalog?.categoryLabels(item) ?? [] }
 }

@@ -15,6 +15,8 @@ public struct Reaction: OptionSet, Sendable {
   public static let relayout = Reaction(rawValue: 1 << 2)
   /// Leave the explorer.
   public static let quit = Reaction(rawValue: 1 << 3)
+  /// Forget what the terminal shows and draw every cell again (Ctrl-L).
+  public static let refresh = Reaction(rawValue: 1 << 4)
 }
 
 extension ExplorerState {
@@ -22,8 +24,9 @@ extension ExplorerState {
   /// - Returns: what the loop must do; `[]` for an unbound key.
   public mutating func handle(_ key: Key, context: ExplorerContext) -> Reaction {
     if key == .resize { return [.relayout, .redraw] }
-    // The screen shows only "too small": any other key would act unseen.
-    if context.tooSmall { return key == .character("q") || key == .escape ? .quit : [] }
+    if key == .control("l") { return [.refresh, .redraw] }
+    // The screen shows only "too small": any other key would act unseen (q still quits).
+    if context.tooSmall { return key == .character("q") ? .quit : [] }
     switch mode {
     case .help:
       return handleHelp(key, context: context)
@@ -63,6 +66,20 @@ extension ExplorerState {
       }
       selection = min(max(0, selection + delta), max(0, context.listLength - 1))
       return .recompute
+    case .jumpToTarget:
+      if focus == .users { focus = context.hasPredictor ? .timirec : .bestMatch }
+      let list = focus == .timirec ? "TiMiRec" : "best-match"
+      guard let rows = context.targetRows else { status = "no true next item at this step"; return .recompute }
+      let (row, rank) = focus == .timirec ? (rows.timirec, rows.timirecRank) : (rows.bestMatch, rows.bestMatchRank)
+      if let row {
+        selection = row
+        status = "true next: row \(row + 1) of the \(list) list"
+      } else if let rank {
+        status = "the true next item ranks #\(rank) in the \(list) list, below its \(context.listLength) rows"
+      } else {
+        status = "the true next item is in the history: it is not ranked"
+      }
+      return .recompute
     case .focusNext, .focusPrevious:
       var panes = FocusPane.allCases
       if !context.hasPredictor { panes.removeAll { $0 == .timirec } }
@@ -96,22 +113,30 @@ extension ExplorerState {
       helpScroll = 0
       return .redraw
     case .back:
-      // Browse mode: leave the list focus first; quit only from the plain view.
+      // Browse mode: leave the list focus; Esc never quits (q does).
       guard focus == .users else {
         focus = .users
         selection = 0
         return .recompute
       }
-      return .quit
+      status = "nothing to back out of (q quits)"
+      return .redraw
+    case .redraw:
+      return [.refresh, .redraw]
     case .quit:
       return .quit
+    case .cases, .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits, .export:
+      // Reserved: their bindings are always disabled, so this is not reached.
+      return []
     }
   }
 
   /// Moves to user index `index` (clamped), at the step whose target is its test item.
+  /// Staying on the same user (↑ on the first one) changes nothing.
   mutating func selectUser(_ index: Int, context: ExplorerContext) {
     let clamped = min(max(0, index), context.userCount - 1)
-    if clamped != userIndex { selection = 0 }
+    guard clamped != userIndex else { return }
+    selection = 0
     userIndex = clamped
     step = max(0, context.sequenceLengths[clamped] - 1)
   }

@@ -4,6 +4,8 @@
 /// A key as the explorer understands it (the terminal driver translates raw codes).
 public enum Key: Hashable, Sendable {
   case character(Character)
+  /// A control key, e.g. `.control("l")` for Ctrl-L.
+  case control(Character)
   case up, down, left, right, home, end, pageUp, pageDown
   case tab, backTab, enter, escape, backspace
   /// The terminal changed size.
@@ -15,9 +17,22 @@ public enum ExplorerAction: String, CaseIterable, Sendable {
   case stepBack, stepForward, firstStep, lastStep
   case moveUp, moveDown, pageUp, pageDown
   case focusNext, focusPrevious
-  case randomUser, search
+  case randomUser, search, jumpToTarget
   case colder, warmer, resetTemperature, toggleMix
-  case help, back, quit
+  case help, back, redraw, quit
+  // Reserved for the research tools (docs/EXPLORER.md, "Keys"): bound, shown in the help as
+  // reserved, doing nothing yet, so no other feature takes their keys.
+  case cases, dropHistoryItem, insertHistoryItem, moveItemEarlier, moveItemLater, undo, resetEdits, export
+
+  /// True for the reserved actions (see above).
+  public var isReserved: Bool {
+    switch self {
+    case .cases, .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits, .export:
+      return true
+    default:
+      return false
+    }
+  }
 }
 
 /// Groups of the help screen, in display order.
@@ -26,6 +41,7 @@ public enum BindingGroup: String, CaseIterable, Sendable {
   case navigation = "Users and lists"
   case temperature = "Temperature and mix"
   case general = "General"
+  case research = "Research tools (reserved: keys kept free for them, not built yet)"
 }
 
 /// One row of the key table.
@@ -77,6 +93,9 @@ public struct ExplorerContext: Sendable {
   /// True while the terminal is below the minimum size and shows only the "too small"
   /// message (set by the loop when it draws): then every key but q/Esc is ignored.
   public var tooSmall = false
+  /// Where the true next item stands in the two lists of the current view (set by the loop
+  /// after each view; nil without a target): its row if listed, else its rank.
+  public var targetRows: (timirec: Int?, timirecRank: Int?, bestMatch: Int?, bestMatchRank: Int?)?
   /// Help lines that fit in the `?` overlay, and how far it can scroll (set when drawn).
   public var helpPageRows: Int = 20
   public var helpMaxScroll: Int = 0
@@ -112,7 +131,7 @@ public enum KeyBindings {
                disabled: { s, c in s.step >= c.sequenceLengths[s.userIndex] ? "already after the last item" : nil }),
     KeyBinding([.home, .character("g")], "Home/g", .firstStep, "First step (empty history)", group: .time),
     KeyBinding([.end, .character("G")], "End/G", .lastStep, "Last step: the test item is the target", group: .time),
-    KeyBinding([.up, .character("k")], "↑/k", .moveUp, "Previous user, or previous item of the focused list",
+    KeyBinding([.up, .character("k")], "↑/k", .moveUp, "Previous user, or previous item of the focused list (it scrolls)",
                footer: "move", group: .navigation),
     KeyBinding([.down, .character("j")], "↓/j", .moveDown, "Next user, or next item of the focused list",
                group: .navigation),
@@ -123,7 +142,11 @@ public enum KeyBindings {
     KeyBinding([.backTab], "S-Tab", .focusPrevious, "Focus the previous pane", group: .navigation),
     KeyBinding([.character("/")], "/", .search, "Search a user by id (type digits, Enter jumps, Esc cancels)",
                footer: "search", group: .navigation),
-    KeyBinding([.character("r")], "r", .randomUser, "Jump to a random user", footer: "random", group: .navigation),
+    KeyBinding([.character("r")], "r", .randomUser, "Jump to a random user", group: .navigation),
+    KeyBinding([.character("t")], "t", .jumpToTarget,
+               "Jump to the true next item (★) in the focused list (from the users pane: in the TiMiRec list)",
+               footer: "★ next", group: .navigation,
+               disabled: { s, _ in s.step >= 1 ? nil : "no lists at step 0 (empty history)" }),
     KeyBinding([.character("["), .character("-")], "[/-", .colder, "Lower T (sharper q and p), ×10^-0.1",
                footer: "T", group: .temperature,
                disabled: { s, _ in s.temperature <= temperatureRange.lowerBound ? "T is at its minimum" : nil }),
@@ -136,10 +159,32 @@ public enum KeyBindings {
                footer: "mix", group: .temperature,
                disabled: { _, c in c.hasPredictor ? nil : "no mix to change: pretrain has no q" }),
     KeyBinding([.character("?")], "?", .help, "Open or close this help (↑/↓ scroll it)", footer: "help", group: .general),
-    KeyBinding([.escape], "Esc", .back, "Leave help, search or list focus; quits from the plain view",
+    KeyBinding([.escape], "Esc", .back, "Back out one level: close help or search, or return the focus to the users; never quits",
                group: .general),
+    KeyBinding([.control("l")], "Ctrl-L", .redraw, "Redraw the whole screen", group: .general),
     KeyBinding([.character("q")], "q", .quit, "Quit (in help: close the help)", footer: "quit", group: .general),
+    KeyBinding([.character("c")], "c", .cases, "Cases: find users where the two lists disagree", group: .research,
+               disabled: reserved("c", "the case finder")),
+    KeyBinding([.character("d")], "d", .dropHistoryItem, "Drop a history item and see the lists change", group: .research,
+               disabled: reserved("d", "history editing")),
+    KeyBinding([.character("i")], "i", .insertHistoryItem, "Insert an item into the history", group: .research,
+               disabled: reserved("i", "history editing")),
+    KeyBinding([.character("<")], "<", .moveItemEarlier, "Move a history item one place earlier", group: .research,
+               disabled: reserved("<", "history editing")),
+    KeyBinding([.character(">")], ">", .moveItemLater, "Move a history item one place later", group: .research,
+               disabled: reserved(">", "history editing")),
+    KeyBinding([.character("u")], "u", .undo, "Undo the last history edit", group: .research,
+               disabled: reserved("u", "history editing")),
+    KeyBinding([.character("U")], "U", .resetEdits, "Reset the history to the data", group: .research,
+               disabled: reserved("U", "history editing")),
+    KeyBinding([.character("e")], "e", .export, "Export the view (not Ctrl-S: with flow control on it freezes the terminal)",
+               group: .research, disabled: reserved("e", "export")),
   ]
+
+  /// The reason a reserved key gives: what it is kept for.
+  static func reserved(_ key: String, _ tool: String) -> @Sendable (ExplorerState, ExplorerContext) -> String? {
+    { _, _ in "\(key) is reserved for \(tool), not built yet" }
+  }
 
   /// The binding for `key` in browse mode, if any.
   public static func binding(for key: Key) -> KeyBinding? {

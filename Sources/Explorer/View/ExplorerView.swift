@@ -10,7 +10,8 @@ public struct ItemLabel: Codable, Equatable, Sendable {
   public var id: Int
   /// Title from items.tsv, or "item <id>" when there is none.
   public var title: String
-  /// First category label from items.tsv, or "" when there is none.
+  /// The category labels from items.tsv as written there, `|`-joined ("Action|Thriller",
+  /// "cartoon|preschool"), or "" when there are none.
   public var category: String
 }
 
@@ -63,7 +64,8 @@ public struct AttentionEntry: Codable, Equatable, Sendable {
 public struct InterestSummary: Codable, Equatable, Sendable {
   /// 0-based interest index k (shown as k + 1).
   public var index: Int
-  /// Dominant category of the nearest items, or "" without categories.
+  /// Dominant category of the nearest items (docs/EXPLORER.md, "Interest labels"), made
+  /// distinct from the other interests' labels; "" without categories.
   public var label: String
   /// The 5 items with the largest ⟨v_k, e_i⟩ (padding row excluded), best first.
   public var nearest: [ScoredItem]
@@ -85,6 +87,10 @@ public struct DistributionsSummary: Codable, Equatable, Sendable {
   public var p: [Float]?
   /// JS(q_T, p_T) in bits; nil unless both exist.
   public var jensenShannon: Float?
+  /// w = softmax(z^q) (K), no temperature: the weights that rank the TiMiRec list (eq. 4)
+  /// unless the mix is tempered (then `RecommendationsSummary.mixWeights` is softmax(z^q/T));
+  /// nil for a pretrain checkpoint.
+  public var modelMix: [Float]?
 }
 
 /// Which weights mix the interests into the TiMiRec recommendation.
@@ -110,6 +116,13 @@ public struct SelectedItem: Codable, Equatable, Sendable {
   /// `iK` of the best-match list). It can differ from `interest`: dot products grow with
   /// ‖v_k‖, cosines do not.
   public var scoringInterest: Int
+  /// ⟨v_k, e_item⟩ (K): the item's score under each interest.
+  public var interestScores: [Float]
+  /// w_k·⟨v_k, e_item⟩ (K) with the weights in use (`RecommendationsSummary.mixWeights`): the
+  /// item's TiMiRec score split by interest (they sum to it); nil for a pretrain checkpoint.
+  public var contributions: [Float]?
+  /// The item's TiMiRec score Σ_k contributions_k; nil for a pretrain checkpoint.
+  public var mixedScore: Float?
 }
 
 /// The two recommendation lists.
@@ -133,6 +146,10 @@ public struct RecommendationsSummary: Codable, Equatable, Sendable {
   /// Items ranked in each list (N − 1 − excluded).
   public var rankedCount: Int
   public var selected: SelectedItem?
+  /// 0-based row of the target in each list, nil when it is not among the listed rows (the
+  /// `t` key jumps there).
+  public var timirecTargetRow: Int?
+  public var bestMatchTargetRow: Int?
 }
 
 /// The whole view for one (user, step, temperature, mix, selection).

@@ -31,6 +31,9 @@ public final class ViewBuilder {
   private var cachedLists: (user: Int, step: Int, interests: [InterestSummary], bestMatch: ([ScoredItem], Int?),
                             modelMix: ([ScoredItem], Int?)?)?
 
+  /// The note a view carries when one of its numbers is NaN or ±inf.
+  public static let nonFiniteNote = "the model gave a value that is not a finite number"
+
   public init(session: ExplorerSession, listLength: Int = 20) {
     self.session = session
     self.listLength = listLength
@@ -146,8 +149,12 @@ public final class ViewBuilder {
     let interests = lists.interests
     // Distributions at T.
     let temperature = state.temperature
-    var distributions = DistributionsSummary(logits: f.logits, q: nil, cosines: nil, p: nil, jensenShannon: nil)
-    if let z = f.logits { distributions.q = Scoring.softmax(z, temperature: temperature) }
+    var distributions = DistributionsSummary(logits: f.logits, q: nil, cosines: nil, p: nil, jensenShannon: nil,
+                                             modelMix: nil)
+    if let z = f.logits {
+      distributions.q = Scoring.softmax(z, temperature: temperature)
+      distributions.modelMix = Scoring.softmax(z)
+    }
     if let target {
       let cos = teacherCosines(f, item: target.id, k: k, d: d, table: table)
       distributions.cosines = cos
@@ -160,20 +167,22 @@ public final class ViewBuilder {
     // Recommendations.
     var mixWeights: [Float]? = nil
     if let z = f.logits {
-      mixWeights = Scoring.softmax(z, temperature: state.mix == .tempered ? temperature : 1)
+      mixWeights = state.mix == .tempered ? Scoring.softmax(z, temperature: temperature) : distributions.modelMix
     }
     let targetInHistory = target.map { f.excluded[$0.id] } ?? false
     let (bestList, bestRank) = lists.bestMatch
     var recommendations = RecommendationsSummary(
       mix: state.mix, mixWeights: mixWeights, timirec: nil, bestMatch: bestList, timirecTargetRank: nil,
       bestMatchTargetRank: bestRank, excludedCount: f.excludedCount, targetInHistory: targetInHistory,
-      rankedCount: n - 1 - f.excludedCount, selected: nil)
+      rankedCount: n - 1 - f.excludedCount, selected: nil, timirecTargetRow: nil, bestMatchTargetRow: nil)
     if let w = mixWeights {
       let (items, rank) = state.mix == .model && lists.modelMix != nil ? lists.modelMix!
         : rankedList(Scoring.mixedScores(f.scores, weights: w), f: f, target: target?.id, interestOf: nil)
       recommendations.timirec = items
       recommendations.timirecTargetRank = rank
+      recommendations.timirecTargetRow = items.firstIndex { $0.isTarget }
     }
+    recommendations.bestMatchTargetRow = bestList.firstIndex { $0.isTarget }
     if targetInHistory {
       notes.append("the target is already in the history, so it is excluded from both lists and has no rank")
     }
@@ -186,11 +195,22 @@ public final class ViewBuilder {
       let item = items[row].item
       let p = Scoring.softmax(teacherCosines(f, item: item.id, k: k, d: d, table: table), temperature: temperature)
       let strongest = p.indices.max { p[$0] < p[$1] } ?? 0
-      let scoring = Scoring.bestMatch((0..<k).map { f.scores[$0 * n + item.id] }, interests: k).interest[0]
+      let interestScores = (0..<k).map { f.scores[$0 * n + item.id] }
+      let scoring = Scoring.bestMatch(interestScores, interests: k).interest[0]
+      let contributions = mixWeights.map { Scoring.interestContributions(f.scores, weights: $0, item: item.id) }
       recommendations.selected = SelectedItem(item: item, list: state.focus == .timirec ? "timirec" : "best-match",
-                                              row: row, p: p, interest: strongest, scoringInterest: scoring)
+                                              row: row, p: p, interest: strongest, scoringInterest: scoring,
+                                              interestScores: interestScores, contributions: contributions,
+                                              mixedScore: contributions.map { $0.reduce(0, +) })
     }
 
+    // Never a number that is not one (docs/EXPLORER.md, "Rules"): say so where one arose.
+    let shown: [Float] = (distributions.q ?? []) + (distributions.p ?? []) + (mixWeights ?? [])
+      + (recommendations.timirec ?? []).map(\.score) + recommendations.bestMatch.map(\.score)
+      + (recommendations.selected?.contributions ?? [])
+    if shown.contains(where: { !$0.isFinite }) {
+      notes.append(Self.nonFiniteNote + " at this step; it shows as —")
+    }
     view.timeline = timeline
     view.notes = notes
     view.interests = interests
@@ -222,23 +242,27 @@ public final class ViewBuilder {
     let model = session.model
     let k = model.interestCount, n = model.itemCount, d = model.embeddingSize
     let l = f.window.count
-    // Interests: nearest items, attention, label.
+    // Interests: nearest items, attention; labels once all are known (they must differ).
     var interests: [InterestSummary] = []
+    var nearestLabels: [[[String]]] = []
     f.scores.withUnsafeBufferPointer { all in
       for kk in 0..<k {
         let row = UnsafeBufferPointer(rebasing: all[(kk * n)..<((kk + 1) * n)])
         let top = Scoring.topIndices(row, count: nearestCount) { $0 == 0 }
         let nearest = top.map { ScoredItem(item: session.label($0), score: row[$0], interest: kk, isTarget: false) }
+        nearestLabels.append(top.map { session.categories($0) })
         var attention = (0..<l).map {
           AttentionEntry(position: f.windowStart + $0, item: session.label(Int(f.window[$0])), weight: f.attention[kk * l + $0])
         }
         attention.sort { $0.weight > $1.weight || ($0.weight == $1.weight && $0.position > $1.position) }
         var norm: Float = 0
         for j in 0..<d { norm += f.interests[kk * d + j] * f.interests[kk * d + j] }
-        interests.append(InterestSummary(index: kk, label: dominantCategory(nearest.map(\.item)),
-                                         nearest: nearest, attention: attention, norm: norm.squareRoot()))
+        interests.append(InterestSummary(index: kk, label: "", nearest: nearest, attention: attention, norm: norm.squareRoot()))
       }
     }
+    let labels = InterestLabels.labels(nearest: nearestLabels, topTitles: interests.map { $0.nearest.first?.item.title ?? "" },
+                                       structure: session.categoryStructure)
+    for kk in 0..<k { interests[kk].label = labels[kk] }
 
     // Best-matching interest per item (ComiRec) and the model's own mix (no temperature).
     let (bestScores, bestInterest) = Scoring.bestMatch(f.scores, interests: k)
@@ -255,19 +279,6 @@ public final class ViewBuilder {
     Scoring.teacherCosines(f.interests, item: table.data[(item * d)..<((item + 1) * d)])
   }
 
-  /// The most frequent non-empty category among `items`; ties go to the one met first.
-  private func dominantCategory(_ items: [ItemLabel]) -> String {
-    var counts: [String: Int] = [:]
-    var order: [String] = []
-    for item in items where !item.category.isEmpty {
-      if counts[item.category] == nil { order.append(item.category) }
-      counts[item.category, default: 0] += 1
-    }
-    var best = ""
-    var bestCount = 0
-    for c in order where counts[c]! > bestCount { best = c; bestCount = counts[c]! }
-    return best
-  }
 }
 
 /// "train", "dev" or "test".

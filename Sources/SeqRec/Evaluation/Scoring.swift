@@ -10,7 +10,11 @@ import Tensor
 //   model mix      w = softmax(z^q),  u = Σ_k w_k v_k,  score_i = ⟨u, e_i⟩   (eq. 4)
 //   tempered mix   w = softmax(z^q / T), otherwise as the model mix    (eq. 6's q_T as weights)
 //   teacher        p_T = softmax(cos(v_k, e_target) / T)               (eqs. 5, 7)
+//   contribution   c_k(i) = w_k ⟨v_k, e_i⟩, Σ_k c_k(i) = the mixed score of item i (eq. 4 split by k)
 //   rank           pessimistic, 1-based: 1 + #{other ranked c : ¬(s_c < s_target)}
+//   queries        what evaluation scores items with: the K interests without z^q (best
+//                  match), u with it (mix) — `evaluationQueries`, shared by the sampled
+//                  candidates (`bestInnerProducts`) and the whole catalogue (`CatalogueRanking`)
 //
 // The one tie and NaN rule of the rank: a candidate counts against the target unless its
 // score is strictly below the target's. So ties count against the model, a NaN candidate
@@ -83,6 +87,24 @@ public enum Scoring {
       Tensor.cosineSimilarity(Tensor(shape: [interests.count / d, d], data: interests),
                               Tensor(shape: [1, d], data: Array(item)), axis: -1).data
     }
+  }
+
+  // MARK: Evaluation queries
+
+  /// The query vectors a multi-interest model scores items with at evaluation:
+  /// score_i = max_q ⟨query_q, e_i⟩ (``bestInnerProducts(queries:table:candidates:candidateCount:)``
+  /// over sampled candidates, `CatalogueRanking` over every item).
+  ///
+  /// Without logits (the pretrain stage, ComiRec's rule): the K interests themselves, so the
+  /// score is the best match (eq. 2). With logits z^q (finetune): the one mixed interest
+  /// u = Σ_k softmax(z^q)_k v_k (eq. 4, no temperature).
+  /// - Parameters:
+  ///   - interests: v (B, K, D).
+  ///   - logits: z^q (B, K), or nil.
+  /// - Returns: (B, K, D) without logits, (B, 1, D) with them. No gradient is needed.
+  public static func evaluationQueries(interests: Tensor, logits: Tensor?) -> Tensor {
+    guard let logits else { return interests }
+    return mixedInterest(interests, weights: mixWeights(logits))
   }
 
   // MARK: Scores of candidates (evaluation)
@@ -167,6 +189,26 @@ public enum Scoring {
     return GradMode.withoutGrad {
       Tensor(shape: [1, k], data: weights).matmul(Tensor(shape: [k, interestScores.count / k], data: interestScores)).data
     }
+  }
+
+  /// One item's mixed score split by interest: c_k = w_k ⟨v_k, e_i⟩, so Σ_k c_k is the item's
+  /// score under the mix (eq. 4). It shows which interest a mixed recommendation comes from
+  /// (a large w_k can still contribute little when ⟨v_k, e_i⟩ is small or negative).
+  /// - Parameters:
+  ///   - interestScores: ⟨v_k, e_i⟩ (K, N) row-major.
+  ///   - weights: w (K), as for ``mixedScores(_:weights:)``.
+  ///   - item: i in 0..<N.
+  /// - Returns: (K) contributions c_k; their sum equals `mixedScores(...)[item]` up to
+  ///   rounding (the product there is one BLAS sgemm, summed in another order).
+  @inlinable
+  public static func interestContributions(_ interestScores: [Float], weights: [Float], item: Int) -> [Float] {
+    let k = weights.count
+    precondition(k > 0 && interestScores.count % k == 0, "interestContributions: \(interestScores.count) scores are not K = \(k) rows")
+    let n = interestScores.count / k
+    precondition(item >= 0 && item < n, "interestContributions: item \(item) outside 0..<\(n)")
+    var out = [Float](repeating: 0, count: k)
+    for kk in 0..<k { out[kk] = weights[kk] * interestScores[kk * n + item] }
+    return out
   }
 
   // MARK: Ranks and lists

@@ -195,20 +195,22 @@ public final class TiMiRec: ParameterContainer {
   /// - Returns: scores (B, C).
   public func evaluationScores(_ input: ModelInput) -> Tensor {
     GradMode.withoutGrad {
+      Scoring.bestInnerProducts(queries: evaluationQueries(input), table: extractor.itemEmbeddings,
+                                candidates: input.candidates, candidateCount: input.candidateCount)
+    }
+  }
+
+  /// The queries of ``evaluationScores(_:)`` (`Scoring.evaluationQueries`): the interests v
+  /// (B, K, D) in the pretrain stage, the mixed interest u (B, 1, D) in the finetune stage.
+  /// No gradient recorded, dropout off.
+  public func evaluationQueries(_ input: ModelInput) -> Tensor {
+    GradMode.withoutGrad {
       let b = input.batchSize
       let v = extractor(history: input.history, lengths: input.lengths, batch: b, length: input.historyLength).interests
-      let queries: Tensor  // (B, Q, D)
-      switch stage {
-      case .pretrain:
-        queries = v  // Q = K: the best match
-      case .finetune:
-        var unused = RNG(seed: 0)
-        let z = predictor!(history: input.history, lengths: input.lengths, batch: b,
-                           length: input.historyLength, training: false, rng: &unused)
-        queries = Scoring.mixedInterest(v, weights: Scoring.mixWeights(z))  // Q = 1: u
-      }
-      return Scoring.bestInnerProducts(queries: queries, table: extractor.itemEmbeddings,
-                                       candidates: input.candidates, candidateCount: input.candidateCount)
+      var unused = RNG(seed: 0)  // dropout is off: no mask is drawn
+      let z = predictor?.callAsFunction(history: input.history, lengths: input.lengths, batch: b,
+                                        length: input.historyLength, training: false, rng: &unused)
+      return Scoring.evaluationQueries(interests: v, logits: z)
     }
   }
 }

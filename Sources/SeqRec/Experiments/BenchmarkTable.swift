@@ -1,0 +1,265 @@
+import Foundation
+import Tensor
+
+/// Per-user ranks of one `timirec evaluate --per-user` file: test row's user → the target's
+/// 1-based rank among its candidates (`Scoring.ranks`, ties against the model); one test row
+/// per user (leave-one-out).
+public typealias PerUserRanks = [Int: Int]
+
+/// Reads `evaluate --per-user` files (one JSON object per line with `user`, `rank` and, with
+/// `--candidates all`, `catalogue_rank`), each once per modification time.
+///
+/// Thread safety: the cache is read and written only while holding `lock`.
+public final class PerUserReader: @unchecked Sendable {
+  private let lock = NSLock()
+  private var cache: [String: (modified: Date, ranks: [String: PerUserRanks])] = [:]
+
+  public init() {}
+
+  /// The ranks of `protocol` in `path`.
+  /// - Throws: `BenchmarkError.badResult` naming the file and line that lacks a `user` or
+  ///   the protocol's rank, or a missing file.
+  public func ranks(_ path: String, protocol evaluationProtocol: EvaluationProtocol) throws -> PerUserRanks {
+    let key = evaluationProtocol.perUserKey
+    let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
+    lock.lock()
+    if let modified, let hit = cache[path], hit.modified == modified, let ranks = hit.ranks[key] { lock.unlock(); return ranks }
+    lock.unlock()
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw BenchmarkError.badResult(path: path, reason: "the per-user file is missing")
+    }
+    var ranks: [String: PerUserRanks] = [:]
+    var lineNumber = 0
+    for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+      lineNumber += 1
+      if line.isEmpty { continue }
+      guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+            let user = (object["user"] as? NSNumber)?.intValue else {
+        throw BenchmarkError.badResult(path: "\(path):\(lineNumber)", reason: "not a JSON object with an integer user")
+      }
+      for name in ["rank", "catalogue_rank"] {
+        if let rank = (object[name] as? NSNumber)?.intValue { ranks[name, default: [:]][user] = rank }
+      }
+    }
+    guard let found = ranks[key] else {
+      throw BenchmarkError.badResult(path: path, reason: "no line has \(key) (evaluate --per-user without --candidates all?)")
+    }
+    lock.lock()
+    if let modified { cache[path] = (modified, ranks) }
+    lock.unlock()
+    return found
+  }
+}
+
+/// A benchmark's table: per model, the mean and seed standard deviation of every metric under
+/// every protocol, the best of each group, and the significance of TiMiRec/TiMiRec+ against
+/// the best baseline of its group (Table 2's marks), built from results/<dataset>/runs/*.json.
+public struct BenchmarkTable: Codable, Equatable, Sendable {
+  /// Mean and spread of one metric over the seeds that have a result.
+  public struct Cell: Codable, Equatable, Sendable {
+    public var mean: Double
+    /// Sample standard deviation over seeds; nil for one seed.
+    public var sd: Double?
+    /// Best mean of its group (of all rows when the table has no groups).
+    public var best: Bool
+    /// The paired t-test against the group's best baseline (proposed models only).
+    public var test: Significance?
+  }
+
+  /// A two-sided paired t-test over per-user values averaged across seeds.
+  public struct Significance: Codable, Equatable, Sendable {
+    /// The baseline tested against: the best other model of the group by this column's mean.
+    public var against: String
+    public var users: Int
+    public var t: Double
+    public var p: Double
+    /// "", "*" (p ≤ 0.05) or "**" (p ≤ 0.01).
+    public var mark: String
+  }
+
+  public struct Row: Codable, Equatable, Sendable {
+    public var model: String
+    public var group: ModelGroup?
+    /// Seeds with a result, of `seedsPlanned`.
+    public var seeds: [Int]
+    /// Protocol → metric → cell (absent without results).
+    public var cells: [String: [String: Cell]]
+    /// Means over seeds of the model's own stage: epochs run and the best epoch.
+    public var epochs: Double?
+    public var bestEpoch: Double?
+    /// Mean seconds per seed of the whole chain (a finetune's pretrain included).
+    public var seconds: Double?
+    /// The model whose run this one starts from (`--init`), if any.
+    public var startsFrom: String?
+  }
+
+  public var title: String
+  public var dataset: String
+  public var command: String
+  public var generated: String
+  public var seedsPlanned: [Int]
+  public var maxEpochs: Int?
+  public var protocols: [EvaluationProtocol]
+  public var metrics: [String]
+  public var rows: [Row]
+  public var notes: [String]
+  /// The first column's title: "model", or the swept parameter of a sensitivity table.
+  public var rowTitle = "model"
+
+  /// The table's metric columns: HR@5/10/20 and NDCG@5/10/20 (Table 2).
+  public static let tableMetrics = ["HR@5", "HR@10", "HR@20", "NDCG@5", "NDCG@10", "NDCG@20"]
+
+  /// Builds the table of `plan` from `results` (any subset of its evaluations).
+  /// - Parameters:
+  ///   - significance: mark TiMiRec/TiMiRec+ against their group's best baseline (needs the
+  ///     per-user files the results name).
+  /// - Throws: `BenchmarkError.badResult` for an unreadable per-user file.
+  public init(title: String, plan: BenchmarkPlan, results: [RunResult], protocols: [EvaluationProtocol],
+              metrics: [String] = BenchmarkTable.tableMetrics, command: String, notes: [String] = [],
+              significance: Bool, perUser: PerUserReader = PerUserReader(), now: Date = Date()) throws {
+    self.title = title
+    dataset = plan.dataset
+    self.command = command
+    generated = ISO8601DateFormatter().string(from: now)
+    seedsPlanned = plan.seeds
+    maxEpochs = plan.runs.compactMap(\.maxEpochs).max()
+    self.protocols = protocols
+    self.metrics = metrics
+    self.notes = notes
+    var rows: [Row] = []
+    for recipe in plan.models {
+      let own = results.filter { $0.model == recipe.model && plan.seeds.contains($0.seed) }.sorted { $0.seed < $1.seed }
+      var cells: [String: [String: Cell]] = [:]
+      for p in protocols {
+        var column: [String: Cell] = [:]
+        for metric in metrics {
+          let values = own.compactMap { $0.metrics[p.rawValue]?[metric] }
+          guard values.count == own.count, let mean = Statistics.mean(values) else { continue }
+          column[metric] = Cell(mean: mean, sd: Statistics.standardDeviation(values), best: false, test: nil)
+        }
+        if !column.isEmpty { cells[p.rawValue] = column }
+      }
+      rows.append(Row(model: recipe.model, group: recipe.group, seeds: own.map(\.seed), cells: cells,
+                      epochs: Statistics.mean(own.map { Double($0.epochs) }),
+                      bestEpoch: Statistics.mean(own.compactMap { $0.chain.last?.bestEpoch.map(Double.init) }),
+                      seconds: Statistics.mean(own.map(\.seconds)), startsFrom: recipe.initFrom))
+    }
+    // Best of each group (all rows form one group when no row has one).
+    let groups: [ModelGroup?] = rows.contains { $0.group != nil } ? ModelGroup.table2 : [nil]
+    for group in groups {
+      let members = rows.indices.filter { rows[$0].group == group }
+      for p in protocols {
+        for metric in metrics {
+          let scored = members.compactMap { i in rows[i].cells[p.rawValue]?[metric].map { (i, $0.mean) } }
+          guard let top = scored.map(\.1).max() else { continue }
+          for (i, mean) in scored where mean == top { rows[i].cells[p.rawValue]?[metric]?.best = true }
+          guard significance, let group,
+                let proposed = members.first(where: { rows[$0].model == group.proposedModel }),
+                rows[proposed].cells[p.rawValue]?[metric] != nil else { continue }
+          let baselines = scored.filter { $0.0 != proposed }
+          guard let baseline = baselines.max(by: { $0.1 < $1.1 }) else { continue }
+          let a = try Self.perUserValues(results, model: rows[proposed].model, seeds: plan.seeds, protocol: p, metric: metric, reader: perUser)
+          let b = try Self.perUserValues(results, model: rows[baseline.0].model, seeds: plan.seeds, protocol: p, metric: metric, reader: perUser)
+          let users = Set(a.keys).intersection(b.keys).sorted()
+          guard let test = Statistics.pairedTTest(users.map { a[$0]! }, users.map { b[$0]! }) else { continue }
+          let significance = Significance(
+            against: rows[baseline.0].model, users: users.count, t: test.t, p: test.p,
+            mark: test.meanDifference > 0 ? Statistics.significanceMark(test.p) : "")
+          rows[proposed].cells[p.rawValue]?[metric]?.test = significance
+        }
+      }
+    }
+    self.rows = rows
+  }
+
+  /// User → the metric's per-user value (1[r ≤ K] or 1[r ≤ K]/log2(r + 1), RankingMetrics),
+  /// averaged over the seeds that have a result; users present in every seed's file.
+  static func perUserValues(_ results: [RunResult], model: String, seeds: [Int], protocol p: EvaluationProtocol,
+                            metric: String, reader: PerUserReader) throws -> [Int: Double] {
+    guard let k = Int(metric.split(separator: "@").last ?? "") else { return [:] }
+    var sums: [Int: Double] = [:], counts: [Int: Int] = [:]
+    let own = results.filter { $0.model == model && seeds.contains($0.seed) }
+    for result in own {
+      guard let file = result.perUser[p.rawValue] else { return [:] }
+      for (user, rank) in try reader.ranks(file, protocol: p) {
+        sums[user, default: 0] += RankingMetrics.metrics(ranks: [rank], ks: [k])[metric] ?? 0
+        counts[user, default: 0] += 1
+      }
+    }
+    var values: [Int: Double] = [:]
+    for (user, sum) in sums where counts[user] == own.count { values[user] = sum / Double(own.count) }
+    return values
+  }
+
+  // MARK: writing
+
+  /// The table as markdown: one section per protocol, then training epochs and time.
+  public var markdown: String {
+    var lines = ["# \(title)", ""]
+    let planned = seedsPlanned.count
+    let complete = rows.allSatisfy { $0.seeds.count == planned }
+    lines.append("Written by `\(command)` on \(generated). Test split, leave-one-out; each cell is the mean over seeds "
+                 + "± the seeds' standard deviation; **bold**: best of its group in that column"
+                 + (rows.contains { $0.group != nil } ? " (the paper's Table 2 groups: without and with a transformer layer)." : "."))
+    if rows.contains(where: { $0.group != nil }) {
+      lines.append("`*`/`**`: TiMiRec (TiMiRec+) better than the best other model of its group in that column (by mean) "
+                   + "with p ≤ 0.05/0.01, two-sided paired t-test over the test users' values of that metric, each averaged "
+                   + "across seeds; the baseline and p of every test are in the JSON beside this file.")
+    }
+    if !complete {
+      lines.append("")
+      lines.append("**Partial:** runs are still missing; a model with fewer seeds than \(planned) says \"n of \(planned) seeds\", and its "
+                   + "mean and the tests use the seeds it has.")
+    }
+    if let maxEpochs {
+      lines.append("")
+      lines.append("**Shortened runs:** every training run was limited to \(maxEpochs) epochs (`--max-epochs \(maxEpochs)`), "
+                   + "so these are not the paper's settings.")
+    }
+    for note in notes { lines += ["", note] }
+    for p in protocols {
+      lines += ["", "## \(p.title)", ""]
+      let showGroup = rows.contains { $0.group != nil }
+      lines.append("| " + (showGroup ? "group | " : "") + rowTitle + " | " + metrics.joined(separator: " | ") + " |")
+      lines.append("|" + String(repeating: "---|", count: metrics.count + (showGroup ? 2 : 1)))
+      for row in rows {
+        let name = row.seeds.count == planned ? row.model : "\(row.model) (\(row.seeds.count) of \(planned) seeds)"
+        let cells = metrics.map { metric -> String in
+          guard let cell = row.cells[p.rawValue]?[metric] else { return "–" }
+          var text = String(format: "%.4f", cell.mean)
+          if cell.best { text = "**\(text)**" }
+          if let mark = cell.test?.mark, !mark.isEmpty { text += mark.replacingOccurrences(of: "*", with: "\\*") }
+          if let sd = cell.sd { text += String(format: " ± %.4f", sd) }
+          return text
+        }
+        lines.append("| " + (showGroup ? "\(row.group?.rawValue ?? "") | " : "") + name + " | " + cells.joined(separator: " | ") + " |")
+      }
+    }
+    lines += ["", "## Training", "",
+              "Means per seed: epochs the model's own run trained (best dev-NDCG@5 epoch), and wall-clock training time of its "
+              + "whole chain (a finetune's pretrain included) under whatever else the machine was running.", "",
+              "| \(rowTitle) | seeds | epochs (best) | training time | starts from |", "|---|---|---|---|---|"]
+    for row in rows {
+      let epochs = row.epochs.map { String(format: "%.1f", $0) } ?? "–"
+      let best = row.bestEpoch.map { String(format: " (%.1f)", $0) } ?? ""
+      let time = row.seconds.map { String(format: "%.1f min", $0 / 60) } ?? "–"
+      lines.append("| \(row.model) | \(row.seeds.count) of \(planned) | \(epochs)\(best) | \(time) | \(row.startsFrom ?? "–") |")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// The table as JSON (sorted keys).
+  public func json() throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return try encoder.encode(self)
+  }
+
+  /// Writes `<folder>/<name>.md` and `<name>.json`, each atomically.
+  public func write(to folder: String, name: String) throws {
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    try AtomicWrite.writeFile(Data(markdown.utf8), to: (folder as NSString).appendingPathComponent(name + ".md"))
+    try AtomicWrite.writeFile(json(), to: (folder as NSString).appendingPathComponent(name + ".json"))
+  }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Tensor
+
+/// The paper's Figure 3: TiMiRec+'s HR@10 and NDCG@10 as one hyper-parameter moves, the other
+/// at the dataset's value — the number of interests K ∈ {1, 2, 4, 6, 8} at the dataset's T, and
+/// the temperature T ∈ {0.1, 0.2, 0.5, 1, 2} at the dataset's K (`timirec analyze sensitivity`).
+///
+/// Each point is a benchmark plan of TiMiRec+ with one recipe change; a K point changes its
+/// pretrain (ComiRec+) too, a T point does not, so all T points share the dataset's pretrain
+/// runs, and the point at the dataset's own value is Table 2's TiMiRec+ run itself.
+public struct SensitivitySweep: Sendable {
+  /// The swept hyper-parameter.
+  public enum Parameter: String, CaseIterable, Sendable {
+    case K
+    case T
+
+    /// The `timirec train` option it sets.
+    public var option: String { self == .K ? "--K" : "--temp" }
+    /// Figure 3's values.
+    public var paperValues: [String] { self == .K ? ["1", "2", "4", "6", "8"] : ["0.1", "0.2", "0.5", "1", "2"] }
+    /// The axis label.
+    public var title: String { self == .K ? "number of interests K" : "temperature T" }
+  }
+
+  public var parameter: Parameter
+  /// The values as given ("0.5"), each a point.
+  public var values: [String]
+  /// The model swept (TiMiRec+).
+  public var model: String
+  /// One plan per value, in `values`' order.
+  public let points: [BenchmarkPlan]
+
+  /// Plans every point.
+  /// - Throws: what `recipes` throws for an unknown model or dataset.
+  public init(parameter: Parameter, values: [String], model: String = "TiMiRec+", dataset: String, seeds: [Int],
+              recipes: RecipeBook, maxEpochs: Int? = nil) throws {
+    self.parameter = parameter
+    self.values = values
+    self.model = model
+    points = try values.map { value in
+      try BenchmarkPlan(dataset: dataset, models: [model], seeds: seeds, recipes: recipes,
+                        changes: [RecipeChange(option: parameter.option, value: value, appliesToInit: parameter == .K)],
+                        maxEpochs: maxEpochs)
+    }
+  }
+
+  /// Every point's runs and evaluations as one plan (shared runs once).
+  public var plan: BenchmarkPlan { BenchmarkPlan.union(points) }
+
+  /// "K = 4".
+  public func label(_ value: String) -> String { "\(parameter.rawValue) = \(value)" }
+
+  /// The sweep's table: one row per value ("K = 4"), HR@10 and NDCG@10 over the sampled
+  /// negatives (mean ± seed sd, best in bold), from `results` (Table 2's run serves its point).
+  public func table(results: [RunResult], command: String) throws -> BenchmarkTable {
+    var rows: [ModelRecipe] = [], evaluations: [PlannedEvaluation] = [], relabelled: [RunResult] = []
+    for (value, point) in zip(values, points) {
+      let label = self.label(value)
+      let parent = point.models.first?.initFrom
+      rows.append(ModelRecipe(model: label, group: nil, arguments: [],
+                              initFrom: parent.map { parameter == .K ? "\($0) with \(label)" : $0 }))
+      for evaluation in point.evaluations {
+        evaluations.append(PlannedEvaluation(model: label, seed: evaluation.seed, run: evaluation.run))
+        if var result = results.first(where: { $0.run == evaluation.run }) {
+          result.model = label
+          relabelled.append(result)
+        }
+      }
+    }
+    let plan = BenchmarkPlan(dataset: points.first?.dataset ?? "", models: rows, seeds: points.first?.seeds ?? [],
+                             runs: self.plan.runs, evaluations: evaluations)
+    let fixed = parameter == .K ? "T" : "K"
+    var table = try BenchmarkTable(
+      title: "Sensitivity of \(model) to \(parameter.rawValue) on \(plan.dataset) (Figure 3)", plan: plan, results: relabelled,
+      protocols: [.sampled], metrics: ["HR@10", "NDCG@10"], command: command,
+      notes: ["Each row trains \(model) with \(parameter.option) set to its value and every other setting the recipe's "
+              + "(\(fixed) at the dataset's value)" + (parameter == .K ? "; its pretrain (ComiRec+) has the same K." : "; every T starts from the same pretrain (ComiRec+).")],
+      significance: false)
+    table.rowTitle = parameter.rawValue
+    return table
+  }
+
+  /// HR@10 and NDCG@10 against the swept value: one series each (points with no result left out).
+  public func series(_ table: BenchmarkTable) -> [PlotSeries] {
+    ["HR@10", "NDCG@10"].map { metric in
+      var x: [Double] = [], y: [Double] = []
+      for value in values {
+        guard let number = Double(value),
+              let cell = table.rows.first(where: { $0.model == label(value) })?.cells["sampled"]?[metric] else { continue }
+        x.append(number)
+        y.append(cell.mean)
+      }
+      return PlotSeries(label: metric, x: x, y: y)
+    }
+  }
+
+  /// The terminal plot of `table` (Plot.terminal).
+  public func terminalPlot(_ table: BenchmarkTable) -> String {
+    Plot.terminal(title: "\(model) on \(table.dataset): HR@10 and NDCG@10 against \(parameter.rawValue)",
+                  xLabel: parameter.title, yLabel: "test metric (1,000 sampled negatives)", series: series(table), kind: .lines)
+  }
+
+  /// Writes `<folder>/sensitivity-<K|T>.md` (the table and the terminal plot) and `.json`,
+  /// atomically; with `png`, also `.png` (Plot.png, gnuplot).
+  /// - Throws: what writing throws; `PlotError` from the PNG.
+  public func write(_ table: BenchmarkTable, to folder: String, png: Bool) throws {
+    let name = "sensitivity-\(parameter.rawValue)"
+    try table.write(to: folder, name: name)
+    let markdown = table.markdown + "\n## Plot\n\n```\n" + terminalPlot(table) + "```\n"
+      + (png ? "\n![\(name)](\(name).png)\n" : "")
+    try AtomicWrite.writeFile(Data(markdown.utf8), to: (folder as NSString).appendingPathComponent(name + ".md"))
+    if png {
+      try Plot.png(path: (folder as NSString).appendingPathComponent(name + ".png"),
+                   title: "\(model) on \(table.dataset): sensitivity to \(parameter.rawValue)", xLabel: parameter.title,
+                   yLabel: "test metric (1,000 sampled negatives)", series: series(table), kind: .lines)
+    }
+  }
+}

@@ -1,0 +1,368 @@
+// The benchmark machinery (Sources/SeqRec/Experiments): plans from recipes, run status from
+// checkpoint files, the job scheduler on two threads, the runner against a fake `timirec`
+// (a shell script that writes checkpoint files and per-user ranks the test chose), and the
+// table's means, seed deviations, bold and significance marks against hand-computed values.
+import Foundation
+import SeqRec
+import TestSupport
+import XCTest
+
+final class BenchmarkTests: XCTestCase {
+  var workDir = ""
+
+  override func setUpWithError() throws {
+    workDir = FileManager.default.temporaryDirectory.appendingPathComponent("benchmark-\(getpid())-\(UUID().uuidString.prefix(8))").path
+    try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(atPath: workDir)
+  }
+
+  /// A small recipe table: A and B (no transformer, B proposed as "TiMiRec"), a pretrain P
+  /// that "TiMiRec+" starts from.
+  static let recipes: RecipeBook = { model, dataset in
+    switch model {
+    case "A": return ModelRecipe(model: "A", group: .withoutTransformer, arguments: ["--model", "A", "--K", "2"])
+    case "TiMiRec": return ModelRecipe(model: "TiMiRec", group: .withoutTransformer, arguments: ["--model", "T", "--K", "2", "--temp", "0.5"])
+    case "P": return ModelRecipe(model: "P", group: nil, arguments: ["--stage", "pretrain", "--K", "2"])
+    case "TiMiRec+": return ModelRecipe(model: "TiMiRec+", group: .withTransformer,
+                                        arguments: ["--stage", "finetune", "--K", "2", "--temp", "0.5"], initFrom: "P")
+    default: throw BenchmarkError.unknownModel(model: model, dataset: dataset, known: ["A", "TiMiRec", "P", "TiMiRec+"])
+    }
+  }
+
+  // MARK: plan
+
+  func testPlanSharesPretrainRunsAndNamesSweepPoints() throws {
+    let plan = try BenchmarkPlan(dataset: "d", models: ["TiMiRec+", "P"], seeds: [0, 1], recipes: Self.recipes, maxEpochs: 3)
+    XCTAssertEqual(plan.runs.map(\.name), ["P-s0", "TiMiRec+-s0", "P-s1", "TiMiRec+-s1"])
+    XCTAssertEqual(plan.runs[1].initRun, "P-s0")
+    XCTAssertEqual(plan.runs[1].arguments, ["--stage", "finetune", "--K", "2", "--temp", "0.5", "--seed", "0", "--epochs", "3"])
+    XCTAssertEqual(plan.evaluations.map(\.run), ["TiMiRec+-s0", "TiMiRec+-s1", "P-s0", "P-s1"])
+
+    // A K sweep changes the pretrain too; a T sweep shares the plain pretrain; the recipe's own
+    // value is the plain run.
+    let k4 = try BenchmarkPlan(dataset: "d", models: ["TiMiRec+"], seeds: [0], recipes: Self.recipes,
+                               changes: [RecipeChange(option: "--K", value: "4", appliesToInit: true)])
+    XCTAssertEqual(k4.runs.map(\.name), ["P-K4-s0", "TiMiRec+-K4-s0"])
+    XCTAssertEqual(k4.runs[0].arguments, ["--stage", "pretrain", "--K", "4", "--seed", "0"])
+    let t2 = try BenchmarkPlan(dataset: "d", models: ["TiMiRec+"], seeds: [0], recipes: Self.recipes,
+                               changes: [RecipeChange(option: "--temp", value: "2")])
+    XCTAssertEqual(t2.runs.map(\.name), ["P-s0", "TiMiRec+-temp2-s0"])
+    let k2 = try BenchmarkPlan(dataset: "d", models: ["TiMiRec+"], seeds: [0], recipes: Self.recipes,
+                               changes: [RecipeChange(option: "--K", value: "2", appliesToInit: true)])
+    XCTAssertEqual(k2.runs.map(\.name), ["P-s0", "TiMiRec+-s0"])
+    // A flag that drops the init (Table 4's joint training).
+    let joint = try BenchmarkPlan(dataset: "d", models: ["TiMiRec+"], seeds: [0], recipes: Self.recipes,
+                                  changes: [RecipeChange(option: "--joint", value: nil, dropsInit: true)])
+    XCTAssertEqual(joint.runs.map(\.name), ["TiMiRec+-joint-s0"])
+    XCTAssertNil(joint.runs[0].initRun)
+    XCTAssertThrowsError(try BenchmarkPlan(dataset: "d", models: ["Z"], seeds: [0], recipes: Self.recipes)) { error in
+      XCTAssertEqual("\(error)", "no recipe for model 'Z' on dataset 'd'; known: A, TiMiRec, P, TiMiRec+")
+    }
+  }
+
+  func testRecipeTableAsARecipeBook() throws {
+    let plus = try Recipes.book("TiMiRec+", "ml-100k")
+    XCTAssertEqual(plus.group, .withTransformer)
+    XCTAssertEqual(plus.initFrom, "ComiRec+")
+    XCTAssertEqual(plus.value(of: "--K"), "2")
+    XCTAssertNil(try Recipes.book("TiMiRec-joint", "beauty").group, "Table 4's rows have no Table 2 group")
+    XCTAssertNil(try Recipes.book("TiMiRec-pretrain", "beauty").group)
+    XCTAssertThrowsError(try Recipes.book("TiMiRec", "tiny")) { error in
+      XCTAssertEqual("\(error)", "the recipe table has no settings for dataset 'tiny' (the --data folder's name); it has beauty, ml-100k")
+    }
+    XCTAssertThrowsError(try Recipes.book("Pop", "beauty")) { error in
+      XCTAssertTrue("\(error)".hasPrefix("no recipe for model 'Pop' on dataset 'beauty'; known: GRU4Rec, YouTube"), "\(error)")
+    }
+  }
+
+  // MARK: scheduler
+
+  func testSchedulerRunsDependenciesFirstTwoAtATimeAndSkipsDependentsOfFailures() {
+    func job(_ id: String, _ dependencies: [String] = []) -> BenchmarkJob {
+      BenchmarkJob(id: id, kind: .evaluate(PlannedEvaluation(model: id, seed: 0, run: id)), dependencies: dependencies)
+    }
+    let jobs = [job("a"), job("b", ["a"]), job("c"), job("d", ["c"]), job("e", ["d"]), job("f")]
+    let scheduler = JobScheduler(jobs: jobs, parallel: 2)
+    // Shared between the two worker threads: guarded by `lock`.
+    final class Record: @unchecked Sendable {
+      let lock = NSLock()
+      var started: [String] = [], ended: [String] = [], running = 0, maxRunning = 0, finishedCalls = 0
+    }
+    let record = Record()
+    let failed = scheduler.run(execute: { job in
+      record.lock.lock()
+      record.started.append(job.id); record.running += 1; record.maxRunning = max(record.maxRunning, record.running)
+      record.lock.unlock()
+      // Hold the job until two have run at once (sticky, so a poll cannot miss it), or every job that can start has
+      // (a, b, c, f: then it may be the last one alone).
+      _ = waitUntil(timeout: 30) {
+        record.lock.lock(); defer { record.lock.unlock() }
+        return record.maxRunning >= 2 || record.started.count == 4
+      }
+      record.lock.lock()
+      record.running -= 1; record.ended.append(job.id)
+      record.lock.unlock()
+      return job.id != "c"
+    }, finished: { _, _ in record.finishedCalls += 1 })
+    XCTAssertEqual(failed, ["c", "d", "e"])
+    XCTAssertEqual(Set(record.started), ["a", "b", "c", "f"], "d and e depend on the failed c")
+    XCTAssertEqual(record.maxRunning, 2)
+    XCTAssertLessThan(record.ended.firstIndex(of: "a")!, record.started.firstIndex(of: "b")!)
+    XCTAssertEqual(record.finishedCalls, 4)
+  }
+
+  func testSchedulerStartsNoJobOnceAskedToStop() {
+    let jobs = ["a", "b", "c"].map { BenchmarkJob(id: $0, kind: .evaluate(PlannedEvaluation(model: $0, seed: 0, run: $0)), dependencies: []) }
+    // Written by the one worker thread's `execute`, read by `shouldStop` on the same thread;
+    // the lock makes it safe anyway.
+    final class Flag: @unchecked Sendable {
+      let lock = NSLock()
+      var ran: [String] = []
+    }
+    let flag = Flag()
+    let failed = JobScheduler(jobs: jobs, parallel: 2).run(execute: { job in
+      flag.lock.lock(); flag.ran.append(job.id); flag.lock.unlock()
+      return true
+    }, shouldStop: { flag.lock.lock(); defer { flag.lock.unlock() }; return !flag.ran.isEmpty })
+    XCTAssertEqual(flag.ran.count, 1)
+    XCTAssertEqual(failed.count, 2)
+  }
+
+  // MARK: runner against a fake timirec
+
+  /// A fake `timirec`: `train` writes config.json/resume.json (finished at --epochs, default
+  /// 200) unless FAKE_FAIL names the run; `evaluate` copies $FAKE_RANKS/<run>.txt ("user rank"
+  /// lines; catalogue_rank = 10 × rank with --candidates all) into the --per-user file and
+  /// prints HR/NDCG@5/10/20 as evaluate's JSON does. Every call is appended to $FAKE_LOG.
+  static let fakeTimirec = #"""
+    #!/bin/bash
+    echo "$*" >> "$FAKE_LOG"
+    command=$1; shift
+    declare -A opt; resume=0; all=1
+    while [ $# -gt 0 ]; do
+      case $1 in
+        --resume) resume=1; shift;;
+        --json|--joint|--no-stopgrad) shift;;
+        --candidates) [ "$2" = all ] && all=10; shift 2;;
+        --*) opt[$1]=$2; shift 2;;
+        *) shift;;
+      esac
+    done
+    if [ "$command" = train ]; then
+      out=${opt[--out]}; name=$(basename "$out")
+      [ "$name" = "${FAKE_FAIL:-}" ] && { echo "fake failure" >&2; exit 3; }
+      if [ -n "${opt[--init]:-}" ] && ! grep -q '"finished" : true' "${opt[--init]}/resume.json"; then exit 4; fi
+      if [ $resume = 1 ] && [ ! -f "$out/resume.json" ]; then exit 5; fi
+      if [ $resume = 0 ] && [ -e "$out" ]; then exit 6; fi
+      epochs=${opt[--epochs]:-200}; threads=${opt[--threads]:-2}
+      mkdir -p "$out"
+      echo "{\"training\": {\"learningRate\": 0.001, \"l2\": 0, \"batchSize\": 256, \"evalBatchSize\": 256, \"maxEpochs\": $epochs, \"seed\": ${opt[--seed]}, \"threads\": $threads}, \"bestEpoch\": $((epochs - 1))}" > "$out/config.json"
+      echo "{\"epochsDone\" : $epochs, \"devHistory\" : [], \"adamSteps\" : 1, \"finished\" : true, \"seconds\" : 60}" > "$out/resume.json"
+      exit 0
+    fi
+    ckpt=${opt[--ckpt]}; name=$(basename "$ckpt")
+    awk -v all=$all -v out="${opt[--per-user]}" '
+      function add(p, rank) { for (k = 5; k <= 20; k *= 2) if (rank <= k) { hr[p, k]++; nd[p, k] += log(2) / log(rank + 1) } }
+      function metrics(p) { s = ""; for (k = 5; k <= 20; k *= 2) s = s sprintf(", \"HR@%d\": %.17g, \"NDCG@%d\": %.17g", k, hr[p, k] / n, k, nd[p, k] / n); return s }
+      { n++; line = "{\"index\": " (n - 1) ", \"user\": " $1 ", \"rank\": " $2
+        add(1, $2)
+        if (all == 10) { line = line ", \"catalogue_rank\": " $2 * 10; add(10, $2 * 10) }
+        print line "}" > out }
+      END { printf "{\"rows\": %d%s, \"standard_error\": {\"HR@10\": 0.01}", n, metrics(1)
+            if (all == 10) printf ", \"catalogue\": {\"items\": 100%s}", metrics(10)
+            print "}" }' "$FAKE_RANKS/$name.txt"
+    """#
+
+  func makeFake() throws -> String {
+    let path = workDir + "/fake-timirec"
+    try Self.fakeTimirec.write(toFile: path, atomically: true, encoding: .utf8)
+    chmod(path, 0o755)
+    try FileManager.default.createDirectory(atPath: workDir + "/ranks", withIntermediateDirectories: true)
+    setenv("FAKE_LOG", workDir + "/calls.log", 1)
+    setenv("FAKE_RANKS", workDir + "/ranks", 1)
+    unsetenv("FAKE_FAIL")
+    return path
+  }
+
+  func writeRanks(_ run: String, _ ranks: [Int]) throws {
+    try ranks.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: "\n")
+      .appending("\n").write(toFile: workDir + "/ranks/\(run).txt", atomically: true, encoding: .utf8)
+  }
+
+  /// "train RUN" / "evaluate RUN" of a logged call.
+  func summary(_ call: String) -> String {
+    let words = call.split(separator: " ").map(String.init)
+    let index = words.firstIndex { $0 == "--out" || $0 == "--ckpt" } ?? 0
+    return words[0] + " " + (words[index + 1] as NSString).lastPathComponent
+  }
+
+  func calls() -> [String] {
+    ((try? String(contentsOfFile: workDir + "/calls.log", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+  }
+
+  func benchmark(_ plan: BenchmarkPlan, fake: String, jobs: Int, reports: ReportCounter? = nil) -> Benchmark {
+    Benchmark(plan: plan, data: workDir + "/data/d", runsRoot: workDir + "/runs", resultsRoot: workDir + "/results",
+              executable: fake, jobs: jobs, report: { benchmark in
+                reports?.add()
+                let table = try BenchmarkTable(title: "t", plan: benchmark.plan, results: try benchmark.results(),
+                                               protocols: benchmark.protocols, command: "c", significance: true)
+                try table.write(to: benchmark.resultsFolder, name: "table")
+              })
+  }
+
+  final class ReportCounter: @unchecked Sendable {
+    let lock = NSLock()
+    var count = 0
+    func add() { lock.lock(); count += 1; lock.unlock() }
+  }
+
+  func testRunnerTrainsEvaluatesSkipsFinishedResumesPartialAndReportsFailures() throws {
+    let fake = try makeFake()
+    let plan = try BenchmarkPlan(dataset: "d", models: ["TiMiRec+"], seeds: [0, 1], recipes: Self.recipes, maxEpochs: 3)
+    for run in ["TiMiRec+-s0", "TiMiRec+-s1"] { try writeRanks(run, [1, 4, 30]) }
+    let runs = workDir + "/runs/d"
+    // Seed 1's pretrain was interrupted after 2 epochs of a run started with one thread.
+    try FileManager.default.createDirectory(atPath: runs + "/P-s1", withIntermediateDirectories: true)
+    try #"{"training": {"learningRate": 0.001, "l2": 0, "batchSize": 256, "evalBatchSize": 256, "maxEpochs": 3, "seed": 1, "threads": 1}, "bestEpoch": 2}"#
+      .write(toFile: runs + "/P-s1/config.json", atomically: true, encoding: .utf8)
+    try #"{"epochsDone": 2, "devHistory": [0.1, 0.2], "adamSteps": 5, "finished": false, "seconds": 30}"#
+      .write(toFile: runs + "/P-s1/resume.json", atomically: true, encoding: .utf8)
+
+    let first = benchmark(plan, fake: fake, jobs: 2)
+    // Each evaluation right after its run: the scheduler takes the first ready job.
+    XCTAssertEqual(try first.steps().map(\.job.id), ["train P-s0", "train TiMiRec+-s0", "evaluate TiMiRec+-s0",
+                                                     "train P-s1", "train TiMiRec+-s1", "evaluate TiMiRec+-s1"])
+    let described = try first.describe()
+    XCTAssertTrue(described.contains("train P-s1: partial (2 epochs)"), described)
+    XCTAssertTrue(described.contains("train P-s0: to do"), described)
+    setenv("FAKE_FAIL", "TiMiRec+-s0", 1)
+    XCTAssertThrowsError(try first.run(log: { _ in })) { error in
+      XCTAssertEqual(error as? BenchmarkError, .failedRuns(["train TiMiRec+-s0", "evaluate TiMiRec+-s0"]))
+    }
+    let trainCalls = calls().filter { $0.hasPrefix("train") }
+    XCTAssertTrue(trainCalls.contains("train --data \(workDir)/data/d --out \(runs)/P-s1 --stage pretrain --K 2 --seed 1 --epochs 3 --threads 1 --resume"),
+                  "the partial run resumes with the thread count it started with:\n\(trainCalls.joined(separator: "\n"))")
+    XCTAssertTrue(trainCalls.contains("train --data \(workDir)/data/d --out \(runs)/TiMiRec+-s1 --stage finetune --K 2 --temp 0.5 --seed 1 --epochs 3 --init \(runs)/P-s1 --threads 1"),
+                  trainCalls.joined(separator: "\n"))
+    XCTAssertEqual(trainCalls.count, 4)
+    let evaluations = calls().filter { $0.hasPrefix("evaluate") }
+    XCTAssertEqual(evaluations, [
+      "evaluate --data \(workDir)/data/d --ckpt \(runs)/TiMiRec+-s1 --json --per-user \(runs)/eval/TiMiRec+-s1.jsonl --candidates all --threads 1",
+    ])
+    let partialTable = try String(contentsOfFile: workDir + "/results/d/table.md", encoding: .utf8)
+    XCTAssertTrue(partialTable.contains("| with transformer | TiMiRec+ (1 of 2 seeds) | "), partialTable)
+
+    // The rerun: finished runs and evaluations are skipped; only the failed run and its
+    // evaluation run (one job at a time: the default thread count).
+    unsetenv("FAKE_FAIL")
+    try FileManager.default.removeItem(atPath: workDir + "/calls.log")
+    let reports = ReportCounter()
+    try benchmark(plan, fake: fake, jobs: 1, reports: reports).run(log: { _ in })
+    XCTAssertEqual(calls().map(summary), ["train TiMiRec+-s0", "evaluate TiMiRec+-s0"])
+    XCTAssertFalse(calls()[0].contains("--threads"), calls()[0])
+    XCTAssertEqual(reports.count, 3, "once at the start and after each of the two jobs")
+    let result = try JSONDecoder().decode(RunResult.self, from: Data(contentsOf: URL(fileURLWithPath: workDir + "/results/d/runs/TiMiRec+-s1.json")))
+    XCTAssertEqual(result.chain.map(\.run), ["P-s1", "TiMiRec+-s1"])
+    XCTAssertEqual(result.chain.map(\.epochs), [3, 3])
+    XCTAssertEqual(result.seconds, 120)
+    XCTAssertEqual(result.maxEpochs, 3)
+    // Ranks 1, 4, 30: HR@5 = 2/3, NDCG@5 = (1 + 1/log2 5)/3; ×10 for the full catalogue: 10, 40, 300.
+    XCTAssertEqual(result.metrics["sampled"]?["HR@5"] ?? 0, 2.0 / 3, accuracy: 1e-12)
+    XCTAssertEqual(result.metrics["sampled"]?["NDCG@5"] ?? 0, (1 + 1 / log2(5)) / 3, accuracy: 1e-12)
+    XCTAssertEqual(result.metrics["all"]?["HR@10"] ?? 0, 1.0 / 3, accuracy: 1e-12)
+    let table = try String(contentsOfFile: workDir + "/results/d/table.md", encoding: .utf8)
+    XCTAssertTrue(table.contains("| with transformer | TiMiRec+ | **0.6667** ± 0.0000 |"), table)
+    XCTAssertTrue(table.contains("**Shortened runs:** every training run was limited to 3 epochs"), table)
+    let after = try first.describe()
+    XCTAssertTrue(after.split(separator: "\n").allSatisfy { $0.contains("finished") || $0.contains("evaluated") }, after)
+  }
+
+  func testARunLockedByAnotherBenchmarkIsLeftAlone() throws {
+    let fake = try makeFake()
+    let plan = try BenchmarkPlan(dataset: "d", models: ["A"], seeds: [0], recipes: Self.recipes)
+    try writeRanks("A-s0", [1, 2, 3])
+    let runs = workDir + "/runs/d"
+    try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: runs + "/locks", withIntermediateDirectories: true)
+    let held = open(runs + "/locks/A-s0.lock", O_CREAT | O_RDWR, 0o644)
+    XCTAssertEqual(flock(held, LOCK_EX | LOCK_NB), 0)
+    final class Lines: @unchecked Sendable {  // appended by the one worker thread; read after run()
+      var all: [String] = []
+    }
+    let lines = Lines()
+    XCTAssertThrowsError(try benchmark(plan, fake: fake, jobs: 1).run(log: { lines.all.append($0) })) { error in
+      XCTAssertEqual(error as? BenchmarkError, .failedRuns(["train A-s0", "evaluate A-s0"]))
+    }
+    XCTAssertTrue(lines.all.contains { $0.hasPrefix("train A-s0: another timirec benchmark is training it") }, "\(lines.all)")
+    XCTAssertTrue(calls().isEmpty, "\(calls())")
+    close(held)
+    try benchmark(plan, fake: fake, jobs: 1).run(log: { _ in })
+    XCTAssertEqual(calls().map(summary), ["train A-s0", "evaluate A-s0"])
+  }
+
+  // MARK: table
+
+  /// Result files for `model` and `seed` with per-user ranks (sampled only).
+  func result(_ model: String, _ group: ModelGroup?, seed: Int, ranks: [Int]) throws -> RunResult {
+    let file = workDir + "/\(model)-\(seed).jsonl"
+    try ranks.enumerated().map { "{\"index\": \($0.offset), \"user\": \($0.offset), \"row\": \($0.offset), \"target\": 7, \"rank\": \($0.element)}" }.joined(separator: "\n")
+      .write(toFile: file, atomically: true, encoding: .utf8)
+    return RunResult(dataset: "d", model: model, seed: seed, run: "\(model)-s\(seed)",
+                     chain: [.init(run: "\(model)-s\(seed)", epochs: 10 + seed, bestEpoch: 5, seconds: 60, arguments: [])],
+                     maxEpochs: nil, metrics: ["sampled": RankingMetrics.metrics(ranks: ranks, ks: [5, 10, 20])],
+                     standardErrors: [:], perUser: ["sampled": file], evaluated: "")
+  }
+
+  func testTableMeansSeedDeviationsBoldAndPairedTTest() throws {
+    let book: RecipeBook = { model, _ in
+      ModelRecipe(model: model, group: ["A", "B", "TiMiRec"].contains(model) ? .withoutTransformer : .withTransformer, arguments: [])
+    }
+    let plan = try BenchmarkPlan(dataset: "d", models: ["A", "B", "TiMiRec", "TiMiRec+"], seeds: [0, 1], recipes: book)
+    // 10 users. HR@10 per user: TiMiRec seed 0 hits users 0–6, seed 1 users 0–5 and 7 → per
+    // user, averaged across seeds, 1,1,1,1,1,1,½,½,0,0.
+    let tiMiRec0 = [1, 2, 3, 4, 6, 8, 9, 50, 60, 70], tiMiRec1 = [2, 1, 3, 5, 7, 9, 40, 10, 80, 90]
+    // A: hits users 0, 1, 2 (both seeds); B: users 0–2 in seed 0, 0–3 in seed 1 (the best baseline).
+    let a = [3, 3, 3, 30, 30, 30, 30, 30, 30, 30], b0 = [1, 1, 1, 11, 40, 40, 40, 40, 40, 40], b1 = [1, 1, 1, 10, 40, 40, 40, 40, 40, 40]
+    let results = [
+      try result("A", .withoutTransformer, seed: 0, ranks: a), try result("A", .withoutTransformer, seed: 1, ranks: a),
+      try result("B", .withoutTransformer, seed: 0, ranks: b0), try result("B", .withoutTransformer, seed: 1, ranks: b1),
+      try result("TiMiRec", .withoutTransformer, seed: 0, ranks: tiMiRec0), try result("TiMiRec", .withoutTransformer, seed: 1, ranks: tiMiRec1),
+      try result("TiMiRec+", .withTransformer, seed: 0, ranks: tiMiRec0),
+    ]
+    let table = try BenchmarkTable(title: "t", plan: plan, results: results, protocols: [.sampled], command: "timirec benchmark", significance: true)
+    let row = { (model: String) in table.rows.first { $0.model == model }! }
+    // HR@10: TiMiRec 0.7 (seed 0: users 0–6) and 0.7 (seed 1: users 0–5 and 7) → mean 0.7, sd 0.
+    let hr = try XCTUnwrap(row("TiMiRec").cells["sampled"]?["HR@10"])
+    XCTAssertEqual(hr.mean, 0.7, accuracy: 1e-12)
+    XCTAssertEqual(hr.sd ?? -1, 0, accuracy: 1e-12)
+    XCTAssertTrue(hr.best)
+    // B: 0.3 and 0.4 → mean 0.35, sd √(2·0.05²) = 0.0707…; the best baseline (A: 0.3).
+    let hrB = try XCTUnwrap(row("B").cells["sampled"]?["HR@10"])
+    XCTAssertEqual(hrB.mean, 0.35, accuracy: 1e-12)
+    XCTAssertEqual(hrB.sd ?? 0, (0.005).squareRoot(), accuracy: 1e-12)
+    XCTAssertFalse(hrB.best)
+    // Per-user HR@10 averaged across seeds: TiMiRec 1,1,1,1,1,1,½,½,0,0; B 1,1,1,½,0,…,0.
+    // Differences 0,0,0,½,1,1,½,½,0,0: mean 0.35, Σ(d − 0.35)² = 3·0.15² + 2·0.65² + 5·0.35²
+    // = 0.0675 + 0.845 + 0.6125 = 1.525, sd = √(1.525/9), t = 0.35/(sd/√10) = 2.6888…
+    let test = try XCTUnwrap(hr.test)
+    XCTAssertEqual(test.against, "B")
+    XCTAssertEqual(test.users, 10)
+    XCTAssertEqual(test.t, 0.35 / ((1.525 / 9).squareRoot() / 10.0.squareRoot()), accuracy: 1e-12)
+    XCTAssertEqual(test.p, Statistics.studentTTwoSidedP(test.t, degreesOfFreedom: 9), accuracy: 1e-15)
+    XCTAssertEqual(test.mark, "*", "p = \(test.p)")
+    // TiMiRec+ has one of two seeds and no baseline in its group: no test, marked partial.
+    XCTAssertNil(row("TiMiRec+").cells["sampled"]?["HR@10"]?.test)
+    XCTAssertNil(row("TiMiRec+").cells["sampled"]?["HR@10"]?.sd)
+    let markdown = table.markdown
+    XCTAssertTrue(markdown.contains("| without transformer | TiMiRec | **0.7000**\\* ± 0.0000 |") || markdown.contains("**0.7000**\\* ± 0.0000"), markdown)
+    XCTAssertTrue(markdown.contains("| with transformer | TiMiRec+ (1 of 2 seeds) |"), markdown)
+    XCTAssertTrue(markdown.contains("**Partial:**"), markdown)
+    XCTAssertTrue(markdown.contains("| TiMiRec | 2 of 2 | 10.5 (5.0) | 1.0 min | – |"), markdown)
+    // The JSON holds the same numbers.
+    let decoded = try JSONDecoder().decode(BenchmarkTable.self, from: table.json())
+    XCTAssertEqual(decoded.rows.first { $0.model == "TiMiRec" }?.cells["sampled"]?["HR@10"]?.test?.against, "B")
+  }
+}
