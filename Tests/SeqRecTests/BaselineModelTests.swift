@@ -87,39 +87,16 @@ final class BaselineModelTests: XCTestCase {
     })
   }
 
-  /// Central differences (L(θ + h) − L(θ − h)) / 2h, h = 1e-2, of the training loss on
-  /// every parameter element against `backward()`; the same draws each time (MIND's
-  /// routing logits come from a generator re-seeded for every evaluation). Bound as in
-  /// the engine's gradient checks: |analytic − numeric| ≤ 2e-3 + 2e-2·max(|analytic|, |numeric|).
+  /// Central differences of the training loss on every parameter element against
+  /// `backward()` (`assertModelGradientsMatchFiniteDifferences`, bound 2e-3 + 2e-2·max); the
+  /// same draws each time (MIND's routing logits come from a generator re-seeded for every
+  /// evaluation).
   func assertFiniteDifferences(_ model: some TrainableRecommender, _ what: String) throws {
     let batch = try input(train: true)
-    func loss() -> Tensor {
+    assertModelGradientsMatchFiniteDifferences(model, what, atol: 2e-3, minimumNonZeroShare: 0.1) {
       var rng = RNG(seed: 3)
       return model.trainingLoss(batch, rng: &rng)
     }
-    for (_, tensor) in model.namedParameters { tensor.zeroGrad() }
-    loss().backward()
-    let h: Float = 1e-2
-    var failures: [String] = [], checked = 0, nonZero = 0
-    for (name, tensor) in model.namedParameters {
-      let analytic = tensor.grad.isEmpty ? [Float](repeating: 0, count: tensor.count) : tensor.grad
-      for i in 0..<tensor.count {
-        let saved = tensor.data[i]
-        tensor.data[i] = saved + h
-        let up = GradMode.withoutGrad { loss().item() }
-        tensor.data[i] = saved - h
-        let down = GradMode.withoutGrad { loss().item() }
-        tensor.data[i] = saved
-        let numeric = (up - down) / (2 * h)
-        checked += 1
-        if abs(analytic[i]) > 1e-3 { nonZero += 1 }
-        if abs(analytic[i] - numeric) > 2e-3 + 2e-2 * max(abs(analytic[i]), abs(numeric)), failures.count < 5 {
-          failures.append("\(name)[\(i)]: analytic \(analytic[i]), numeric \(numeric)")
-        }
-      }
-    }
-    XCTAssert(failures.isEmpty, "\(what): " + failures.joined(separator: "; "))
-    XCTAssertGreaterThan(nonZero, checked / 10, "\(what): too few non-zero gradients to mean anything")
   }
 
   func testGradientsMatchFiniteDifferences() throws {

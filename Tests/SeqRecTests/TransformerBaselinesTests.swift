@@ -161,43 +161,12 @@ final class TransformerBaselinesTests: XCTestCase {
 
   // MARK: - Gradients by central differences
 
-  /// Every parameter element's dL/dθ from `backward()` against (L(θ + h) − L(θ − h)) / 2h, L
-  /// the training loss (BPR, of order 1). h = 1e-2: the truncation error O(h²·|L'''|) and the
-  /// Float32 rounding of the quotient (~1e-7·|L| / h ≈ 1e-5) stay well below the bound
-  /// |analytic − numeric| ≤ 1e-3 + 2e-2·max(|analytic|, |numeric|); a wrong term is off by O(1).
-  func assertGradientsMatchFiniteDifferences(_ model: some ParameterContainer, h: Float = 1e-2,
-                                             file: StaticString = #filePath, line: UInt = #line,
-                                             _ loss: () -> Tensor) {
-    for (_, p) in model.namedParameters { p.zeroGrad() }
-    loss().backward()
-    var failures: [String] = []
-    var checked = 0
-    for (name, p) in model.namedParameters {
-      let analytic = p.grad.isEmpty ? [Float](repeating: 0, count: p.count) : p.grad
-      for i in 0..<p.count {
-        let saved = p.data[i]
-        p.data[i] = saved + h
-        let up = GradMode.withoutGrad { loss().item() }
-        p.data[i] = saved - h
-        let down = GradMode.withoutGrad { loss().item() }
-        p.data[i] = saved
-        let numeric = (up - down) / (2 * h)
-        checked += 1
-        if abs(analytic[i] - numeric) > 1e-3 + 2e-2 * max(abs(analytic[i]), abs(numeric)), failures.count < 5 {
-          failures.append("\(name)[\(i)]: analytic \(analytic[i]), numeric \(numeric)")
-        }
-      }
-    }
-    XCTAssertGreaterThan(checked, 100, file: file, line: line)
-    XCTAssert(failures.isEmpty, "gradient mismatches:\n" + failures.joined(separator: "\n"), file: file, line: line)
-  }
-
   func testSASRecGradientsMatchFiniteDifferences() throws {
     for (heads, layers, prefix) in [(1, 1, "sasrec_h1"), (2, 2, "sasrec_h2l2")] {
       let model = try sasrec(heads: heads, layers: layers, prefix: prefix)
       let train = try input(train: true)
       var rng = RNG(seed: 1)
-      assertGradientsMatchFiniteDifferences(model) { model.trainingLoss(train, rng: &rng) }
+      assertModelGradientsMatchFiniteDifferences(model, prefix) { model.trainingLoss(train, rng: &rng) }
     }
   }
 
@@ -206,7 +175,7 @@ final class TransformerBaselinesTests: XCTestCase {
       let model = try tisasrec(heads: heads, prefix: prefix)
       let train = try input(train: true)
       var rng = RNG(seed: 1)
-      assertGradientsMatchFiniteDifferences(model) { model.trainingLoss(train, rng: &rng) }
+      assertModelGradientsMatchFiniteDifferences(model, prefix) { model.trainingLoss(train, rng: &rng) }
     }
   }
 
