@@ -47,7 +47,15 @@ final class InterestLabelTests: XCTestCase {
       nearest: [[["Drama", "Romance"], ["Drama"]], [["Drama", "War"], ["Drama"]], [["Drama", "Romance"], ["Drama"]]],
       topTitles: ["Titanic", "Glory", "Casablanca"], structure: .genres)
     // Drama 1.5 each; second genres Romance, War, Romance: the first and third still clash.
-    XCTAssertEqual(genres, ["Drama+Romance Titanic", "Drama+War", "Drama+Romance Casablanca"])
+    XCTAssertEqual(genres, ["Titanic · Drama+Romance", "Drama+War", "Casablanca · Drama+Romance"])
+    // Collapsed interests (the same nearest items, the same title): the later ones name the
+    // first (1-based, as on screen), at the front where a cut label still shows it.
+    let collapsed = InterestLabels.labels(
+      nearest: [[["Thriller"], ["Drama"], ["Thriller"]], [["Comedy"]], [["Thriller"], ["Drama"], ["Thriller"]],
+                [["Thriller"], ["Drama"], ["Thriller"]]],
+      topTitles: ["Air Force One", "Clerks", "Air Force One", "Air Force One"], structure: .genres)
+    XCTAssertEqual(collapsed, ["Air Force One · Thriller+Drama", "Comedy", "=i1 Air Force One · Thriller+Drama",
+                               "=i1 Air Force One · Thriller+Drama"])
     // No categories: empty labels are not a clash.
     XCTAssertEqual(InterestLabels.labels(nearest: [[[]], [[]]], topTitles: ["a", "b"], structure: .genres), ["", ""])
   }

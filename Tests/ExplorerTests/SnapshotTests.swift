@@ -62,8 +62,8 @@ final class SnapshotNumbersTests: XCTestCase {
     let c = try XCTUnwrap(selected.contributions)
     for k in 0..<2 {
       let row = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("\(k + 1) ") && $0.contains(" w ") })
-      // The label column is "k fruit/red Cherry " wide here (18 cells, under 100 / 4).
-      XCTAssertTrue(row.hasSuffix("w " + bar(w[k], width: (100 - 18 - 27) / 3) + " " + format(w[k], 3)), String(row))
+      // The label column is "k Cherry · fruit/red " wide here (21 cells, under 100 / 4).
+      XCTAssertTrue(row.hasSuffix("w " + bar(w[k], width: (100 - 21 - 27) / 3) + " " + format(w[k], 3)), String(row))
     }
     XCTAssertTrue(text.contains("w = softmax(z^q) (no T) ranks the TiMiRec list"), text)
     XCTAssertTrue(text.contains("▸ #2 TiMiRec \(selected.item.title)"), text)

@@ -59,8 +59,8 @@ final class ViewBuilderTests: XCTestCase {
     // Labels: both interests' nearest items are all five (3 × fruit, dried, berry; the
     // catalog is a hierarchy), so both are "fruit", then both "fruit/red" (red 2, yellow 1):
     // the nearest item's title tells them apart.
-    XCTAssertEqual(v.interests[0].label, "fruit/red Cherry")
-    XCTAssertEqual(v.interests[1].label, "fruit/red Date")
+    XCTAssertEqual(v.interests[0].label, "Cherry · fruit/red")
+    XCTAssertEqual(v.interests[1].label, "Date · fruit/red")
     // The window slots know which interest reads them most.
     XCTAssertEqual(v.timeline[1].strongestInterest, 1)
     XCTAssertEqual(v.timeline[2].strongestInterest, 0)

@@ -1,5 +1,6 @@
 // Interest labels (docs/EXPLORER.md, "Interest labels"): each interest is named after the
-// categories of its nearest items, and two interests never share a name.
+// categories of its nearest items; two interests share a name only when they are alike
+// (collapsed), and then the later one says which interest it repeats.
 //
 // items.tsv joins an item's labels with `|`, which means one of two things:
 // - **several genres** (MovieLens "Action|Thriller"): each of an item's n genres counts 1/n;
@@ -12,7 +13,8 @@
 //
 // When two interests would get the same label, each is told apart by what distinguishes it:
 // with a hierarchy, its dominant second level ("cartoon/preschool", "cartoon/animals"); with
-// genres, its second genre ("Drama+Romance"); if that still clashes, its nearest item's title.
+// genres, its second genre ("Drama+Romance"); if that still clashes, its nearest item's title,
+// put first; interests that remain alike (collapsed) are marked "=iK", K the first of them.
 
 /// How the labels of an item are read.
 public enum CategoryStructure: String, Codable, Sendable {
@@ -83,8 +85,16 @@ public enum InterestLabels {
         if let second { labels[i] = base + "+" + second }
       }
     }
-    // Last resort: the nearest item's title.
-    for i in clashing() where !topTitles[i].isEmpty { labels[i] += " " + topTitles[i] }
+    // Then the nearest item's title, put first so that a label cut to the pane's column
+    // still shows what tells it apart ("Star Wars (1977) · Action+Adventure").
+    for i in clashing() where !topTitles[i].isEmpty { labels[i] = topTitles[i] + " · " + labels[i] }
+    // Interests still alike (collapsed: the same nearest items) say which earlier interest they
+    // repeat, at the front: "=i3 Air Force One (1997) · Thriller+Drama" (1-based, as on screen).
+    for i in clashing() {
+      if let first = labels.indices.first(where: { $0 < i && labels[$0] == labels[i] }) {
+        labels[i] = "=i\(first + 1) " + labels[i]
+      }
+    }
     return labels
   }
 }
