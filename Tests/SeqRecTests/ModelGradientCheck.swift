@@ -1,6 +1,7 @@
 import XCTest
 @testable import SeqRec
 import Tensor
+import TestSupport
 
 /// Every parameter element's dL/dθ from `backward()` against central differences
 /// (L(θ + h) − L(θ − h)) / 2h, for a model's training loss (BPR, of order 1), the check the
@@ -22,13 +23,7 @@ func assertModelGradientsMatchFiniteDifferences(
   for (name, p) in model.namedParameters {
     let analytic = p.grad.isEmpty ? [Float](repeating: 0, count: p.count) : p.grad
     for i in 0..<p.count {
-      let saved = p.data[i]
-      p.data[i] = saved + h
-      let up = GradMode.withoutGrad { loss().item() }
-      p.data[i] = saved - h
-      let down = GradMode.withoutGrad { loss().item() }
-      p.data[i] = saved
-      let numeric = (up - down) / (2 * h)
+      let numeric = centralDifference(of: p, at: i, h: h, loss)
       checked += 1
       if abs(analytic[i]) > 1e-3 { nonZero += 1 }
       if abs(analytic[i] - numeric) > atol + 2e-2 * max(abs(analytic[i]), abs(numeric)), failures.count < 5 {

@@ -97,20 +97,14 @@ final class TransformerBaselinesTests: XCTestCase {
                               trainingLoss: { model.trainingLoss($0, rng: &rng) }, table: model.itemEmbeddings)
   }
 
-  func testTiSASRecOneHeadMatchesReference() throws {
-    let model = try tisasrec(heads: 1, prefix: "tisasrec_h1")
-    var rng = RNG(seed: 1)
-    try checkAgainstReference(model, prefix: "tisasrec_h1", userVectors: model.userVectors,
-                              evaluationScores: model.evaluationScores,
-                              trainingLoss: { model.trainingLoss($0, rng: &rng) }, table: model.itemEmbeddings)
-  }
-
-  func testTiSASRecTwoHeadsMatchesReference() throws {
-    let model = try tisasrec(heads: 2, prefix: "tisasrec_h2")
-    var rng = RNG(seed: 1)
-    try checkAgainstReference(model, prefix: "tisasrec_h2", userVectors: model.userVectors,
-                              evaluationScores: model.evaluationScores,
-                              trainingLoss: { model.trainingLoss($0, rng: &rng) }, table: model.itemEmbeddings)
+  func testTiSASRecOneAndTwoHeadsMatchReference() throws {
+    for (heads, prefix) in [(1, "tisasrec_h1"), (2, "tisasrec_h2")] {
+      let model = try tisasrec(heads: heads, prefix: prefix)
+      var rng = RNG(seed: 1)
+      try checkAgainstReference(model, prefix: prefix, userVectors: model.userVectors,
+                                evaluationScores: model.evaluationScores,
+                                trainingLoss: { model.trainingLoss($0, rng: &rng) }, table: model.itemEmbeddings)
+    }
   }
 
   /// The fixture's intervals by hand: row 0 times (100, 130, 130, 400, 100000), unit 30:

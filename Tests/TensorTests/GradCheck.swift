@@ -1,5 +1,6 @@
 import XCTest
 @testable import Tensor
+import TestSupport
 
 // Shared numeric assertions for the engine's tests.
 //
@@ -47,13 +48,7 @@ func assertGradientsMatch(
   var failures: [String] = []
   for (n, x) in inputs.enumerated() {
     for i in 0..<x.count {
-      let saved = x.data[i]
-      x.data[i] = saved + h
-      let up = GradMode.withoutGrad { loss().item() }
-      x.data[i] = saved - h
-      let down = GradMode.withoutGrad { loss().item() }
-      x.data[i] = saved
-      let numeric = (up - down) / (2 * h)
+      let numeric = centralDifference(of: x, at: i, h: h, loss)
       let a = analytic[n][i]
       let err = abs(a - numeric)
       let tol = atol + rtol * max(abs(a), abs(numeric))

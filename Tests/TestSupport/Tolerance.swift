@@ -1,5 +1,6 @@
 // Comparing computed floating-point values with expected ones.
 import Foundation
+import Tensor
 import XCTest
 
 /// Elementwise |actual − expected| ≤ max(absolute, relative · |expected|) (equal values,
@@ -39,4 +40,17 @@ private func compareClose(_ actual: [Double]?, _ expected: [Double], relative: D
     XCTFail("\(label)mismatch (largest |diff| \(worst), tolerance max(\(absolute), \(relative)·|expected|)): "
             + bad.joined(separator: ", "), file: file, line: line)
   }
+}
+
+/// The central difference (L(x + h) − L(x − h)) / 2h of `loss` in element `index` of `x`,
+/// with recording off; `x` is left as it was. The engine's and the models' gradient checks
+/// compare `backward()` with it.
+public func centralDifference(of x: Tensor, at index: Int, h: Float, _ loss: () -> Tensor) -> Float {
+  let saved = x.data[index]
+  x.data[index] = saved + h
+  let up = GradMode.withoutGrad { loss().item() }
+  x.data[index] = saved - h
+  let down = GradMode.withoutGrad { loss().item() }
+  x.data[index] = saved
+  return (up - down) / (2 * h)
 }
