@@ -1,0 +1,458 @@
+import Dispatch
+import Foundation
+import Tensor
+
+// The case finder (`timirec cases`, the explorer's `c`): one row per (user, step) of a split,
+// with where the true next item ranks under TiMiRec's mix and under the best-matching rule,
+// so the rows where the two disagree (the paper's Figure 4 kind of case) can be sorted out of
+// thousands. Every number comes from the rules of `Scoring` and `CatalogueRanking`:
+//
+//   queries     v_1 … v_K (best match, eq. 2) and u = Σ_k softmax(z^q)_k v_k (mix, eq. 4),
+//               one sgemm (rows·(K+1), D)·(D, N) per block of rows, as `evaluate --candidates all`
+//   full rank   CatalogueRanking.rank: 1 + #{i ∈ 1…N−1, i ∉ earlier items, i ≠ target :
+//               ¬(s_i < s_target)}: the user's earlier items (the whole sequence before the
+//               target, as the explorer's lists) and the padding row left out, ties against
+//   sampled     Scoring.ranks over [target, the row's stored negatives] (dev/test rows only),
+//               the candidates' scores read from the same full-catalogue scores
+//   gain        rank(second) − rank(first): best match − mix for one model (positive: the
+//               mix ranks the target higher), model 2 − model 1 with --compare
+//   JS(q, p)    InterestAlignment.jensenShannon of q_T = softmax(z^q/T) and
+//               p_T = softmax(cos(v_k, e_target)/T) at the model's training T, in bits
+//   hit@10      full-catalogue rank ≤ 10 (the target is in the first 10 rows of the list)
+//   collapsed   InterestDiagnostics.collapsedPairs of the row's interests is not empty
+//
+// Parallelism as in `CatalogueRanking`: the model's forward pass and the block sgemm run on
+// the calling thread (with BLAS's own threads); the per-row work (the counts, the sampled
+// ranks, JS, the collapse test) is split between `threads` threads, each on its own rows with
+// its own scratch buffers, writing only its rows' result slots.
+
+/// Which rows the case finder ranks.
+public enum CaseSplit: String, Sendable, CaseIterable, Codable {
+  /// Each user's test row (the default: one row per user).
+  case test
+  /// Each user's dev row.
+  case dev
+  /// Every step t ≥ 1 of every user (train, dev and test targets); only for data with at
+  /// most `CaseFinder.maximumAllSteps` interactions.
+  case all
+}
+
+/// Why the case finder cannot run.
+public enum CaseFinderError: Error, Equatable, CustomStringConvertible {
+  /// `--split all` on data with more interactions than the limit.
+  case tooManySteps(steps: Int, limit: Int)
+  /// `--compare` with a checkpoint of another item table.
+  case differentItems(first: Int, second: Int)
+
+  public var description: String {
+    switch self {
+    case let .tooManySteps(steps, limit):
+      return "--split all ranks every step of every user, and this dataset has \(steps) interactions (the limit is \(limit)); use --split test or --split dev"
+    case let .differentItems(first, second):
+      return "the two checkpoints do not share an item table (\(first) and \(second) item rows); compare checkpoints trained on the same dataset"
+    }
+  }
+}
+
+/// What one model says about one row.
+public struct CaseRanks: Sendable, Equatable, Codable {
+  /// Full-catalogue rank of the target under the mix softmax(z^q) (eq. 4); nil without a
+  /// predictor (pretrain).
+  public var mix: Int?
+  /// Rank among the row's sampled candidates under the mix; nil without a predictor or on a
+  /// train row (no stored negatives).
+  public var mixSampled: Int?
+  /// Full-catalogue rank under the best match max_k ⟨v_k, e⟩ (eq. 2).
+  public var bestMatch: Int
+  /// Rank among the row's sampled candidates under the best match; nil on a train row.
+  public var bestMatchSampled: Int?
+  /// JS(q_T, p_T) in bits at the model's training temperature; nil without a predictor, NaN
+  /// when a distribution is not finite.
+  public var jensenShannon: Double?
+  /// argmax_k softmax(z^q)_k (0-based); nil without a predictor.
+  public var strongestInterest: Int?
+  /// True when two of the row's interests have cosine ≥ `InterestDiagnostics.collapseThreshold`.
+  public var collapsed: Bool
+
+  public init(mix: Int?, mixSampled: Int?, bestMatch: Int, bestMatchSampled: Int?, jensenShannon: Double?,
+              strongestInterest: Int?, collapsed: Bool) {
+    self.mix = mix
+    self.mixSampled = mixSampled
+    self.bestMatch = bestMatch
+    self.bestMatchSampled = bestMatchSampled
+    self.jensenShannon = jensenShannon
+    self.strongestInterest = strongestInterest
+    self.collapsed = collapsed
+  }
+
+  /// The rank under the model's own evaluation rule (`Scoring.evaluationQueries`): the mix
+  /// when it has a predictor, else the best match.
+  public var own: Int { mix ?? bestMatch }
+  /// The sampled rank under the model's own rule.
+  public var ownSampled: Int? { mix != nil ? mixSampled : bestMatchSampled }
+}
+
+/// One (user, step) of the case table.
+public struct CaseRow: Sendable, Equatable {
+  /// User id.
+  public var user: Int
+  /// t: the target is the item at position t of the user's sequence (`explore --step t`).
+  public var step: Int
+  /// The true next item.
+  public var target: Int
+  /// The split the target belongs to.
+  public var split: Split
+  /// The (first) model's ranks.
+  public var model: CaseRanks
+  /// The second model's ranks (compare).
+  public var other: CaseRanks?
+
+  public init(user: Int, step: Int, target: Int, split: Split, model: CaseRanks, other: CaseRanks?) {
+    self.user = user
+    self.step = step
+    self.target = target
+    self.split = split
+    self.model = model
+    self.other = other
+  }
+
+  /// The first ranking's full-catalogue rank: the mix (no compare; nil for a pretrain
+  /// checkpoint), or model 1's own rule (compare).
+  public var firstRank: Int? { other == nil ? model.mix : model.own }
+  /// The second ranking's: the best match, or model 2's own rule.
+  public var secondRank: Int { other?.own ?? model.bestMatch }
+  /// The same two rankings among the sampled candidates (dev/test rows).
+  public var firstSampled: Int? { other == nil ? model.mixSampled : model.ownSampled }
+  public var secondSampled: Int? { other?.ownSampled ?? model.bestMatchSampled }
+  /// second − first (positive: the first ranks the target higher); nil without a first rank.
+  public var gain: Int? { firstRank.map { secondRank - $0 } }
+  /// Whether each ranking has the target in its first `cutoff` (10) full-catalogue rows.
+  public func firstHit(_ cutoff: Int = CaseTable.hitCutoff) -> Bool { (firstRank ?? .max) <= cutoff }
+  public func secondHit(_ cutoff: Int = CaseTable.hitCutoff) -> Bool { secondRank <= cutoff }
+}
+
+/// Columns of the case table (sort keys).
+public enum CaseColumn: String, Sendable, CaseIterable, Codable {
+  case user, step, rank, bestRank = "best-rank", sampled, bestSampled = "best-sampled", gain, js, interest
+
+  /// True when the column sorts largest first by default (gain and JS: the telling cases).
+  public var descendingByDefault: Bool { self == .gain || self == .js }
+}
+
+/// Row filters (`--filter`, the explorer's `f`). "First" and "second" are the two rankings
+/// a row compares: TiMiRec's mix and the best match, or model 1 and model 2 with --compare.
+public enum CaseFilter: String, Sendable, CaseIterable, Codable {
+  case all
+  /// The first ranking has the target in its top 10, the second does not.
+  case hitMiss = "hit-miss"
+  /// The second has it in its top 10, the first does not.
+  case missHit = "miss-hit"
+  case bothHit = "both-hit"
+  case bothMiss = "both-miss"
+  /// The row's interests have a collapsed pair (the first model's).
+  case collapsed
+
+  /// Accepts the names above and, for `hit-miss`, the wording
+  /// `timirec-hit-bestmatch-miss` (and its mirror for `miss-hit`).
+  public init?(name: String) {
+    switch name {
+    case "timirec-hit-bestmatch-miss": self = .hitMiss
+    case "bestmatch-hit-timirec-miss": self = .missHit
+    default: self.init(rawValue: name)
+    }
+  }
+
+  public func accepts(_ row: CaseRow) -> Bool {
+    switch self {
+    case .all: return true
+    case .hitMiss: return row.firstHit() && !row.secondHit()
+    case .missHit: return !row.firstHit() && row.secondHit()
+    case .bothHit: return row.firstHit() && row.secondHit()
+    case .bothMiss: return !row.firstHit() && !row.secondHit()
+    case .collapsed: return row.model.collapsed
+    }
+  }
+
+  /// What the filter keeps, for headers.
+  public func summary(compare: Bool) -> String {
+    let (a, b) = compare ? ("model 1", "model 2") : ("TiMiRec", "best-match")
+    switch self {
+    case .all: return "all rows"
+    case .hitMiss: return "\(a) hits, \(b) misses"
+    case .missHit: return "\(b) hits, \(a) misses"
+    case .bothHit: return "both hit"
+    case .bothMiss: return "both miss"
+    case .collapsed: return "collapsed interests"
+    }
+  }
+}
+
+/// The case finder's result.
+public struct CaseTable: Sendable {
+  /// hit@K's K: a hit is a full-catalogue rank ≤ 10.
+  public static let hitCutoff = 10
+
+  public var split: CaseSplit
+  /// One row per (user, step), users ascending, steps ascending.
+  public var rows: [CaseRow]
+  /// True with a second model (gain = model 2 − model 1).
+  public var compared: Bool
+
+  public init(split: CaseSplit, rows: [CaseRow], compared: Bool) {
+    self.split = split
+    self.rows = rows
+    self.compared = compared
+  }
+
+  /// Users in the table, and those with a collapsed pair in at least one of their rows
+  /// (`model == 2`: the second model's interests).
+  public func collapsedUsers(model: Int = 1) -> (collapsed: Int, users: Int) {
+    var users = Set<Int>(), collapsed = Set<Int>()
+    for row in rows {
+      users.insert(row.user)
+      if (model == 1 ? row.model.collapsed : row.other?.collapsed ?? false) { collapsed.insert(row.user) }
+    }
+    return (collapsed.count, users.count)
+  }
+
+  /// Indices of the rows `filter` keeps (and, with `category`, whose target has that
+  /// category label; `categories` gives an item's labels), sorted by `column` (each
+  /// column's default direction, reversed by `reversed`; rows without a value last; ties
+  /// by user, then step).
+  public func order(by column: CaseColumn, reversed: Bool = false, filter: CaseFilter = .all,
+                    category: String? = nil, categories: (Int) -> [String] = { _ in [] }) -> [Int] {
+    var picked = rows.indices.filter { filter.accepts(rows[$0]) }
+    if let category { picked = picked.filter { categories(rows[$0].target).contains(category) } }
+    let descending = column.descendingByDefault != reversed
+    func value(_ row: CaseRow) -> Double? {
+      switch column {
+      case .user: return Double(row.user)
+      case .step: return Double(row.step)
+      case .rank: return row.firstRank.map(Double.init)
+      case .bestRank: return Double(row.secondRank)
+      case .sampled: return row.firstSampled.map(Double.init)
+      case .bestSampled: return row.secondSampled.map(Double.init)
+      case .gain: return row.gain.map(Double.init)
+      case .js: return row.model.jensenShannon.flatMap { $0.isNaN ? nil : $0 }
+      case .interest: return row.model.strongestInterest.map(Double.init)
+      }
+    }
+    let keys = picked.map { value(rows[$0]) }
+    var positions = Array(picked.indices)
+    positions.sort { a, b in
+      switch (keys[a], keys[b]) {
+      case let (x?, y?) where x != y: return descending ? x > y : x < y
+      case (_?, nil): return true
+      case (nil, _?): return false
+      default:
+        let ra = rows[picked[a]], rb = rows[picked[b]]
+        return (ra.user, ra.step) < (rb.user, rb.step)
+      }
+    }
+    return positions.map { picked[$0] }
+  }
+}
+
+/// Computes case tables (the rules at the top of this file). Stateless.
+public enum CaseFinder {
+  /// `.all` ranks every step only up to this many interactions (100,000).
+  public static let maximumAllSteps = 100_000
+  /// Rows per forward pass (the evaluation batch size).
+  public static let forwardRows = 256
+
+  /// The rows of `split`: (user, position in `sequenceItems`, the row of dev.csv/test.csv
+  /// with its split, or nil for a train target). Users ascending, positions ascending.
+  struct Spec {
+    var user: Int
+    var position: Int
+    var split: Split
+    /// Row of the split's table (dev/test), for its stored negatives.
+    var splitRow: Int?
+  }
+
+  static func specs(_ corpus: SequenceCorpus, split: CaseSplit) throws -> [Spec] {
+    switch split {
+    case .test, .dev:
+      let s: Split = split == .test ? .test : .dev
+      let list = corpus.instances(s)
+      return (0..<list.count).map {
+        Spec(user: Int(list.users[$0]), position: Int(list.positions[$0]), split: s, splitRow: Int(list.rows[$0]))
+      }.sorted { ($0.user, $0.position) < ($1.user, $1.position) }
+    case .all:
+      let total = corpus.sequenceItems.count
+      guard total <= maximumAllSteps else { throw CaseFinderError.tooManySteps(steps: total, limit: maximumAllSteps) }
+      var rowOf = [Int32](repeating: -1, count: total)
+      for s in [Split.dev, .test] {
+        let list = corpus.instances(s)
+        for i in 0..<list.count { rowOf[Int(list.positions[i])] = list.rows[i] }
+      }
+      var out: [Spec] = []
+      out.reserveCapacity(total)
+      for user in 0..<corpus.userCount {
+        let start = corpus.sequenceOffsets[user], end = corpus.sequenceOffsets[user + 1]
+        guard end - start >= 2 else { continue }
+        for p in (start + 1)..<end {
+          let row = rowOf[p]
+          out.append(Spec(user: user, position: p, split: corpus.sequenceSplits[p], splitRow: row >= 0 ? Int(row) : nil))
+        }
+      }
+      return out
+    }
+  }
+
+  /// The case table of `model` on `split`.
+  /// - Parameters:
+  ///   - corpus: the dataset's sequences (the model's `historyMax`).
+  ///   - threads: threads for the per-row work (≥ 1); BLAS uses its own setting.
+  ///   - progress: called on the calling thread after each forward batch with (rows done,
+  ///     rows in all).
+  /// - Throws: `CaseFinderError.tooManySteps` for `.all` on more than 100,000 interactions.
+  public static func find(_ model: any MultiInterestRecommender, corpus: SequenceCorpus, split: CaseSplit = .test,
+                          threads: Int = 2, progress: (Int, Int) -> Void = { _, _ in }) throws -> CaseTable {
+    let specs = try specs(corpus, split: split)
+    let ranks = self.ranks(model, corpus: corpus, specs: specs, threads: threads) { progress($0, specs.count) }
+    return CaseTable(split: split, rows: zip(specs, ranks).map { row($0, $1, nil, corpus) }, compared: false)
+  }
+
+  /// The case table of two models on the same dataset: gain = model 2's rank − model 1's,
+  /// each under its own evaluation rule (mix when finetuned, best match when pretrain).
+  /// - Parameter progress: (rows done, rows in all) over both models (each row counts twice).
+  /// - Throws: `CaseFinderError.differentItems` when the item tables differ; `.tooManySteps`.
+  public static func compare(_ first: any MultiInterestRecommender, _ second: any MultiInterestRecommender,
+                             corpus: SequenceCorpus, split: CaseSplit = .test,
+                             threads: Int = 2, progress: (Int, Int) -> Void = { _, _ in }) throws -> CaseTable {
+    guard first.itemCount == second.itemCount else {
+      throw CaseFinderError.differentItems(first: first.itemCount, second: second.itemCount)
+    }
+    let specs = try specs(corpus, split: split)
+    let total = 2 * specs.count
+    let a = ranks(first, corpus: corpus, specs: specs, threads: threads) { progress($0, total) }
+    let b = ranks(second, corpus: corpus, specs: specs, threads: threads) { progress(specs.count + $0, total) }
+    return CaseTable(split: split, rows: specs.indices.map { row(specs[$0], a[$0], b[$0], corpus) }, compared: true)
+  }
+
+  static func row(_ spec: Spec, _ ranks: CaseRanks, _ other: CaseRanks?, _ corpus: SequenceCorpus) -> CaseRow {
+    CaseRow(user: spec.user, step: spec.position - corpus.sequenceOffsets[spec.user],
+            target: Int(corpus.sequenceItems[spec.position]), split: spec.split, model: ranks, other: other)
+  }
+
+  /// Each spec's ranks under `model` (the rules at the top of this file).
+  static func ranks(_ model: any MultiInterestRecommender, corpus: SequenceCorpus, specs: [Spec], threads: Int,
+                    progress: (Int) -> Void) -> [CaseRanks] {
+    precondition(threads >= 1, "CaseFinder: threads = \(threads)")
+    let k = model.interestCount, d = model.embeddingSize, n = model.itemCount
+    let hasMix = model.hasInterestLogits
+    let q = k + (hasMix ? 1 : 0)  // query rows per row: v_1 … v_K, then u
+    let temperature = model.trainingTemperature
+    let table = model.itemEmbeddings
+    let embeddings = table.data  // (N, D), read by the worker threads
+    let block = max(1, CatalogueRanking.blockQueryRows / q)
+    var out = [CaseRanks?](repeating: nil, count: specs.count)
+    var scores = [Float](repeating: 0, count: min(block, max(1, specs.count)) * q * n)  // (block·Q, N)
+    var lo = 0
+    while lo < specs.count {
+      let hi = min(specs.count, lo + forwardRows)
+      let m = hi - lo
+      // The forward pass of rows lo..<hi: histories right-padded to the longest window (the
+      // model's own historyMax: two compared models may read different windows).
+      let windows = specs[lo..<hi].map {
+        corpus.sequenceItems[max(corpus.sequenceOffsets[$0.user], $0.position - model.historyMax)..<$0.position]
+      }
+      let l = max(1, windows.map(\.count).max() ?? 1)
+      var history = [Int32](repeating: 0, count: m * l)
+      for (r, w) in windows.enumerated() { for (j, item) in w.enumerated() { history[r * l + j] = item } }
+      let lengths = windows.map { Int32($0.count) }
+      let (v, z, queries): ([Float], [Float]?, [Float]) = GradMode.withoutGrad {
+        let interests = model.interests(history: history, lengths: lengths, batch: m, length: l).interests  // (m, K, D)
+        let logits = model.interestLogits(history: history, lengths: lengths, batch: m, length: l)  // (m, K)
+        guard let logits else { return (interests.data, nil, interests.data) }
+        let u = Scoring.evaluationQueries(interests: interests, logits: logits).data  // (m, 1, D)
+        var all = [Float](repeating: 0, count: m * q * d)
+        for r in 0..<m {
+          all.replaceSubrange((r * q * d)..<((r * q + k) * d), with: interests.data[(r * k * d)..<((r + 1) * k * d)])
+          all.replaceSubrange(((r * q + k) * d)..<((r + 1) * q * d), with: u[(r * d)..<((r + 1) * d)])
+        }
+        return (interests.data, logits.data, all)
+      }
+      var b = 0
+      while b < m {
+        let rows = min(block, m - b)
+        embeddings.withUnsafeBufferPointer { e in
+          queries.withUnsafeBufferPointer { query in
+            scores.withUnsafeMutableBufferPointer { s in
+              sgemm(transA: false, transB: true, m: rows * q, n: n, k: d, a: query.baseAddress! + b * q * d, lda: d,
+                    b: e.baseAddress!, ldb: d, c: s.baseAddress!, ldc: n)
+            }
+          }
+        }
+        let parts = min(threads, rows)
+        let first = lo + b, batchFirst = b
+        scores.withUnsafeBufferPointer { s in
+          out.withUnsafeMutableBufferPointer { results in
+            // Shared with the worker threads: the block's scores, v, z and the table are only
+            // read (the sgemm that wrote the scores has returned); each worker writes only the
+            // result slots of its own rows and uses its own scratch buffers.
+            nonisolated(unsafe) let s = s, results = results
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+              var scratch: [Int32] = []
+              var sampled: [Float] = []
+              for r in (part * rows / parts)..<((part + 1) * rows / parts) {
+                let spec = specs[first + r]
+                let base = s.baseAddress! + r * q * n
+                let target = Int(corpus.sequenceItems[spec.position])
+                let earlier = corpus.sequenceItems[corpus.sequenceOffsets[spec.user]..<spec.position]
+                let best = CatalogueRanking.rank(target: target, scores: base, rows: k, count: n, earlier: earlier,
+                                                 scratch: &scratch)
+                let mix = hasMix ? CatalogueRanking.rank(target: target, scores: base + k * n, rows: 1, count: n,
+                                                         earlier: earlier, scratch: &scratch) : nil
+                var bestSampled: Int? = nil, mixSampled: Int? = nil
+                if let row = spec.splitRow {
+                  let negatives = corpus.negatives(spec.split, row: row)
+                  func sampledRank(_ score: (Int) -> Float) -> Int {
+                    sampled.removeAll(keepingCapacity: true)
+                    sampled.append(score(target))
+                    for item in negatives { sampled.append(score(Int(item))) }
+                    return Scoring.ranks(scores: sampled, candidates: sampled.count)[0]
+                  }
+                  bestSampled = sampledRank { i in
+                    var x = base[i]
+                    for kk in 1..<max(k, 1) where base[kk * n + i] > x { x = base[kk * n + i] }
+                    return x
+                  }
+                  if hasMix { mixSampled = sampledRank { base[k * n + $0] } }
+                }
+                let row = batchFirst + r
+                let interests = v[(row * k * d)..<((row + 1) * k * d)]
+                var js: Double? = nil, strongest: Int? = nil
+                if let z {
+                  let logits = Array(z[(row * k)..<((row + 1) * k)])
+                  strongest = Scoring.argmax(logits[...])
+                  let p = InterestAlignment.interestDistribution(interests: interests,
+                                                                 item: embeddings[(target * d)..<((target + 1) * d)],
+                                                                 temperature: temperature)
+                  js = InterestAlignment.jensenShannon(Scoring.softmax(logits, temperature: temperature), p)
+                }
+                let collapsed = !InterestDiagnostics.collapsedPairs(interests, count: k).isEmpty
+                results[first + r] = CaseRanks(mix: mix, mixSampled: mixSampled, bestMatch: best,
+                                               bestMatchSampled: bestSampled, jensenShannon: js,
+                                               strongestInterest: strongest, collapsed: collapsed)
+              }
+            }
+          }
+        }
+        b += rows
+      }
+      lo = hi
+      progress(lo)
+    }
+    return out.map { $0! }
+  }
+}
+
+extension SequenceCorpus {
+  /// The stored negatives of row `row` of dev.csv or test.csv.
+  func negatives(_ split: Split, row: Int) -> ArraySlice<Int32> {
+    let (all, count) = split == .dev ? (devNegatives, devNegativeCount) : (testNegatives, testNegativeCount)
+    return all[(row * count)..<((row + 1) * count)]
+  }
+}
