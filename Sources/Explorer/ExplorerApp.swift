@@ -29,6 +29,8 @@ public final class ExplorerLoop {
   /// composition (presentation + layout), and the terminal's own drawing.
   public private(set) var timings: [(compute: Double, frame: Double, terminal: Double)] = []
   private var lastDraw: (frame: Double, terminal: Double) = (0, 0)
+  /// The case table (`c`), computed on first use and kept (CaseTableCache.swift).
+  public let cases = CaseTableCache()
   /// Polled between keys; returns a signal number to stop.
   public var stopRequested: () -> Int32? = { nil }
 
@@ -57,7 +59,11 @@ public final class ExplorerLoop {
     context.helpPageRows = help.visible
     context.helpMaxScroll = max(0, help.lines.count - help.visible)
     let start = DispatchTime.now().uptimeNanoseconds
-    let frame = ScreenRenderer.render(view: view, state: state, context: context, rows: rows, columns: columns, interestCount: k)
+    context.cases?.pageSize = CaseTableScreen.tableRows(screenRows: rows)
+    let frame = state.mode == .cases && layout != nil && cases.table != nil
+      ? CaseTableScreen.render(cases.table!, order: cases.order, categories: cases.categories, state: state,
+                               session: builder.session, rows: rows, columns: columns)
+      : ScreenRenderer.render(view: view, state: state, context: context, rows: rows, columns: columns, interestCount: k)
     let composed = DispatchTime.now().uptimeNanoseconds
     terminal.show(frame)
     lastFrame = frame
@@ -75,11 +81,25 @@ public final class ExplorerLoop {
       context.targetRows = Self.targetRows(view)
     }
     if reaction.contains(.refresh) { terminal?.invalidate() }
+    if state.mode == .cases { prepareCases(terminal: terminal) }
     let computed = DispatchTime.now().uptimeNanoseconds
     lastDraw = (0, 0)
     if !reaction.isEmpty, let terminal { draw(on: terminal) }
     timings.append((Double(computed - start) / 1e9, lastDraw.frame, lastDraw.terminal))
     return true
+  }
+
+  /// Computes (with a progress frame per block) and orders the case table for the state.
+  private func prepareCases(terminal: Terminal?) {
+    let size = terminal?.size ?? (rows: 24, columns: 80)
+    let split = cases.split, threads = cases.threads
+    let (prepared, error) = cases.prepare(session: builder.session, state: state.caseTable,
+                                          pageSize: CaseTableScreen.tableRows(screenRows: size.rows)) { done, total in
+      terminal?.show(CaseTableScreen.progress(done: done, total: total, split: split, threads: threads,
+                                              rows: size.rows, columns: size.columns))
+    }
+    context.cases = prepared
+    if let error { state.leaveCaseTable(status: error) }
   }
 
   /// Runs until `q`, a signal, or (with `maxIdleReads`) that many empty reads in a row.

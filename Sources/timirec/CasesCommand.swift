@@ -10,7 +10,7 @@ struct CasesCommand: ParsableCommand {
     commandName: "cases",
     abstract: "Find the users where TiMiRec's mix and the best-matching interest disagree (or two checkpoints do).",
     discussion: """
-      One row per (user, step) of the split: the true next item's full-catalogue rank under TiMiRec's mix softmax(z^q) (eq. 4) and under the best-matching interest max_k <v_k,e> (eq. 2), each user's earlier items left out and ties counted against the model (as `evaluate --candidates all`); on dev/test rows also its rank among the row's sampled negatives; gain = best-match rank − TiMiRec rank (positive: TiMiRec ranks it higher); JS(q,p) in bits at the checkpoint's temperature; the strongest mix interest (argmax softmax(z^q), 1-based); hit@10 of each (full-catalogue rank ≤ 10); whether the row's interests have a collapsed pair (cosine ≥ 0.95). The first line says the share of users with a collapsed pair.
+      One row per (user, step) of the split: the true next item's full-catalogue rank under TiMiRec's mix softmax(z^q) (eq. 4) and under the best-matching interest max_k <v_k,e> (eq. 2), each user's earlier items left out and ties counted against the model (as `evaluate --candidates all`); on dev/test rows also its rank among the row's sampled negatives; gain = best-match rank − TiMiRec rank (positive: TiMiRec ranks it higher); JS(q,p) in bits at the checkpoint's temperature; the strongest mix interest (argmax softmax(z^q), 1-based); hit@10 of each (full-catalogue rank ≤ 10); whether the row's interests have a collapsed pair (cosine ≥ 0.95). The second line says the share of users with a collapsed pair at their latest row (with --split all, their test row: at step 1 every interest is the same vector).
 
       With --compare CKPT2 the two rankings are the two checkpoints' own (the mix when finetuned, the best match when pretrain): gain = rank of CKPT2 − rank of CKPT.
 
@@ -99,10 +99,9 @@ struct CasesCommand: ParsableCommand {
       print(String(decoding: data, as: UTF8.self))
       return
     }
-    let share = collapsed.users == 0 ? 0 : 100 * Double(collapsed.collapsed) / Double(collapsed.users)
     let against = second.map { " against \(compare!) (\($0.config.stageLabel))" } ?? ""
     print("\(ckpt) (\(model.config.stageLabel), K=\(model.model.interestCount))\(against) on \(dataset.name) \(split.rawValue): \(table.rows.count) rows in \(String(format: "%.2f", seconds)) s on \(threads) thread\(threads == 1 ? "" : "s")")
-    print("users with a collapsed pair of interests (cosine ≥ \(InterestDiagnostics.collapseThreshold)): \(collapsed.collapsed) of \(collapsed.users) (\(String(format: "%.1f", share)) %)")
+    print("users with a collapsed pair of interests (cosine ≥ \(InterestDiagnostics.collapseThreshold), at their latest row): \(collapsed.collapsed) of \(collapsed.users) (\(table.collapsedShare()) %)")
     print("\(filter.summary(compare: table.compared))\(category.map { ", target category \($0)" } ?? ""): \(order.count) rows; sorted by \(sort.rawValue)\(reverse ? " (reversed)" : "")")
     let shown = Array(order.prefix(top ?? 20))
     for line in CaseTableText.table(table, rows: shown, title: { catalog?.title($0) ?? "" }) { print(line) }
@@ -190,9 +189,14 @@ enum CaseTableText {
                     right(String(r.secondRank), 7), right(gain, 7), right(number(r.firstSampled), 12),
                     right(number(r.secondSampled), 10), right(js, 6),
                     right(r.model.strongestInterest.map { "i\($0 + 1)" } ?? "—", 4),
-                    right(r.model.collapsed ? "yes" : "no", 5), "  \(r.target) \(title(r.target))"].joined(separator: " "))
+                    right(r.model.collapsed ? "yes" : "no", 5), "  \(r.target) \(clipped(title(r.target), 60))"].joined(separator: " "))
     }
     return lines
+  }
+
+  /// `text` cut to `width` characters with "…" (the table's titles; JSON and CSV keep them whole).
+  static func clipped(_ text: String, _ width: Int) -> String {
+    text.count <= width ? text : String(text.prefix(width - 1)) + "…"
   }
 
   static func splitName(_ split: Split) -> String {

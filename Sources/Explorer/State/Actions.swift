@@ -32,6 +32,8 @@ extension ExplorerState {
       return handleHelp(key, context: context)
     case .search(let text):
       return handleSearch(key, text: text, context: context)
+    case .cases:
+      return handleCaseTable(key, context: context)
     case .browse:
       break
     }
@@ -125,7 +127,13 @@ extension ExplorerState {
       return [.refresh, .redraw]
     case .quit:
       return .quit
-    case .cases, .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits, .export:
+    case .cases:
+      mode = .cases
+      return .redraw
+    case .caseSort, .caseReverse, .caseFilter, .caseCategory, .openCase:
+      // Disabled outside the case table, whose handler runs them (CaseTableState.swift).
+      return []
+    case .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits, .export:
       // Reserved: their bindings are always disabled, so this is not reached.
       return []
     }

@@ -25,6 +25,8 @@ public enum InputMode: Equatable, Sendable {
   case help
   /// `/` search: digits of a user id typed so far.
   case search(String)
+  /// The case table (`c`) fills the screen.
+  case cases
 }
 
 /// Everything that decides what is on screen, apart from the loaded data.
@@ -45,6 +47,8 @@ public struct ExplorerState: Equatable, Sendable {
   public var helpScroll: Int = 0
   /// One-line message for the status bar (e.g. "no user 99999").
   public var status: String?
+  /// Sort, filter and cursor of the case table (`c`; CaseTableState.swift).
+  public var caseTable = CaseTableState()
   /// State of the generator behind `r` (random user), so a key sequence is reproducible.
   public var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
 

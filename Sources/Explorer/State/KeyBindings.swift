@@ -20,14 +20,17 @@ public enum ExplorerAction: String, CaseIterable, Sendable {
   case randomUser, search, jumpToTarget
   case colder, warmer, resetTemperature, toggleMix
   case help, back, redraw, quit
+  // The case table (`c`): its own keys, active only while it is open (CaseTableState.swift).
+  case caseSort, caseReverse, caseFilter, caseCategory, openCase
   // Reserved for the research tools (docs/EXPLORER.md, "Keys"): bound, shown in the help as
   // reserved, doing nothing yet, so no other feature takes their keys.
+  // `cases` is built (the case finder); the others are still reserved.
   case cases, dropHistoryItem, insertHistoryItem, moveItemEarlier, moveItemLater, undo, resetEdits, export
 
   /// True for the reserved actions (see above).
   public var isReserved: Bool {
     switch self {
-    case .cases, .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits, .export:
+    case .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits, .export:
       return true
     default:
       return false
@@ -41,6 +44,7 @@ public enum BindingGroup: String, CaseIterable, Sendable {
   case navigation = "Users and lists"
   case temperature = "Temperature and mix"
   case general = "General"
+  case caseTable = "Case table (c opens it; these keys work there)"
   case research = "Research tools (reserved: keys kept free for them, not built yet)"
 }
 
@@ -96,6 +100,8 @@ public struct ExplorerContext: Sendable {
   /// Where the true next item stands in the two lists of the current view (set by the loop
   /// after each view; nil without a target): its row if listed, else its rank.
   public var targetRows: (timirec: Int?, timirecRank: Int?, bestMatch: Int?, bestMatchRank: Int?)?
+  /// The shown rows of the case table and its categories (set by the loop while it is open).
+  public var cases: CaseTableContext?
   /// Help lines that fit in the `?` overlay, and how far it can scroll (set when drawn).
   public var helpPageRows: Int = 20
   public var helpMaxScroll: Int = 0
@@ -163,8 +169,20 @@ public enum KeyBindings {
                group: .general),
     KeyBinding([.control("l")], "Ctrl-L", .redraw, "Redraw the whole screen", group: .general),
     KeyBinding([.character("q")], "q", .quit, "Quit (in help: close the help)", footer: "quit", group: .general),
-    KeyBinding([.character("c")], "c", .cases, "Cases: find users where the two lists disagree", group: .research,
-               disabled: reserved("c", "the case finder")),
+    KeyBinding([.character("c")], "c", .cases,
+               "Case finder: a table of every test user with the true next item's rank under TiMiRec and the best match (c or Esc closes it)",
+               footer: "back", group: .caseTable),
+    KeyBinding([.character("s")], "s", .caseSort, "Sort the case table by the next column (gain, JS, the ranks, user, step, interest)",
+               footer: "sort", group: .caseTable, disabled: caseTableOnly("s")),
+    KeyBinding([.character("S")], "S", .caseReverse, "Reverse the case table's order", footer: "reverse",
+               group: .caseTable, disabled: caseTableOnly("S")),
+    KeyBinding([.character("f")], "f", .caseFilter,
+               "Filter the case table: all → TiMiRec hits & best-match misses → the reverse → both hit → both miss → collapsed interests",
+               footer: "filter", group: .caseTable, disabled: caseTableOnly("f")),
+    KeyBinding([.character("F")], "F", .caseCategory, "Filter the case table by the target's category (most frequent first, then all)",
+               footer: "category", group: .caseTable, disabled: caseTableOnly("F")),
+    KeyBinding([.enter], "Enter", .openCase, "Open the case under the cursor: that user at that step",
+               footer: "open", group: .caseTable, disabled: caseTableOnly("Enter")),
     KeyBinding([.character("d")], "d", .dropHistoryItem, "Drop a history item and see the lists change", group: .research,
                disabled: reserved("d", "history editing")),
     KeyBinding([.character("i")], "i", .insertHistoryItem, "Insert an item into the history", group: .research,
@@ -186,6 +204,11 @@ public enum KeyBindings {
     { _, _ in "\(key) is reserved for \(tool), not built yet" }
   }
 
+  /// The reason a case-table key gives outside the table.
+  static func caseTableOnly(_ key: String) -> @Sendable (ExplorerState, ExplorerContext) -> String? {
+    { s, _ in s.mode == .cases ? nil : "\(key) works in the case table (c opens it)" }
+  }
+
   /// The binding for `key` in browse mode, if any.
   public static func binding(for key: Key) -> KeyBinding? {
     all.first { $0.keys.contains(key) }
@@ -193,7 +216,7 @@ public enum KeyBindings {
 
   /// The footer: "←/h step  ↑/k move  …" from the bindings marked for it.
   public static var footerItems: [(keys: String, label: String)] {
-    all.filter(\.inFooter).map { b in
+    all.filter { $0.inFooter && $0.group != .caseTable }.map { b in
       // The footer merges a pair of opposite bindings under the first one's label.
       switch b.action {
       case .stepBack: return ("←→", b.footerLabel)
@@ -202,6 +225,13 @@ public enum KeyBindings {
       case .quit: return ("q", b.footerLabel)
       default: return (b.keyLabel, b.footerLabel)
       }
+    }
+  }
+
+  /// The case table's footer: its own bindings, with ↑↓ first and c/Esc as "back".
+  public static var caseFooterItems: [(keys: String, label: String)] {
+    [("↑↓", "move")] + all.filter { $0.inFooter && $0.group == .caseTable }.map { b in
+      b.action == .cases ? ("c/Esc", b.footerLabel) : (b.keyLabel, b.footerLabel)
     }
   }
 

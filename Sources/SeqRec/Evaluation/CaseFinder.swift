@@ -204,15 +204,24 @@ public struct CaseTable: Sendable {
     self.compared = compared
   }
 
-  /// Users in the table, and those with a collapsed pair in at least one of their rows
-  /// (`model == 2`: the second model's interests).
+  /// Users in the table, and those whose interests have a collapsed pair at their latest
+  /// row (their only row for test or dev; with `.all` their test row, the longest history:
+  /// at step 1 the history is one item and every interest is the same vector, so "any row"
+  /// would count everyone). `model == 2`: the second model's interests.
   public func collapsedUsers(model: Int = 1) -> (collapsed: Int, users: Int) {
-    var users = Set<Int>(), collapsed = Set<Int>()
-    for row in rows {
-      users.insert(row.user)
-      if (model == 1 ? row.model.collapsed : row.other?.collapsed ?? false) { collapsed.insert(row.user) }
-    }
-    return (collapsed.count, users.count)
+    var latest: [Int: CaseRow] = [:]
+    for row in rows where row.step >= latest[row.user]?.step ?? -1 { latest[row.user] = row }
+    let collapsed = latest.values.filter { model == 1 ? $0.model.collapsed : $0.other?.collapsed ?? false }.count
+    return (collapsed, latest.count)
+  }
+
+  /// `collapsedUsers(model:)` as a percentage with one decimal ("6.1"), rounded half up
+  /// from the exact fraction, so every output says the same.
+  public func collapsedShare(model: Int = 1) -> String {
+    let (collapsed, users) = collapsedUsers(model: model)
+    guard users > 0 else { return "0.0" }
+    let tenths = (1000 * collapsed + users / 2) / users
+    return "\(tenths / 10).\(tenths % 10)"
   }
 
   /// Indices of the rows `filter` keeps (and, with `category`, whose target has that

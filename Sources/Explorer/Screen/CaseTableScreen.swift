@@ -1,0 +1,132 @@
+// The case table (`c`) as a full screen: a pure function from the computed table, its order
+// and the state to a frame, like `ScreenRenderer` for the browsing screen. Fits 80×24:
+// numbers are never cut (each column is as wide as its widest shown value), the target's
+// title takes what is left.
+
+import SeqRec
+
+public enum CaseTableScreen {
+  /// Rows above the table (header, summary, column names) and below it (legend, footer).
+  static let chromeRows = 5
+
+  /// Table rows on a `rows`-high screen (its PgUp/PgDn page).
+  public static func tableRows(screenRows rows: Int) -> Int { max(1, rows - chromeRows) }
+
+  /// The frame of the open case table.
+  /// - Parameters:
+  ///   - order: indices into `table.rows`, in shown order (`CaseTableCache.order`).
+  ///   - categories: the labels `F` cycles through.
+  public static func render(_ table: CaseTable, order: [Int], categories: [String], state: ExplorerState,
+                            session: ExplorerSession, rows: Int, columns: Int) -> Frame {
+    var frame = Frame(rows: rows, columns: columns)
+    let collapsed = table.collapsedUsers()
+    let share = table.collapsedShare()
+    let split = table.split == .all ? "every step" : table.split.rawValue
+    let title = " TiMiRec Explorer "
+    let header = firstFitting([
+      "│ Case finder · \(split) · \(table.rows.count) rows · users with a collapsed pair (cos ≥ 0.95): \(collapsed.collapsed)/\(collapsed.users) (\(share) %) ",
+      "│ Cases · \(split) · \(table.rows.count) rows · collapsed pair: \(collapsed.collapsed)/\(collapsed.users) users (\(share) %) ",
+      "│ Cases · \(split) · collapsed: \(collapsed.collapsed)/\(collapsed.users) users (\(share) %) ",
+      "│ collapsed: \(collapsed.collapsed)/\(collapsed.users) users ",
+    ], width: columns - cellWidth(title))
+    frame.put([Span(title, .header), Span(header, .header)], row: 0, column: 0, fill: .header)
+
+    let s = state.caseTable
+    let category = s.category.flatMap { categories.indices.contains($0) ? categories[$0] : nil }
+    let direction = s.sort.descendingByDefault != s.reversed ? "↓" : "↑"
+    let summary = firstFitting([
+      " \(s.filter.summary(compare: table.compared)) · category: \(category ?? "all") · \(order.count) rows · sorted by \(s.sort.rawValue) \(direction)",
+      " \(s.filter.summary(compare: table.compared)) · \(category ?? "all") · \(order.count) rows · \(s.sort.rawValue) \(direction)",
+      " \(order.count) rows · \(s.sort.rawValue) \(direction)",
+    ], width: columns)
+    frame.put([Span(summary, .emphasis)], row: 1, column: 0, width: columns)
+
+    // Columns: name, sort column, value of a row.
+    let (a, b) = table.compared ? ("ckpt1", "ckpt2") : ("TiMiRec", "best")
+    func number(_ v: Int?) -> String { v.map(String.init) ?? "—" }
+    let fields: [(name: String, column: CaseColumn?, value: (CaseRow) -> String)] = [
+      ("user", .user, { String($0.user) }),
+      ("t", .step, { String($0.step) }),
+      (a, .rank, { number($0.firstRank) }),
+      (b, .bestRank, { String($0.secondRank) }),
+      ("gain", .gain, { r in r.gain.map { $0 > 0 ? "+\($0)" : String($0) } ?? "—" }),
+      ("\(table.compared ? "c1" : "Ti")@smp", .sampled, { number($0.firstSampled) }),
+      ("\(table.compared ? "c2" : "bm")@smp", .bestSampled, { number($0.secondSampled) }),
+      ("JS", .js, { r in r.model.jensenShannon.map { format(Float($0), 3) } ?? "—" }),
+      ("int", .interest, { r in r.model.strongestInterest.map { "i\($0 + 1)" } ?? "—" }),
+      ("=", nil, { $0.model.collapsed ? "=" : " " }),
+    ]
+    let visible = tableRows(screenRows: rows)
+    let cursor = min(s.cursor, max(0, order.count - 1))
+    let top = max(0, min(cursor - visible / 2, order.count - visible))
+    let shown = Array(order[min(top, order.count)..<min(order.count, top + visible)])
+    let widths = fields.map { field in
+      shown.reduce(cellWidth(field.name) + (field.column == s.sort ? 1 : 0)) { max($0, cellWidth(field.value(table.rows[$1]))) }
+    }
+    let fixed = 1 + widths.reduce(0) { $0 + $1 + 1 }
+    let titleWidth = max(0, columns - fixed - 1)
+    var names = "  "
+    for (i, field) in fields.enumerated() {
+      let name = field.name + (field.column == s.sort ? direction : "")
+      names += padLeft(name, to: widths[i]) + " "
+    }
+    frame.put([Span(String(names.dropFirst()) + "target", .paneTitle)], row: 2, column: 0, width: columns, fill: .paneTitle)
+    for (i, index) in shown.enumerated() {
+      let row = table.rows[index]
+      let selected = top + i == cursor
+      var text = selected ? "▸" : " "
+      for (j, field) in fields.enumerated() { text += padLeft(field.value(row), to: widths[j]) + " " }
+      let label = session.label(row.target)
+      let target = label.category.isEmpty ? label.title : "\(label.title) · \(Panes.categoryText(label.category))"
+      let style: Style = selected ? .selectionFocused : row.firstHit() && !row.secondHit() ? .target : .normal
+      frame.put([Span(text, style), Span(pad(clip(target, to: titleWidth), to: titleWidth), selected ? style : .dim)],
+                row: 3 + i, column: 0, width: columns)
+    }
+    if order.isEmpty {
+      frame.put([Span(" no row passes the filter: f or F changes it", .warning)], row: 3, column: 0, width: columns)
+    }
+    let legend = firstFitting([
+      " ranks: whole catalogue, history excluded · @smp: among the sampled negatives · gain = \(b) − \(a) · = collapsed · hit: ≤ 10",
+      " ranks: whole catalogue · @smp: sampled negatives · gain = \(b) − \(a) · = collapsed",
+      " gain = \(b) rank − \(a) rank · @smp: sampled · = collapsed",
+    ], width: columns)
+    frame.put([Span(legend, .legend)], row: rows - 2, column: 0, fill: .legend)
+    frame.put(footer(state, width: columns), row: rows - 1, column: 0, fill: .footer)
+    return frame
+  }
+
+  /// The case table's footer: its keys from the key table, then the status (which takes
+  /// the whole bar when both do not fit, never cut).
+  static func footer(_ state: ExplorerState, width: Int) -> StyledLine {
+    var line: StyledLine = []
+    for item in KeyBindings.caseFooterItems {
+      line.append(Span(" \(item.keys)", .footerKey))
+      line.append(Span(" \(item.label) ", .footer))
+    }
+    if let status = state.status {
+      let used = line.reduce(0) { $0 + cellWidth($1.text) }
+      line = cellWidth(status) + 3 <= width - used ? line + [Span("   " + status, .warning)] : [Span(" " + status, .warning)]
+    }
+    return line
+  }
+
+  /// The frame shown while the table is computed: how many rows are done.
+  public static func progress(done: Int, total: Int, split: CaseSplit, threads: Int, rows: Int, columns: Int) -> Frame {
+    var frame = Frame(rows: rows, columns: columns)
+    frame.put([Span(" TiMiRec Explorer ", .header), Span("│ Case finder", .header)], row: 0, column: 0, fill: .header)
+    let percent = total == 0 ? 100 : 100 * done / total
+    let lines = [
+      firstFitting(["Ranking the true next item of every \(split == .all ? "step" : "\(split.rawValue) row") against the whole catalogue,",
+                    "Ranking every \(split == .all ? "step" : "\(split.rawValue) row") against the catalogue,"], width: columns - 2),
+      "under TiMiRec's mix and under the best match, on \(threads) thread\(threads == 1 ? "" : "s"):",
+      "\(done) of \(total) rows (\(percent) %)",
+    ]
+    for (i, line) in lines.enumerated() {
+      frame.put([Span(line, i == 2 ? .emphasis : .normal)], row: rows / 2 - 2 + i, column: 2, width: columns - 2)
+    }
+    let barWidth = max(10, columns - 4)
+    frame.put([Span(bar(total == 0 ? 1 : Float(done) / Float(total), width: barWidth), .barW)], row: rows / 2 + 1,
+              column: 2, width: barWidth)
+    return frame
+  }
+}
