@@ -29,8 +29,8 @@ struct CasesCommand: ParsableCommand {
   var sort: CaseColumn = .gain
   @Flag(help: "Reverse the sort order.") var reverse = false
   @Option(help: "Rows to print (default: 20 in the table, all with --json or --csv).") var top: Int?
-  @Option(help: "Keep only: \(CaseFilter.allCases.map(\.rawValue).joined(separator: ", ")).", transform: CasesCommand.parseFilter)
-  var filter: CaseFilter = .all
+  @Option(name: .customLong("filter"), help: "Keep only: \(CaseFilter.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var filterName = CaseFilter.all.rawValue
   @Option(help: "Keep only rows whose target has this category label.") var category: String?
   @Flag(help: "Print JSON (a summary and the rows) instead of a table.") var json = false
   @Option(help: ArgumentHelp("Also write the kept rows as CSV to this file.", valueName: "file")) var csv: String?
@@ -38,9 +38,10 @@ struct CasesCommand: ParsableCommand {
   var compare: String?
   @Option(help: "Threads (BLAS, and the per-row counting).") var threads: Int = 2
 
+  /// `--filter`, checked in `run` so a bad name is one error line (no usage text).
   static func parseFilter(_ text: String) throws -> CaseFilter {
     guard let filter = CaseFilter(name: text) else {
-      throw ValidationError("--filter must be one of \(CaseFilter.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+      throw CommandError("--filter must be one of \(CaseFilter.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
     }
     return filter
   }
@@ -51,6 +52,7 @@ struct CasesCommand: ParsableCommand {
   }
 
   func run() throws {
+    let filter = try Self.parseFilter(filterName)
     AllocatorTuning.keepFreedMemory()
     BLAS.setThreads(threads)
     if let csv { try checkWritableFile(csv, option: "--csv") }
