@@ -213,8 +213,11 @@ final class CaseFinderTests: XCTestCase {
     var reported: [(Int, Int)] = []
     let two = try CaseFinder.find(model, corpus: corpus, split: .test, threads: 2) { reported.append(($0, $1)) }
     XCTAssertEqual(one.rows, two.rows)
+    XCTAssertEqual(reported.map(\.0), [300], "one round: both batches at once")
+    XCTAssertEqual(reported.map(\.1), [300])
+    reported = []
+    _ = try CaseFinder.find(model, corpus: corpus, split: .test, threads: 1) { reported.append(($0, $1)) }
     XCTAssertEqual(reported.map(\.0), [256, 300])
-    XCTAssertEqual(reported.map(\.1), [300, 300])
 
     let batches = corpus.evaluationBatches(split: .test, batchSize: 64)
     let rows = CatalogueRows(corpus: corpus, split: .test)

@@ -21,10 +21,11 @@ import Tensor
 //   hit@10      full-catalogue rank ≤ 10 (the target is in the first 10 rows of the list)
 //   collapsed   InterestDiagnostics.collapsedPairs of the row's interests is not empty
 //
-// Parallelism as in `CatalogueRanking`: the model's forward pass and the block sgemm run on
-// the calling thread (with BLAS's own threads); the per-row work (the counts, the sampled
-// ranks, JS, the collapse test) is split between `threads` threads, each on its own rows with
-// its own scratch buffers, writing only its rows' result slots.
+// Parallelism: batches of 256 rows, `threads` at a time, one per worker thread; each worker
+// runs its batch's forward pass, sgemms and per-row work (the counts, the sampled ranks, JS,
+// the collapse test) with BLAS on one thread, in its own score buffer, writing only its rows'
+// result slots. So the forward pass, which is mostly single-threaded Swift, uses both cores
+// too (`CatalogueRanking` splits only the counting).
 
 /// Which rows the case finder ranks.
 public enum CaseSplit: String, Sendable, CaseIterable, Codable {
@@ -346,115 +347,133 @@ public enum CaseFinder {
   }
 
   /// Each spec's ranks under `model` (the rules at the top of this file).
+  ///
+  /// The rows go in batches of `forwardRows`; with `threads` > 1, `threads` batches at a time,
+  /// one per worker, each doing its batch's forward pass, sgemms and per-row work with BLAS on
+  /// one thread (as `DataParallelStepper`; the setting is restored afterwards). `progress` is
+  /// called on the calling thread after each round.
   static func ranks(_ model: any MultiInterestRecommender, corpus: SequenceCorpus, specs: [Spec], threads: Int,
                     progress: (Int) -> Void) -> [CaseRanks] {
     precondition(threads >= 1, "CaseFinder: threads = \(threads)")
-    let k = model.interestCount, d = model.embeddingSize, n = model.itemCount
-    let hasMix = model.hasInterestLogits
-    let q = k + (hasMix ? 1 : 0)  // query rows per row: v_1 … v_K, then u
-    let temperature = model.trainingTemperature
-    let table = model.itemEmbeddings
-    let embeddings = table.data  // (N, D), read by the worker threads
+    let k = model.interestCount, n = model.itemCount
+    let q = k + (model.hasInterestLogits ? 1 : 0)  // query rows per row: v_1 … v_K, then u
     let block = max(1, CatalogueRanking.blockQueryRows / q)
+    let batches = stride(from: 0, to: specs.count, by: forwardRows).map { $0..<min(specs.count, $0 + forwardRows) }
+    let workers = min(threads, max(1, batches.count))
     var out = [CaseRanks?](repeating: nil, count: specs.count)
-    var scores = [Float](repeating: 0, count: min(block, max(1, specs.count)) * q * n)  // (block·Q, N)
-    var lo = 0
-    while lo < specs.count {
-      let hi = min(specs.count, lo + forwardRows)
-      let m = hi - lo
-      // The forward pass of rows lo..<hi: histories right-padded to the longest window (the
-      // model's own historyMax: two compared models may read different windows).
-      let windows = specs[lo..<hi].map {
-        corpus.sequenceItems[max(corpus.sequenceOffsets[$0.user], $0.position - model.historyMax)..<$0.position]
-      }
-      let l = max(1, windows.map(\.count).max() ?? 1)
-      var history = [Int32](repeating: 0, count: m * l)
-      for (r, w) in windows.enumerated() { for (j, item) in w.enumerated() { history[r * l + j] = item } }
-      let lengths = windows.map { Int32($0.count) }
-      let (v, z, queries): ([Float], [Float]?, [Float]) = GradMode.withoutGrad {
-        let interests = model.interests(history: history, lengths: lengths, batch: m, length: l).interests  // (m, K, D)
-        let logits = model.interestLogits(history: history, lengths: lengths, batch: m, length: l)  // (m, K)
-        guard let logits else { return (interests.data, nil, interests.data) }
-        let u = Scoring.evaluationQueries(interests: interests, logits: logits).data  // (m, 1, D)
-        var all = [Float](repeating: 0, count: m * q * d)
-        for r in 0..<m {
-          all.replaceSubrange((r * q * d)..<((r * q + k) * d), with: interests.data[(r * k * d)..<((r + 1) * k * d)])
-          all.replaceSubrange(((r * q + k) * d)..<((r + 1) * q * d), with: u[(r * d)..<((r + 1) * d)])
-        }
-        return (interests.data, logits.data, all)
-      }
-      var b = 0
-      while b < m {
-        let rows = min(block, m - b)
-        embeddings.withUnsafeBufferPointer { e in
-          queries.withUnsafeBufferPointer { query in
-            scores.withUnsafeMutableBufferPointer { s in
-              sgemm(transA: false, transB: true, m: rows * q, n: n, k: d, a: query.baseAddress! + b * q * d, lda: d,
-                    b: e.baseAddress!, ldb: d, c: s.baseAddress!, ldc: n)
-            }
+    // One (block·Q, N) score buffer per worker.
+    let bufferSize = min(block, max(1, specs.count)) * q * n
+    var buffers = [Float](repeating: 0, count: workers * bufferSize)
+    let blasThreads = BLAS.threads
+    if workers > 1 { BLAS.setThreads(1) }
+    defer { if workers > 1 { BLAS.setThreads(blasThreads) } }
+    // Shared with the workers: the model is only read (a forward pass without gradient reads
+    // its parameters and allocates its own outputs), as are the corpus and specs; worker w
+    // writes only its own buffer slice and the result slots of its own batch's rows.
+    nonisolated(unsafe) let model = model
+    buffers.withUnsafeMutableBufferPointer { b in
+      out.withUnsafeMutableBufferPointer { results in
+        nonisolated(unsafe) let b = b, results = results
+        var next = 0
+        while next < batches.count {
+          let round = Array(batches[next..<min(batches.count, next + workers)])
+          DispatchQueue.concurrentPerform(iterations: round.count) { w in
+            rankBatch(model, corpus: corpus, specs: specs, rows: round[w], scores: b.baseAddress! + w * bufferSize,
+                      block: block, results: results)
           }
+          next += round.count
+          progress(round.last!.upperBound)
         }
-        let parts = min(threads, rows)
-        let first = lo + b, batchFirst = b
-        scores.withUnsafeBufferPointer { s in
-          out.withUnsafeMutableBufferPointer { results in
-            // Shared with the worker threads: the block's scores, v, z and the table are only
-            // read (the sgemm that wrote the scores has returned); each worker writes only the
-            // result slots of its own rows and uses its own scratch buffers.
-            nonisolated(unsafe) let s = s, results = results
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-              var scratch: [Int32] = []
-              var sampled: [Float] = []
-              for r in (part * rows / parts)..<((part + 1) * rows / parts) {
-                let spec = specs[first + r]
-                let base = s.baseAddress! + r * q * n
-                let target = Int(corpus.sequenceItems[spec.position])
-                let earlier = corpus.sequenceItems[corpus.sequenceOffsets[spec.user]..<spec.position]
-                let best = CatalogueRanking.rank(target: target, scores: base, rows: k, count: n, earlier: earlier,
-                                                 scratch: &scratch)
-                let mix = hasMix ? CatalogueRanking.rank(target: target, scores: base + k * n, rows: 1, count: n,
-                                                         earlier: earlier, scratch: &scratch) : nil
-                var bestSampled: Int? = nil, mixSampled: Int? = nil
-                if let row = spec.splitRow {
-                  let negatives = corpus.negatives(spec.split, row: row)
-                  func sampledRank(_ score: (Int) -> Float) -> Int {
-                    sampled.removeAll(keepingCapacity: true)
-                    sampled.append(score(target))
-                    for item in negatives { sampled.append(score(Int(item))) }
-                    return Scoring.ranks(scores: sampled, candidates: sampled.count)[0]
-                  }
-                  bestSampled = sampledRank { i in
-                    var x = base[i]
-                    for kk in 1..<max(k, 1) where base[kk * n + i] > x { x = base[kk * n + i] }
-                    return x
-                  }
-                  if hasMix { mixSampled = sampledRank { base[k * n + $0] } }
-                }
-                let row = batchFirst + r
-                let interests = v[(row * k * d)..<((row + 1) * k * d)]
-                var js: Double? = nil, strongest: Int? = nil
-                if let z {
-                  let logits = Array(z[(row * k)..<((row + 1) * k)])
-                  strongest = Scoring.argmax(logits[...])
-                  let p = InterestAlignment.interestDistribution(interests: interests,
-                                                                 item: embeddings[(target * d)..<((target + 1) * d)],
-                                                                 temperature: temperature)
-                  js = InterestAlignment.jensenShannon(Scoring.softmax(logits, temperature: temperature), p)
-                }
-                let collapsed = !InterestDiagnostics.collapsedPairs(interests, count: k).isEmpty
-                results[first + r] = CaseRanks(mix: mix, mixSampled: mixSampled, bestMatch: best,
-                                               bestMatchSampled: bestSampled, jensenShannon: js,
-                                               strongestInterest: strongest, collapsed: collapsed)
-              }
-            }
-          }
-        }
-        b += rows
       }
-      lo = hi
-      progress(lo)
     }
     return out.map { $0! }
+  }
+
+  /// The rows `range` of `specs`: one forward pass, then per block of rows one sgemm into
+  /// `scores` ((block·Q, N)) and each row's ranks, JS and collapse test into `results`.
+  private static func rankBatch(_ model: any MultiInterestRecommender, corpus: SequenceCorpus, specs: [Spec],
+                                rows range: Range<Int>, scores s: UnsafeMutablePointer<Float>, block: Int,
+                                results: UnsafeMutableBufferPointer<CaseRanks?>) {
+    let k = model.interestCount, d = model.embeddingSize, n = model.itemCount
+    let hasMix = model.hasInterestLogits
+    let q = k + (hasMix ? 1 : 0)
+    let temperature = model.trainingTemperature
+    let embeddings = model.itemEmbeddings.data  // (N, D)
+    let lo = range.lowerBound, m = range.count
+    // Histories right-padded to the longest window (the model's own historyMax: two compared
+    // models may read different windows).
+    let windows = specs[range].map {
+      corpus.sequenceItems[max(corpus.sequenceOffsets[$0.user], $0.position - model.historyMax)..<$0.position]
+    }
+    let l = max(1, windows.map(\.count).max() ?? 1)
+    var history = [Int32](repeating: 0, count: m * l)
+    for (r, w) in windows.enumerated() { for (j, item) in w.enumerated() { history[r * l + j] = item } }
+    let lengths = windows.map { Int32($0.count) }
+    let (v, z, queries): ([Float], [Float]?, [Float]) = GradMode.withoutGrad {
+      let interests = model.interests(history: history, lengths: lengths, batch: m, length: l).interests  // (m, K, D)
+      let logits = model.interestLogits(history: history, lengths: lengths, batch: m, length: l)  // (m, K)
+      guard let logits else { return (interests.data, nil, interests.data) }
+      let u = Scoring.evaluationQueries(interests: interests, logits: logits).data  // (m, 1, D)
+      var all = [Float](repeating: 0, count: m * q * d)
+      for r in 0..<m {
+        all.replaceSubrange((r * q * d)..<((r * q + k) * d), with: interests.data[(r * k * d)..<((r + 1) * k * d)])
+        all.replaceSubrange(((r * q + k) * d)..<((r + 1) * q * d), with: u[(r * d)..<((r + 1) * d)])
+      }
+      return (interests.data, logits.data, all)
+    }
+    var scratch: [Int32] = []
+    var sampled: [Float] = []
+    var b = 0
+    while b < m {
+      let rows = min(block, m - b)
+      embeddings.withUnsafeBufferPointer { e in
+        queries.withUnsafeBufferPointer { query in
+          sgemm(transA: false, transB: true, m: rows * q, n: n, k: d, a: query.baseAddress! + b * q * d, lda: d,
+                b: e.baseAddress!, ldb: d, c: s, ldc: n)
+        }
+      }
+      for r in 0..<rows {
+        let row = b + r
+        let spec = specs[lo + row]
+        let base = UnsafePointer(s + r * q * n)
+        let target = Int(corpus.sequenceItems[spec.position])
+        let earlier = corpus.sequenceItems[corpus.sequenceOffsets[spec.user]..<spec.position]
+        let best = CatalogueRanking.rank(target: target, scores: base, rows: k, count: n, earlier: earlier,
+                                         scratch: &scratch)
+        let mix = hasMix ? CatalogueRanking.rank(target: target, scores: base + k * n, rows: 1, count: n,
+                                                 earlier: earlier, scratch: &scratch) : nil
+        var bestSampled: Int? = nil, mixSampled: Int? = nil
+        if let splitRow = spec.splitRow {
+          let negatives = corpus.negatives(spec.split, row: splitRow)
+          func sampledRank(_ score: (Int) -> Float) -> Int {
+            sampled.removeAll(keepingCapacity: true)
+            sampled.append(score(target))
+            for item in negatives { sampled.append(score(Int(item))) }
+            return Scoring.ranks(scores: sampled, candidates: sampled.count)[0]
+          }
+          bestSampled = sampledRank { i in
+            var x = base[i]
+            for kk in 1..<max(k, 1) where base[kk * n + i] > x { x = base[kk * n + i] }
+            return x
+          }
+          if hasMix { mixSampled = sampledRank { base[k * n + $0] } }
+        }
+        let interests = v[(row * k * d)..<((row + 1) * k * d)]
+        var js: Double? = nil, strongest: Int? = nil
+        if let z {
+          let logits = Array(z[(row * k)..<((row + 1) * k)])
+          strongest = Scoring.argmax(logits[...])
+          let p = InterestAlignment.interestDistribution(interests: interests,
+                                                         item: embeddings[(target * d)..<((target + 1) * d)],
+                                                         temperature: temperature)
+          js = InterestAlignment.jensenShannon(Scoring.softmax(logits, temperature: temperature), p)
+        }
+        let collapsed = !InterestDiagnostics.collapsedPairs(interests, count: k).isEmpty
+        results[lo + row] = CaseRanks(mix: mix, mixSampled: mixSampled, bestMatch: best, bestMatchSampled: bestSampled,
+                                      jensenShannon: js, strongestInterest: strongest, collapsed: collapsed)
+      }
+      b += rows
+    }
   }
 }
 
