@@ -203,10 +203,11 @@ final class CaseFinderTests: XCTestCase {
     return SequenceCorpus(dataset: Dataset(name: "random", train: train, dev: dev, test: test), historyMax: 4)
   }
 
-  /// Two threads give the same table as one, and the model's own ranks are those of
-  /// `CatalogueRanking` (what `evaluate --candidates all` prints), full-catalogue and sampled;
-  /// the best-match ranks are CatalogueRanking's on the K interests.
-  func testTwoThreadsEqualOneAndRanksMatchCatalogueRanking() throws {
+  /// Two threads give the same table as one; the mix ranks are those of the explorer's
+  /// formula (`Scoring.mixedScores` of one row's (K, N) scores, then `CatalogueRanking.rank`),
+  /// the best-match ranks `CatalogueRanking`'s on the K interests, the sampled best-match
+  /// ranks those of `Scoring.bestInnerProducts` over the stored candidates.
+  func testTwoThreadsEqualOneAndRanksMatchTheExplorerAndCatalogueRanking() throws {
     let corpus = Self.randomCorpus()
     let model = RandomModel()
     let one = try CaseFinder.find(model, corpus: corpus, split: .test, threads: 1)
@@ -221,11 +222,26 @@ final class CaseFinderTests: XCTestCase {
 
     let batches = corpus.evaluationBatches(split: .test, batchSize: 64)
     let rows = CatalogueRows(corpus: corpus, split: .test)
-    let reference = CatalogueRanking.ranks(model, batches: batches, rows: rows, threads: 1)
+    let instances = corpus.instances(.test)
     // The case table is sorted by user; the split's rows are in file order (users ascending here).
     XCTAssertEqual(rows.users.map(Int.init), one.rows.map(\.user))
-    XCTAssertEqual(one.rows.map { $0.model.mix! }, reference.catalogue)
-    XCTAssertEqual(one.rows.map { $0.model.mixSampled! }, reference.sampled)
+    var scratch: [Int32] = []
+    for i in 0..<rows.count {
+      let window = Array(corpus.history(user: Int(rows.users[i]), position: Int(instances.positions[i])))
+      let length = Int32(window.count)
+      let v = model.interests(history: window, lengths: [length], batch: 1, length: window.count).interests
+      let z = model.interestLogits(history: window, lengths: [length], batch: 1, length: window.count)!.data
+      let scores = v.reshape([3, 4]).matmul(model.itemEmbeddings, transposeOther: true).data  // (K, N), as ViewBuilder
+      let mixed = Scoring.mixedScores(scores, weights: Scoring.softmax(z))
+      let rank = mixed.withUnsafeBufferPointer {
+        CatalogueRanking.rank(target: Int(rows.targets[i]), scores: $0, earlier: rows.earlierItems(i), scratch: &scratch)
+      }
+      XCTAssertEqual(one.rows[i].model.mix, rank, "row \(i)")
+    }
+    let bestRanks = CatalogueRanking.ranks(queries: Tensor(shape: [rows.count, 3, 4], data: batches.flatMap {
+      model.interests(history: $0.history, lengths: $0.lengths, batch: $0.batchSize, length: $0.historyLength).interests.data
+    }), table: model.itemEmbeddings, targets: rows.targets, earlier: { rows.earlierItems($0) }, threads: 1)
+    XCTAssertEqual(one.rows.map(\.model.bestMatch), bestRanks)
     var best: [Int] = []
     for batch in batches {
       let v = model.interests(history: batch.history, lengths: batch.lengths, batch: batch.batchSize,

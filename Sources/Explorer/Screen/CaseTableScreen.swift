@@ -91,23 +91,8 @@ public enum CaseTableScreen {
       " gain = \(b) rank − \(a) rank · @smp: sampled · = collapsed",
     ], width: columns)
     frame.put([Span(legend, .legend)], row: rows - 2, column: 0, fill: .legend)
-    frame.put(footer(state, width: columns), row: rows - 1, column: 0, fill: .footer)
+    frame.put(Panes.footer(state, width: columns, items: KeyBindings.caseFooterItems), row: rows - 1, column: 0, fill: .footer)
     return frame
-  }
-
-  /// The case table's footer: its keys from the key table, then the status (which takes
-  /// the whole bar when both do not fit, never cut).
-  static func footer(_ state: ExplorerState, width: Int) -> StyledLine {
-    var line: StyledLine = []
-    for item in KeyBindings.caseFooterItems {
-      line.append(Span(" \(item.keys)", .footerKey))
-      line.append(Span(" \(item.label) ", .footer))
-    }
-    if let status = state.status {
-      let used = line.reduce(0) { $0 + cellWidth($1.text) }
-      line = cellWidth(status) + 3 <= width - used ? line + [Span("   " + status, .warning)] : [Span(" " + status, .warning)]
-    }
-    return line
   }
 
   /// The frame shown while the table is computed: how many rows are done.

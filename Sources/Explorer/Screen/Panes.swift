@@ -53,8 +53,10 @@ public enum Panes {
     return chosen.map { Span($0, .header) }
   }
 
-  /// The footer: key hints from the key table, or the search prompt, plus the status.
-  public static func footer(_ state: ExplorerState, width: Int) -> StyledLine {
+  /// The footer: key hints from the key table (`items`: the browsing ones, or the case
+  /// table's), or the search prompt, plus the status.
+  public static func footer(_ state: ExplorerState, width: Int,
+                            items: [(keys: String, label: String)] = KeyBindings.footerItems) -> StyledLine {
     if case .search(let text) = state.mode {
       var line: StyledLine = [Span(" search user id: ", .footerKey), Span(text + "▏", .footer),
                               Span("   Enter jump · Esc cancel", .footer)]
@@ -62,7 +64,7 @@ public enum Panes {
       return line
     }
     var line: StyledLine = []
-    for item in KeyBindings.footerItems {
+    for item in items {
       line.append(Span(" \(item.keys)", .footerKey))
       line.append(Span(" \(item.label) ", .footer))
     }

@@ -7,8 +7,11 @@ import Tensor
 // so the rows where the two disagree (the paper's Figure 4 kind of case) can be sorted out of
 // thousands. Every number comes from the rules of `Scoring` and `CatalogueRanking`:
 //
-//   queries     v_1 … v_K (best match, eq. 2) and u = Σ_k softmax(z^q)_k v_k (mix, eq. 4),
-//               one sgemm (rows·(K+1), D)·(D, N) per block of rows, as `evaluate --candidates all`
+//   scores      s_k(i) = ⟨v_k, e_i⟩: one sgemm (rows·K, D)·(D, N) per block of rows
+//   best match  max_k s_k(i) (eq. 2)
+//   mix         Σ_k w_k s_k(i), w = softmax(z^q) (eq. 4): the (1, K)·(K, N) product the
+//               explorer's lists compute (`Scoring.mixedScores`); `evaluate` computes the same
+//               number as ⟨u, e_i⟩, u = Σ_k w_k v_k, equal up to rounding
 //   full rank   CatalogueRanking.rank: 1 + #{i ∈ 1…N−1, i ∉ earlier items, i ≠ target :
 //               ¬(s_i < s_target)}: the user's earlier items (the whole sequence before the
 //               target, as the explorer's lists) and the padding row left out, ties against
@@ -356,13 +359,13 @@ public enum CaseFinder {
                     progress: (Int) -> Void) -> [CaseRanks] {
     precondition(threads >= 1, "CaseFinder: threads = \(threads)")
     let k = model.interestCount, n = model.itemCount
-    let q = k + (model.hasInterestLogits ? 1 : 0)  // query rows per row: v_1 … v_K, then u
+    let q = k  // query rows per row: v_1 … v_K
     let block = max(1, CatalogueRanking.blockQueryRows / q)
     let batches = stride(from: 0, to: specs.count, by: forwardRows).map { $0..<min(specs.count, $0 + forwardRows) }
     let workers = min(threads, max(1, batches.count))
     var out = [CaseRanks?](repeating: nil, count: specs.count)
-    // One (block·Q, N) score buffer per worker.
-    let bufferSize = min(block, max(1, specs.count)) * q * n
+    // One (block·K, N) score buffer per worker, and one (N) for the mix.
+    let bufferSize = min(block, max(1, specs.count)) * q * n + n
     var buffers = [Float](repeating: 0, count: workers * bufferSize)
     let blasThreads = BLAS.threads
     if workers > 1 { BLAS.setThreads(1) }
@@ -390,13 +393,13 @@ public enum CaseFinder {
   }
 
   /// The rows `range` of `specs`: one forward pass, then per block of rows one sgemm into
-  /// `scores` ((block·Q, N)) and each row's ranks, JS and collapse test into `results`.
+  /// `scores` ((block·K, N), then (N) for one row's mix) and each row's ranks, JS and
+  /// collapse test into `results`.
   private static func rankBatch(_ model: any MultiInterestRecommender, corpus: SequenceCorpus, specs: [Spec],
                                 rows range: Range<Int>, scores s: UnsafeMutablePointer<Float>, block: Int,
                                 results: UnsafeMutableBufferPointer<CaseRanks?>) {
     let k = model.interestCount, d = model.embeddingSize, n = model.itemCount
     let hasMix = model.hasInterestLogits
-    let q = k + (hasMix ? 1 : 0)
     let temperature = model.trainingTemperature
     let embeddings = model.itemEmbeddings.data  // (N, D)
     let lo = range.lowerBound, m = range.count
@@ -409,39 +412,42 @@ public enum CaseFinder {
     var history = [Int32](repeating: 0, count: m * l)
     for (r, w) in windows.enumerated() { for (j, item) in w.enumerated() { history[r * l + j] = item } }
     let lengths = windows.map { Int32($0.count) }
-    let (v, z, queries): ([Float], [Float]?, [Float]) = GradMode.withoutGrad {
+    let (v, z): ([Float], [Float]?) = GradMode.withoutGrad {
       let interests = model.interests(history: history, lengths: lengths, batch: m, length: l).interests  // (m, K, D)
       let logits = model.interestLogits(history: history, lengths: lengths, batch: m, length: l)  // (m, K)
-      guard let logits else { return (interests.data, nil, interests.data) }
-      let u = Scoring.evaluationQueries(interests: interests, logits: logits).data  // (m, 1, D)
-      var all = [Float](repeating: 0, count: m * q * d)
-      for r in 0..<m {
-        all.replaceSubrange((r * q * d)..<((r * q + k) * d), with: interests.data[(r * k * d)..<((r + 1) * k * d)])
-        all.replaceSubrange(((r * q + k) * d)..<((r + 1) * q * d), with: u[(r * d)..<((r + 1) * d)])
-      }
-      return (interests.data, logits.data, all)
+      return (interests.data, logits?.data)
     }
+    let mixed = s + min(block, m) * k * n  // (N): one row's mixed scores
     var scratch: [Int32] = []
     var sampled: [Float] = []
     var b = 0
     while b < m {
       let rows = min(block, m - b)
       embeddings.withUnsafeBufferPointer { e in
-        queries.withUnsafeBufferPointer { query in
-          sgemm(transA: false, transB: true, m: rows * q, n: n, k: d, a: query.baseAddress! + b * q * d, lda: d,
+        v.withUnsafeBufferPointer { query in
+          sgemm(transA: false, transB: true, m: rows * k, n: n, k: d, a: query.baseAddress! + b * k * d, lda: d,
                 b: e.baseAddress!, ldb: d, c: s, ldc: n)
         }
       }
       for r in 0..<rows {
         let row = b + r
         let spec = specs[lo + row]
-        let base = UnsafePointer(s + r * q * n)
+        let base = UnsafePointer(s + r * k * n)
         let target = Int(corpus.sequenceItems[spec.position])
         let earlier = corpus.sequenceItems[corpus.sequenceOffsets[spec.user]..<spec.position]
         let best = CatalogueRanking.rank(target: target, scores: base, rows: k, count: n, earlier: earlier,
                                          scratch: &scratch)
-        let mix = hasMix ? CatalogueRanking.rank(target: target, scores: base + k * n, rows: 1, count: n,
-                                                 earlier: earlier, scratch: &scratch) : nil
+        // The mix as the explorer's lists compute it (`Scoring.mixedScores`): w = softmax(z^q),
+        // then the (1, K)·(K, N) product of w with the row's interest scores.
+        let weights = z.map { Scoring.softmax(Array($0[(row * k)..<((row + 1) * k)])) }
+        if let weights {
+          weights.withUnsafeBufferPointer { w in
+            sgemm(transA: false, transB: false, m: 1, n: n, k: k, a: w.baseAddress!, lda: k, b: base, ldb: n,
+                  c: mixed, ldc: n)
+          }
+        }
+        let mix = hasMix ? CatalogueRanking.rank(target: target, scores: mixed, rows: 1, count: n, earlier: earlier,
+                                                 scratch: &scratch) : nil
         var bestSampled: Int? = nil, mixSampled: Int? = nil
         if let splitRow = spec.splitRow {
           let negatives = corpus.negatives(spec.split, row: splitRow)
@@ -456,7 +462,7 @@ public enum CaseFinder {
             for kk in 1..<max(k, 1) where base[kk * n + i] > x { x = base[kk * n + i] }
             return x
           }
-          if hasMix { mixSampled = sampledRank { base[k * n + $0] } }
+          if hasMix { mixSampled = sampledRank { mixed[$0] } }
         }
         let interests = v[(row * k * d)..<((row + 1) * k * d)]
         var js: Double? = nil, strongest: Int? = nil
