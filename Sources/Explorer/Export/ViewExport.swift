@@ -143,9 +143,21 @@ public enum ViewExport {
     }
   }
 
-  /// An absolute path with symbolic links resolved as far as the path exists.
+  /// An absolute path with symbolic links resolved: its longest existing ancestor through
+  /// `realpath`, then the components that do not exist yet.
   static func resolved(_ path: String) -> String {
-    URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    var existing = URL(fileURLWithPath: path).standardizedFileURL
+    var rest: [String] = []
+    while existing.path != "/" && !FileManager.default.fileExists(atPath: existing.path) {
+      rest.insert(existing.lastPathComponent, at: 0)
+      existing.deleteLastPathComponent()
+    }
+    var base = existing.path
+    if let real = realpath(existing.path, nil) {
+      base = String(cString: real)
+      free(real)
+    }
+    return rest.reduce(base) { ($0 as NSString).appendingPathComponent($1) }
   }
 
   /// Writes `data` to the file `path` atomically (`AtomicWrite.writeFile`); an existing file is
