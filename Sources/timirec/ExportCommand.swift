@@ -82,6 +82,6 @@ struct ExportVectorsCommand: ParsableCommand {
     try ViewExport.writeFolder(try ViewExport.projectorFiles(session: session, interests: interests), to: out,
                                force: input.force, session: session)
     let added = interests.map { " and user \($0.user)'s \($0.labels.count) interests at step \($0.step)" } ?? ""
-    print("wrote \(session.model.itemCount - 1) item vectors\(added) (D = \(session.model.embeddingSize)) to \(out)/\(ViewExport.vectorsFile) and \(ViewExport.metadataFile)")
+    print("wrote \(session.model.itemCount - 1) item vectors\(added) (D = \(session.model.embeddingSize)) to \((out as NSString).appendingPathComponent(ViewExport.vectorsFile)) and \(ViewExport.metadataFile)")
   }
 }

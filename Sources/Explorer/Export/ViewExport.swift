@@ -89,7 +89,7 @@ public enum ViewExport {
   /// given.
   /// - vectors.tsv: D tab-separated floats per row, no header, each the shortest decimal that
   ///   reads back as the same Float;
-  /// - metadata.tsv: the header `id	title	category	kind`, then per item its id, title,
+  /// - metadata.tsv: the header id, title, category, kind (tab-separated), then per item its id, title,
   ///   items.tsv category and `item`; per interest `interest-k` (1-based), its label, `user U
   ///   step t` and `interest`. Tabs, newlines and carriage returns in text become spaces.
   /// - Throws: `ExportError.notFiniteVector` when a vector holds NaN or ±inf.
