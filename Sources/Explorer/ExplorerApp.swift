@@ -80,7 +80,7 @@ public final class ExplorerLoop {
     if reaction.contains(.refresh) { terminal?.invalidate() }
     if reaction.contains(.export) {
       do {
-        let path = try export.run(builder: builder, state: state, view: view)
+        let path = try export.run(builder: builder, view: view)
         state.status = ExportEffect.message(path: path, columns: terminal?.size.columns ?? 80)
       } catch {
         state.status = "export failed: \(error)"

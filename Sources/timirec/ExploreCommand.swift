@@ -55,6 +55,9 @@ struct ExploreCommand: ParsableCommand {
     if !snapshot && (json || fullHistory) {
       throw ValidationError("--json and --full-history go with --snapshot")
     }
+    if snapshot && exportDir != nil {
+      throw ValidationError("--export-dir is where the `e` key writes, in the interactive explorer; for --snapshot use `timirec export view`")
+    }
   }
 
   func run() throws {
@@ -77,16 +80,9 @@ struct ExploreCommand: ParsableCommand {
       }
       return
     }
+    // A bad --export-dir is refused before the screen opens rather than at the first `e`.
     var export: ExportEffect?
-    if let exportDir {
-      // Refused before the screen opens rather than at the first `e`.
-      var isFolder: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: exportDir, isDirectory: &isFolder), isFolder.boolValue else {
-        throw ExportError.noFolder(path: exportDir)
-      }
-      try ViewExport.checkOutsideInputs(exportDir, session: session)
-      export = ExportEffect(directory: exportDir)
-    }
+    if let exportDir { export = try ExportEffect.checked(directory: exportDir, session: session) }
     switch try ExplorerApp.run(session: session, state: state, export: export) {
     case .quit, .inputEnded: return
     case .signal(let s): throw ExitCode(128 + s)

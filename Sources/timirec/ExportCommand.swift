@@ -77,7 +77,7 @@ struct ExportVectorsCommand: ParsableCommand {
         throw CommandError("step 0 has an empty history, so user \(input.user!) has no interests there; give --step 1 or later, or leave out --user for the items alone")
       }
       let builder = ViewBuilder(session: session)
-      interests = builder.projectorInterests(for: state, view: builder.view(for: state))
+      interests = builder.projectorInterests(for: builder.view(for: state))
     }
     try ViewExport.writeFolder(try ViewExport.projectorFiles(session: session, interests: interests), to: out,
                                force: input.force, session: session)

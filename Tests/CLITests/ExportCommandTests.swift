@@ -108,6 +108,16 @@ final class ExportCommandTests: CLITestCase {
     let intoData = try timirec("export", "view", "--data", demo, "--out", demo + "/view.json", "--force")
     assertOneLineError(intoData, location: demo + "/view.json", says: "is inside the dataset folder")
 
+    // The explorer's --export-dir: refused inside the inputs before anything opens.
+    let exploreInside = try timirec("explore", "--data", demo, "--export-dir", demo + "/checkpoint")
+    assertOneLineError(exploreInside, location: demo + "/checkpoint", says: "is inside the checkpoint folder")
+    let exploreMissing = try timirec("explore", "--data", demo, "--export-dir", path("nowhere") + "/x")
+    assertOneLineError(exploreMissing, location: "nowhere/x", says: "is not an existing folder")
+
+    let withSnapshot = try timirec("explore", "--data", demo, "--snapshot", "--export-dir", workDir)
+    XCTAssertEqual(withSnapshot.exitCode, 64, withSnapshot.transcript)
+    XCTAssertTrue(withSnapshot.stderr.contains("for --snapshot use `timirec export view`"), withSnapshot.transcript)
+
     let step0 = try timirec("export", "vectors", "--data", demo, "--user", "1239", "--step", "0", "--out", path("p0"))
     assertOneLineError(step0, location: "user 1239", says: "give --step 1 or later")
   }

@@ -33,7 +33,7 @@ final class ExportTests: XCTestCase {
     let builder = ViewBuilder(session: session)
     let state = ExplorerState(userIndex: 0, step: 3, temperature: 0.5)
     let view = builder.view(for: state)
-    let interests = try XCTUnwrap(builder.projectorInterests(for: state, view: view))
+    let interests = try XCTUnwrap(builder.projectorInterests(for: view))
     XCTAssertEqual(interests.labels, view.interests.map(\.label))
     XCTAssertEqual(interests.user, 1)
     XCTAssertEqual(interests.step, 3)
@@ -73,7 +73,7 @@ final class ExportTests: XCTestCase {
     XCTAssertEqual(lines(items["vectors.tsv"]).count, 5 + 1)
     XCTAssertEqual(lines(items["metadata.tsv"]).count, 1 + 5 + 1)
     let empty = ExplorerState(userIndex: 0, step: 0, temperature: 0.5)
-    XCTAssertNil(builder.projectorInterests(for: empty, view: builder.view(for: empty)))
+    XCTAssertNil(builder.projectorInterests(for: builder.view(for: empty)))
   }
 
   /// A NaN is refused with where it is, never written as a number.
@@ -119,8 +119,8 @@ final class ExportTests: XCTestCase {
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch).count, 2)
     // Same second, same view: the second folder gets a suffix rather than replacing the first.
     let date = Date(timeIntervalSince1970: 1_800_000_000)
-    let first = try loop.export.run(builder: loop.builder, state: loop.state, view: loop.view, date: date)
-    let second = try loop.export.run(builder: loop.builder, state: loop.state, view: loop.view, date: date)
+    let first = try loop.export.run(builder: loop.builder, view: loop.view, date: date)
+    let second = try loop.export.run(builder: loop.builder, view: loop.view, date: date)
     XCTAssertEqual(second, first + "-2")
 
     // An export directory that has gone: the footer says why, nothing is written.

@@ -195,9 +195,9 @@ public enum ViewExport {
 }
 
 extension ViewBuilder {
-  /// The interests of `state`'s (user, step) with the labels `view` gives them; nil at step 0
-  /// (an empty history has no interests). `view` must be `view(for: state)`.
-  public func projectorInterests(for state: ExplorerState, view: ExplorerView) -> ProjectorInterests? {
+  /// The interests behind `view` (a view this builder made) with the labels it gives them;
+  /// nil at step 0 (an empty history has no interests).
+  public func projectorInterests(for view: ExplorerView) -> ProjectorInterests? {
     guard view.step > 0, !view.interests.isEmpty else { return nil }
     let f = forward(user: view.user, step: view.step)
     return ProjectorInterests(user: view.user, step: view.step, labels: view.interests.map(\.label), vectors: f.interests)
@@ -213,13 +213,24 @@ public struct ExportEffect: Sendable {
 
   public init(directory: String) { self.directory = directory }
 
-  /// Writes the export of `view` (the view of `state`) and returns the folder's path. Two
+  /// An effect writing into `directory`, which must be an existing folder outside the
+  /// session's dataset and checkpoint folders (`--export-dir`, checked before the UI opens).
+  /// - Throws: `ExportError.noFolder` or `.insideInput`.
+  public static func checked(directory: String, session: ExplorerSession) throws(ExportError) -> ExportEffect {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+      throw .noFolder(path: directory)
+    }
+    try ViewExport.checkOutsideInputs(directory, session: session)
+    return ExportEffect(directory: directory)
+  }
+
+  /// Writes the export of `view` (made by `builder`) and returns the folder's path. Two
   /// exports in the same second get `-2`, `-3`, … rather than replacing one another.
   /// - Throws: `ExportError`.
-  public func run(builder: ViewBuilder, state: ExplorerState, view: ExplorerView, date: Date = Date()) throws(ExportError)
-    -> String {
+  public func run(builder: ViewBuilder, view: ExplorerView, date: Date = Date()) throws(ExportError) -> String {
     let session = builder.session
-    var files = try ViewExport.projectorFiles(session: session, interests: builder.projectorInterests(for: state, view: view))
+    var files = try ViewExport.projectorFiles(session: session, interests: builder.projectorInterests(for: view))
     files[ViewExport.viewFile] = try ViewExport.jsonFile(view)
     let formatter = DateFormatter()
     formatter.locale = Locale(identifier: "en_US_POSIX")

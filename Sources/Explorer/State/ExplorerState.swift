@@ -61,6 +61,7 @@ public struct ExplorerState: Equatable, Sendable {
     let n = session.sequenceLength(user: user)
     return ExplorerState(userIndex: userIndex, step: max(0, n - 1), temperature: session.trainingTemperature)
   }
+
   /// The state `--user`, `--step` and `--temp` ask for (each nil: the `initial` default).
   /// - Throws: `ExplorerError.noSuchUser` (an id without interactions) or `.stepOutOfRange`
   ///   (t outside 0…n_u).

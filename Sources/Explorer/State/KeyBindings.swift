@@ -20,10 +20,10 @@ public enum ExplorerAction: String, CaseIterable, Sendable {
   case randomUser, search, jumpToTarget
   case colder, warmer, resetTemperature, toggleMix
   case help, back, redraw, quit
+  case export
   // Reserved for the research tools (docs/EXPLORER.md, "Keys"): bound, shown in the help as
   // reserved, doing nothing yet, so no other feature takes their keys.
   case cases, dropHistoryItem, insertHistoryItem, moveItemEarlier, moveItemLater, undo, resetEdits
-  case export
 
   /// True for the reserved actions (see above).
   public var isReserved: Bool {
@@ -179,7 +179,7 @@ public enum KeyBindings {
     KeyBinding([.character("U")], "U", .resetEdits, "Reset the history to the data", group: .research,
                disabled: reserved("U", "history editing")),
     KeyBinding([.character("e")], "e", .export,
-               "Export the view: a new timirec-export-… folder (current directory or --export-dir) with view.json (as --snapshot --json) and vectors.tsv/metadata.tsv for the Embedding Projector (not Ctrl-S: with flow control on it freezes the terminal)",
+               "Export the view into a new folder (current directory or --export-dir): view.json as --snapshot --json prints it, vectors.tsv and metadata.tsv for the Embedding Projector (not Ctrl-S: with flow control on it freezes the terminal)",
                group: .general),
   ]
 
