@@ -31,6 +31,9 @@ public final class ExplorerLoop {
   private var lastDraw: (frame: Double, terminal: Double) = (0, 0)
   /// Polled between keys; returns a signal number to stop.
   public var stopRequested: () -> Int32? = { nil }
+  /// What `e` runs (the loop writes files, handlers never do): export folders go to the
+  /// current directory unless `--export-dir` chose another.
+  public var export = ExportEffect(directory: FileManager.default.currentDirectoryPath)
 
   public init(session: ExplorerSession, state: ExplorerState, listLength: Int = 20) {
     builder = ViewBuilder(session: session, listLength: listLength)
@@ -75,6 +78,14 @@ public final class ExplorerLoop {
       context.targetRows = Self.targetRows(view)
     }
     if reaction.contains(.refresh) { terminal?.invalidate() }
+    if reaction.contains(.export) {
+      do {
+        let path = try export.run(builder: builder, view: view)
+        state.status = ExportEffect.message(path: path, columns: terminal?.size.columns ?? 80)
+      } catch {
+        state.status = "export failed: \(error)"
+      }
+    }
     let computed = DispatchTime.now().uptimeNanoseconds
     lastDraw = (0, 0)
     if !reaction.isEmpty, let terminal { draw(on: terminal) }
@@ -102,13 +113,15 @@ public final class ExplorerLoop {
 /// The full-screen explorer on the process's terminal.
 public enum ExplorerApp {
   /// Runs the UI until the person quits; the terminal is restored on every way out.
+  /// - Parameter export: where `e` writes (nil: the current directory).
   /// - Returns: how it ended (the caller maps `.signal(s)` to exit code 128 + s).
   /// - Throws: `ExplorerError.notATerminal`, `.cannotDraw` (not a UTF-8 locale, or TERM
   ///   unset or dumb) or `.terminal`, all before the screen changes.
-  public static func run(session: ExplorerSession, state: ExplorerState) throws -> ExplorerExit {
+  public static func run(session: ExplorerSession, state: ExplorerState, export: ExportEffect? = nil) throws -> ExplorerExit {
     guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw ExplorerError.notATerminal }
     if let reason = cannotDrawReason() { throw ExplorerError.cannotDraw(reason) }
     let loop = ExplorerLoop(session: session, state: state)
+    if let export { loop.export = export }
     loop.stopRequested = { NcursesTerminal.pendingSignal }
     let capture = StderrCapture()
     defer { capture.finish() }

@@ -17,6 +17,9 @@ public struct Reaction: OptionSet, Sendable {
   public static let quit = Reaction(rawValue: 1 << 3)
   /// Forget what the terminal shows and draw every cell again (Ctrl-L).
   public static let refresh = Reaction(rawValue: 1 << 4)
+  /// Write the export of the current view (`e`): the loop runs its `ExportEffect` and puts
+  /// where it went (or why not) in the status bar.
+  public static let export = Reaction(rawValue: 1 << 5)
 }
 
 extension ExplorerState {
@@ -125,7 +128,9 @@ extension ExplorerState {
       return [.refresh, .redraw]
     case .quit:
       return .quit
-    case .cases, .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits, .export:
+    case .export:
+      return [.export, .redraw]
+    case .cases, .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits:
       // Reserved: their bindings are always disabled, so this is not reached.
       return []
     }

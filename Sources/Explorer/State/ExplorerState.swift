@@ -61,4 +61,27 @@ public struct ExplorerState: Equatable, Sendable {
     let n = session.sequenceLength(user: user)
     return ExplorerState(userIndex: userIndex, step: max(0, n - 1), temperature: session.trainingTemperature)
   }
+
+  /// The state `--user`, `--step` and `--temp` ask for (each nil: the `initial` default).
+  /// - Throws: `ExplorerError.noSuchUser` (an id without interactions) or `.stepOutOfRange`
+  ///   (t outside 0…n_u).
+  public static func opening(session: ExplorerSession, user: Int?, step: Int?, temperature: Float?) throws(ExplorerError)
+    -> ExplorerState {
+    var userIndex = 0
+    if let user {
+      guard let index = session.userIndex(forId: user) else {
+        throw .noSuchUser(user, available: session.users.first!...session.users.last!)
+      }
+      userIndex = index
+    }
+    var state = initial(session: session, userIndex: userIndex)
+    if let step {
+      let id = session.users[userIndex]
+      let n = session.sequenceLength(user: id)
+      guard (0...n).contains(step) else { throw .stepOutOfRange(user: id, step: step, length: n) }
+      state.step = step
+    }
+    if let temperature { state.temperature = temperature }
+    return state
+  }
 }

@@ -20,14 +20,15 @@ public enum ExplorerAction: String, CaseIterable, Sendable {
   case randomUser, search, jumpToTarget
   case colder, warmer, resetTemperature, toggleMix
   case help, back, redraw, quit
+  case export
   // Reserved for the research tools (docs/EXPLORER.md, "Keys"): bound, shown in the help as
   // reserved, doing nothing yet, so no other feature takes their keys.
-  case cases, dropHistoryItem, insertHistoryItem, moveItemEarlier, moveItemLater, undo, resetEdits, export
+  case cases, dropHistoryItem, insertHistoryItem, moveItemEarlier, moveItemLater, undo, resetEdits
 
   /// True for the reserved actions (see above).
   public var isReserved: Bool {
     switch self {
-    case .cases, .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits, .export:
+    case .cases, .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits:
       return true
     default:
       return false
@@ -177,8 +178,9 @@ public enum KeyBindings {
                disabled: reserved("u", "history editing")),
     KeyBinding([.character("U")], "U", .resetEdits, "Reset the history to the data", group: .research,
                disabled: reserved("U", "history editing")),
-    KeyBinding([.character("e")], "e", .export, "Export the view (not Ctrl-S: with flow control on it freezes the terminal)",
-               group: .research, disabled: reserved("e", "export")),
+    KeyBinding([.character("e")], "e", .export,
+               "Export the view into a new folder (current directory or --export-dir): view.json as --snapshot --json prints it, vectors.tsv and metadata.tsv for the Embedding Projector (not Ctrl-S: with flow control on it freezes the terminal)",
+               group: .general),
   ]
 
   /// The reason a reserved key gives: what it is kept for.
