@@ -177,7 +177,9 @@ public enum Panes {
 
   /// Each interest: label and nearest items; with `detailed`, a second row of the history
   /// items with the largest attention weights.
-  public static func interests(_ view: ExplorerView, width: Int, detailed: Bool, attentionCount: Int = 3) -> PaneContent {
+  /// - Parameter pairwise: add a line with every pair's cosine (the snapshot).
+  public static func interests(_ view: ExplorerView, width: Int, detailed: Bool, attentionCount: Int = 3,
+                               pairwise: Bool = false) -> PaneContent {
     var lines: [StyledLine] = []
     if view.interests.isEmpty {
       lines = view.notes.filter { $0.hasPrefix("step 0") }.map { [Span($0, .warning)] }
@@ -186,14 +188,21 @@ public enum Panes {
     for interest in view.interests {
       let name = "\(interest.index + 1) " + (interest.label.isEmpty ? "" : interest.label)
       let nearest = interest.nearest.map { $0.item.title }.joined(separator: " · ")
-      lines.append([Span(pad(name, to: labelWidth - 1) + " ", .emphasis), Span(nearest, .normal)])
+      // Diagnostics (ResearchPanes.swift): sources and entropy, and a collapse mark.
+      let (spread, collapse) = diagnosticsColumn(view, interest: interest.index)
+      lines.append([Span(pad(name, to: labelWidth - 1) + " ", .emphasis), Span(spread, .dim)]
+                   + (collapse.map { [Span($0, .warning)] } ?? []) + [Span(nearest, .normal)])
       if detailed {
         let built = interest.attention.prefix(attentionCount).map { "\($0.item.title) \(format($0.weight, 2))" }
           .joined(separator: " · ")
         lines.append([Span(pad("  built from", to: labelWidth), .dim), Span(built, .dim)])
       }
     }
-    return PaneContent(title: "Interests", titleRight: "K=\(view.interestCount) · 5 nearest items by ⟨v_k,e_i⟩ · attention", lines: lines)
+    if pairwise, let line = pairwiseLine(view) { lines.append([Span(line, .dim)]) }
+    let k = "K=\(view.interestCount)"
+    return PaneContent(title: "Interests", titleRight: "\(k) · n=1/Σa² sources · H nats · 5 nearest by ⟨v_k,e_i⟩ · attention",
+                       titleRightShorter: ["\(k) · n=1/Σa² · H nats · 5 nearest by ⟨v_k,e_i⟩", "\(k) · n=1/Σa² · H nats", k],
+                       lines: lines)
   }
 
   // MARK: - Distributions

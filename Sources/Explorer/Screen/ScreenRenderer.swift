@@ -21,6 +21,7 @@ public enum ScreenRenderer {
          in: usersRect, focused: state.focus == .users)
     let historyRect = layout.history
     draw(&frame, Panes.history(view, height: historyRect.height - 1, width: historyRect.width), in: historyRect, focused: false)
+    draw(&frame, Panes.timeline(view, width: layout.timeline.width), in: layout.timeline, focused: false)
     draw(&frame, Panes.distributions(view, width: layout.distributions.width), in: layout.distributions, focused: false)
     draw(&frame, Panes.interests(view, width: layout.interests.width, detailed: layout.detailedInterests),
          in: layout.interests, focused: false)

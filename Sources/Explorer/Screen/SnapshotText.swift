@@ -30,8 +30,9 @@ public enum SnapshotText {
     if !current.isEmpty { out.append(clip(current, to: width)) }
     for note in view.notes { out.append(clip("note: " + note, to: width)) }
     section(Panes.history(view, height: .max, width: width, all: true, windowOnly: !fullHistory))
+    section(Panes.timeline(view, width: width))
     section(Panes.distributions(view, width: width))
-    section(Panes.interests(view, width: width, detailed: true, attentionCount: 5))
+    section(Panes.interests(view, width: width, detailed: true, attentionCount: 5, pairwise: true))
     let rows = (view.recommendations.map { max($0.timirec?.count ?? 1, $0.bestMatch.count) } ?? 0) + 2
     let detailRows = view.recommendations?.selected == nil ? 0 : 3
     section(Panes.recommendations(view, state: state, height: rows + detailRows, width: width, interactive: false))

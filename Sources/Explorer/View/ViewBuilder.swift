@@ -27,6 +27,8 @@ public final class ViewBuilder {
   public var nearestCount = 5
 
   private var cached: Forward?
+  /// The current user's timeline strip, temperature-free (StepTimeline.swift).
+  let stepCache = StepTimelineCache()
   /// The lists that depend only on (user, step): interests, best-match and the model-mix list.
   private var cachedLists: (user: Int, step: Int, interests: [InterestSummary], bestMatch: ([ScoredItem], Int?),
                             modelMix: ([ScoredItem], Int?)?)?
@@ -109,6 +111,7 @@ public final class ViewBuilder {
       temperature: state.temperature, trainingTemperature: session.trainingTemperature,
       target: target, targetSplit: t < length ? splitName(sequence.splits[t]) : nil,
       timeline: [], notes: [], interests: [], distributions: nil, recommendations: nil)
+    view.steps = stepTimeline(user: user, temperature: state.temperature)
 
     var timeline: [TimelineEntry] = []
     timeline.reserveCapacity(length)
@@ -145,6 +148,7 @@ public final class ViewBuilder {
       timeline[f.windowStart + j].strongestWeight = f.attention[best * l + j]
     }
 
+    view.diagnostics = DiagnosticsSummary(interests: f.interests, attention: f.attention, count: k)
     let lists = self.lists(f, user: user, step: t, target: target?.id)
     let interests = lists.interests
     // Distributions at T.
