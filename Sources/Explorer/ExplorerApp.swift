@@ -32,11 +32,14 @@ public final class ExplorerLoop {
   /// Polled between keys; returns a signal number to stop.
   public var stopRequested: () -> Int32? = { nil }
 
-  public init(session: ExplorerSession, state: ExplorerState, listLength: Int = 20) {
+  /// - Parameter comparison: the second model of `explore --compare`.
+  public init(session: ExplorerSession, state: ExplorerState, listLength: Int = 20, comparison: ExplorerSession? = nil) {
     builder = ViewBuilder(session: session, listLength: listLength)
+    builder.comparison = comparison.map { ViewBuilder(session: $0, listLength: listLength) }
     self.state = state
     context = ExplorerContext(session: session, listLength: listLength)
-    view = builder.view(for: state)
+    context.hasComparison = comparison != nil
+    view = builder.fullView(for: state)
     context.targetRows = Self.targetRows(view)
   }
 
@@ -71,7 +74,7 @@ public final class ExplorerLoop {
     let reaction = state.handle(key, context: context)
     if reaction.contains(.quit) { return false }
     if reaction.contains(.recompute) {
-      view = builder.view(for: state)
+      view = builder.fullView(for: state)
       context.targetRows = Self.targetRows(view)
     }
     if reaction.contains(.refresh) { terminal?.invalidate() }
@@ -105,10 +108,10 @@ public enum ExplorerApp {
   /// - Returns: how it ended (the caller maps `.signal(s)` to exit code 128 + s).
   /// - Throws: `ExplorerError.notATerminal`, `.cannotDraw` (not a UTF-8 locale, or TERM
   ///   unset or dumb) or `.terminal`, all before the screen changes.
-  public static func run(session: ExplorerSession, state: ExplorerState) throws -> ExplorerExit {
+  public static func run(session: ExplorerSession, state: ExplorerState, comparison: ExplorerSession? = nil) throws -> ExplorerExit {
     guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw ExplorerError.notATerminal }
     if let reason = cannotDrawReason() { throw ExplorerError.cannotDraw(reason) }
-    let loop = ExplorerLoop(session: session, state: state)
+    let loop = ExplorerLoop(session: session, state: state, comparison: comparison)
     loop.stopRequested = { NcursesTerminal.pendingSignal }
     let capture = StderrCapture()
     defer { capture.finish() }

@@ -31,6 +31,9 @@ struct ExploreCommand: ParsableCommand {
                              valueName: "list:row"),
           transform: ListSelection.init(parsing:))
   var select: ListSelection?
+  @Option(help: ArgumentHelp("A second checkpoint on the same dataset, shown beside --ckpt (its interests, list and ranks; `v` toggles).",
+                             valueName: "ckpt2"))
+  var compare: String?
   @Flag(help: "Print the key table as Markdown (docs/KEYS.md) and exit.") var keys = false
 
   /// The widest snapshot: wider than any screen (a 4K display in a tiny font is ~700 columns).
@@ -54,6 +57,7 @@ struct ExploreCommand: ParsableCommand {
     let folder = data ?? DemoPaths.defaultDemoFolder()
     let checkpoint = ckpt ?? (folder as NSString).appendingPathComponent("checkpoint")
     let session = try ExplorerSession.load(data: folder, checkpoint: checkpoint, checkpointDefaulted: ckpt == nil)
+    let comparison = try compare.map { try session.comparison(checkpoint: $0) }
     var userIndex = 0
     if let user {
       guard let index = session.userIndex(forId: user) else {
@@ -75,7 +79,9 @@ struct ExploreCommand: ParsableCommand {
       state.selection = select.row - 1
     }
     if snapshot {
-      let view = ViewBuilder(session: session).view(for: state)
+      let builder = ViewBuilder(session: session)
+      builder.comparison = comparison.map { ViewBuilder(session: $0) }
+      let view = builder.fullView(for: state)
       if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -91,7 +97,7 @@ struct ExploreCommand: ParsableCommand {
       }
       return
     }
-    switch try ExplorerApp.run(session: session, state: state) {
+    switch try ExplorerApp.run(session: session, state: state, comparison: comparison) {
     case .quit, .inputEnded: return
     case .signal(let s): throw ExitCode(128 + s)
     }

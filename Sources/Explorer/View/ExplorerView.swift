@@ -185,4 +185,6 @@ public struct ExplorerView: Codable, Equatable, Sendable {
   public var diagnostics: DiagnosticsSummary? = nil
   /// The strip over all the user's steps (StepTimeline.swift).
   public var steps: StepTimeline? = nil
+  /// The second model of `explore --compare` (Comparison.swift); nil without one.
+  public var compare: ComparedModel? = nil
 }

@@ -29,6 +29,8 @@ public final class ViewBuilder {
   private var cached: Forward?
   /// The current user's timeline strip, temperature-free (StepTimeline.swift).
   let stepCache = StepTimelineCache()
+  /// The second model of `explore --compare` (Comparison.swift: `fullView(for:)`).
+  public var comparison: ViewBuilder?
   /// The lists that depend only on (user, step): interests, best-match and the model-mix list.
   private var cachedLists: (user: Int, step: Int, interests: [InterestSummary], bestMatch: ([ScoredItem], Int?),
                             modelMix: ([ScoredItem], Int?)?)?
