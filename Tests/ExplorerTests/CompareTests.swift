@@ -24,6 +24,15 @@ final class CompareTests: XCTestCase {
                            checkpointPath: "runs/tiny-k\(k)")
   }
 
+  /// Writes `model` as a checkpoint folder of `dataset` (config.json, model.safetensors).
+  static func writeCheckpoint(_ model: TiMiRec, stage: Stage, for dataset: Dataset, to path: String) throws {
+    let config = CheckpointConfig(stage: stage, modelConfig: model.config, training: TrainingConfig(),
+                                  dataset: dataset.fingerprint, initializedFrom: nil, bestEpoch: 1, bestDev: [:])
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: path + "/config.json"))
+    try SafeTensorsFile(tensors: model.parameterTensors()).write(to: URL(fileURLWithPath: path + "/model.safetensors"))
+  }
+
   func builder(k: Int = 3, stage: Stage = .pretrain) -> ViewBuilder {
     let b = ViewBuilder(session: TinyExplorer.session())
     b.comparison = ViewBuilder(session: Self.secondSession(k: k, stage: stage))
@@ -112,19 +121,12 @@ final class CompareTests: XCTestCase {
     let b = Dataset(name: "tiny", train: a.train, dev: a.dev, test: test)
     XCTAssertNotEqual(a.itemCount, b.itemCount)
     try a.write(to: root + "/a")
-    func write(_ model: TiMiRec, stage: Stage, for dataset: Dataset, to path: String) throws {
-      let config = CheckpointConfig(stage: stage, modelConfig: model.config, training: TrainingConfig(),
-                                    dataset: dataset.fingerprint, initializedFrom: nil, bestEpoch: 1, bestDev: [:])
-      try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-      try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: path + "/config.json"))
-      try SafeTensorsFile(tensors: model.parameterTensors()).write(to: URL(fileURLWithPath: path + "/model.safetensors"))
-    }
-    try write(TinyExplorer.model(), stage: .finetune, for: a, to: root + "/ckpt-a")
+    try Self.writeCheckpoint(TinyExplorer.model(), stage: .finetune, for: a, to: root + "/ckpt-a")
     var rng = RNG(seed: 3)
     let other = TiMiRec(config: TiMiRecConfig(itemCount: b.itemCount, embeddingSize: 2, attentionSize: 2, interestCount: 2,
                                               addPosition: false, addTransformer: false, historyMax: 20),
                         stage: .pretrain, rng: &rng)
-    try write(other, stage: .pretrain, for: b, to: root + "/ckpt-b")
+    try Self.writeCheckpoint(other, stage: .pretrain, for: b, to: root + "/ckpt-b")
 
     let session = try ExplorerSession.load(data: root + "/a", checkpoint: root + "/ckpt-a")
     XCTAssertThrowsError(try session.comparison(checkpoint: root + "/ckpt-b")) { error in
