@@ -10,6 +10,7 @@ struct ExploreCommand: ParsableCommand {
     discussion: """
       Interactive: timirec explore [--data DIR --ckpt CKPT] [--user U --step T]   (press ? for the keys)
       Text:        timirec explore --snapshot --user 7 --step 30 --temp 0.5 --width 100 [--json]
+      Compare:     timirec explore --data DIR --ckpt CKPT --compare CKPT2   (two checkpoints of DIR side by side)
       --ckpt defaults to DIR/checkpoint. Steps run 0…n_u: at step t the model reads the items \
       before t and the item at t is the target (t = n_u: after the last item, no target).
       """)

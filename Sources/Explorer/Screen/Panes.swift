@@ -406,6 +406,8 @@ public enum Panes {
       "Best-match iK: the interest with the largest ⟨v_k,e_i⟩, which gives the item its score. The cursor item shows its TiMiRec score split into w_k·⟨v_k,e⟩ per interest, and its own p over cosines, which can peak at another interest.",
       "History: position, split (trn train, dev, tst test), │ the model's window, ▶ the target; `i2 0.12`: the interest that attends most to that item, and its attention weight.",
       "Interests: label from the categories of the 5 nearest items (a genre counts 1/n for an item with n genres; a category path counts at its top level), 5 nearest items, and the history items that built it.",
+      "Interest n=1/Σa²: items it is built from; H: attention entropy (nats); ≈iK cos 0.98: collapsed onto iK (cos ≥ 0.95).",
+      "Timeline, a cell per step (▲ now): mix = argmax softmax(z^q); JS(q,p) ▁ 0 to █ 1 bit; rank of the true next item, log scale, ▁ #1 to █ last.",
       "Press ?, q, Esc or Enter to close; ↑/↓, PgUp/PgDn scroll.",
     ]
     for note in notes {

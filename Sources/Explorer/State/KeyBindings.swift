@@ -151,7 +151,7 @@ public enum KeyBindings {
                footer: "★ next", group: .navigation,
                disabled: { s, _ in s.step >= 1 ? nil : "no lists at step 0 (empty history)" }),
     KeyBinding([.character("v")], "v", .toggleCompare,
-               "With --compare CKPT2: the right half shows model 1 vs model 2 (interests, lists, ranks) or this model alone",
+               "Compare (--compare CKPT2): model 1 vs model 2, or model 1 alone",
                group: .navigation,
                disabled: { _, c in c.hasComparison ? nil : "v compares two checkpoints: start with timirec explore --compare CKPT2" }),
     KeyBinding([.character("["), .character("-")], "[/-", .colder, "Lower T (sharper q and p), ×10^-0.1",
