@@ -89,6 +89,9 @@ final class CompareTests: XCTestCase {
     XCTAssertTrue(frame.contains("model 1 alone"), frame)
     loop.press(.character("v"), terminal: terminal)
     XCTAssertTrue(terminal.frames.last!.contains("Interests · model 2"))
+    // Step 0: no lists yet; the lists' place says why.
+    loop.press(.home, terminal: terminal)
+    XCTAssertTrue(terminal.frames.last!.contains("nothing to recommend from an empty history"), terminal.frames.last!)
 
     let wide = ExplorerLoop(session: TinyExplorer.session(), state: ExplorerState(userIndex: 0, step: 3, temperature: 0.5),
                             comparison: Self.secondSession(k: 10))

@@ -133,9 +133,10 @@ extension ScreenRenderer {
     draw(&frame, Panes.numberedInterests(other, model: 2, width: compare.comparedInterests.width, detailed: false),
          in: compare.comparedInterests, focused: false)
     let rect = compare.recommendations
-    if let pane = Panes.versus(view, state: state, height: rect.height - 1, width: rect.width) {
-      draw(&frame, pane, in: rect, focused: state.focus != .users)
-    }
+    // No lists (an empty history): the plain pane says why.
+    let pane = Panes.versus(view, state: state, height: rect.height - 1, width: rect.width)
+      ?? Panes.recommendations(view, state: state, height: rect.height - 1, width: rect.width)
+    draw(&frame, pane, in: rect, focused: state.focus != .users)
     return true
   }
 }

@@ -32,9 +32,9 @@ public struct DiagnosticsSummary: Codable, Equatable, Sendable {
     effectiveSources = InterestDiagnostics.effectiveSources(attention[...], count: k)
   }
 
-  /// The interest (0-based) that interest `k` has collapsed onto, with their cosine: the
-  /// earlier partner of the most similar collapsed pair k is in, or the later one when k is
-  /// the first of its pairs.
+  /// The interest (0-based) that interest `k` has collapsed onto, with their cosine: of the
+  /// collapsed pairs k is in, the partner with the largest cosine (the lowest index on ties);
+  /// nil when k is in no collapsed pair.
   public func collapsedPartner(of k: Int) -> (interest: Int, cosine: Float)? {
     let partners = collapsedPairs.compactMap { $0[0] == k ? $0[1] : $0[1] == k ? $0[0] : nil }
     guard let best = partners.max(by: { cosines[k][$0] < cosines[k][$1] }) else { return nil }
