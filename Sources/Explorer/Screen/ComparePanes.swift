@@ -105,9 +105,10 @@ extension Panes {
                               "1 = \(checkpointName(view.checkpoint)) · 2 = \(checkpointName(other.checkpoint))",
                               "1 --ckpt · 2 --compare"], width: width)
     lines.append([Span(names, .dim)])
-    let shown = listed > rows ? "rows \(top + 1)–\(min(top + rows, listed)) of \(listed) · " : ""
-    return PaneContent(title: "Model 1 vs model 2", titleRight: "\(shown)each by its own rule · v: model 1 alone",
-                       titleRightShorter: ["\(shown)v: model 1 alone", shown.isEmpty ? "v toggles" : shown], lines: lines)
+    let shown = listed > rows ? "rows \(top + 1)–\(min(top + rows, listed)) of \(listed)" : ""
+    let prefix = shown.isEmpty ? "" : shown + " · "
+    return PaneContent(title: "Model 1 vs model 2", titleRight: "\(prefix)each by its own rule · v: model 1 alone",
+                       titleRightShorter: ["\(prefix)v: model 1 alone", shown.isEmpty ? "v toggles" : shown], lines: lines)
   }
 }
 
