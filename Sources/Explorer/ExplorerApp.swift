@@ -32,9 +32,14 @@ public final class ExplorerLoop {
   /// Polled between keys; returns a signal number to stop.
   public var stopRequested: () -> Int32? = { nil }
 
-  /// - Parameter comparison: the second model of `explore --compare`.
-  public init(session: ExplorerSession, state: ExplorerState, listLength: Int = 20, comparison: ExplorerSession? = nil) {
+  /// - Parameters:
+  ///   - comparison: the second model of `explore --compare`.
+  ///   - defersTimeline: compute a new user's timeline strip in `run` when no key is waiting,
+  ///     after the user's first frame is drawn (the terminal UI), not in `press`.
+  public init(session: ExplorerSession, state: ExplorerState, listLength: Int = 20, comparison: ExplorerSession? = nil,
+              defersTimeline: Bool = false) {
     builder = ViewBuilder(session: session, listLength: listLength)
+    builder.defersTimeline = defersTimeline
     builder.comparison = comparison.map { ViewBuilder(session: $0, listLength: listLength) }
     self.state = state
     context = ExplorerContext(session: session, listLength: listLength)
@@ -91,7 +96,16 @@ public final class ExplorerLoop {
     var idle = 0
     while true {
       if let signal = stopRequested() { return .signal(signal) }
-      guard let key = terminal.readKey(timeoutMilliseconds: 100) else {
+      // A new user's timeline strip (StepTimeline.swift) is filled in when no key is waiting:
+      // a waiting key goes first, so holding ↓ through users never waits for strips.
+      let pending = builder.timelinePending(for: state)
+      guard let key = terminal.readKey(timeoutMilliseconds: pending ? 0 : 100) else {
+        if pending {
+          builder.fillTimeline(for: state)
+          view = builder.fullView(for: state)
+          draw(on: terminal)
+          continue
+        }
         idle += 1
         if let maxIdleReads, idle >= maxIdleReads { return .inputEnded }
         continue
@@ -111,7 +125,7 @@ public enum ExplorerApp {
   public static func run(session: ExplorerSession, state: ExplorerState, comparison: ExplorerSession? = nil) throws -> ExplorerExit {
     guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw ExplorerError.notATerminal }
     if let reason = cannotDrawReason() { throw ExplorerError.cannotDraw(reason) }
-    let loop = ExplorerLoop(session: session, state: state, comparison: comparison)
+    let loop = ExplorerLoop(session: session, state: state, comparison: comparison, defersTimeline: true)
     loop.stopRequested = { NcursesTerminal.pendingSignal }
     let capture = StderrCapture()
     defer { capture.finish() }

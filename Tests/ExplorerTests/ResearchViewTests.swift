@@ -119,6 +119,22 @@ final class ResearchViewTests: XCTestCase {
     }
   }
 
+  /// The terminal loop draws a new user's frame first and fills its strip in when no key
+  /// waits: a waiting key goes first, so only the last user's strip is computed. Model 2 of a
+  /// comparison never computes one.
+  func testLoopFillsTheStripWhenNoKeyWaits() throws {
+    let terminal = MemoryTerminal(rows: 24, columns: 80, keys: [.down])
+    let loop = ExplorerLoop(session: H.session(), state: state(step: 3), comparison: CompareTests.secondSession(),
+                            defersTimeline: true)
+    XCTAssertNil(loop.view.steps)
+    XCTAssertEqual(loop.run(on: terminal, maxIdleReads: 1), .inputEnded)
+    XCTAssertEqual(loop.builder.stepCache.user, 2, "↓ was handled before any strip was computed")
+    XCTAssertEqual(loop.view.steps?.points.map(\.step), [1, 2])
+    XCTAssertTrue(terminal.frames[0].contains("computing…"), terminal.frames[0])
+    XCTAssertFalse(terminal.frames.last!.contains("computing…"), terminal.frames.last!)
+    XCTAssertEqual(try XCTUnwrap(loop.builder.comparison).stepCache.user, -1)
+  }
+
   /// Glyphs: ranks on a log scale (#1 ▁, the last █), JS in eighths of a bit.
   func testGlyphScales() {
     XCTAssertEqual(Panes.rankGlyph(1, of: 2360), "▁")

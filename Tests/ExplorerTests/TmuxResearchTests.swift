@@ -20,7 +20,10 @@ extension TmuxEndToEndTests {
   func testTimelineMarkerFollowsTheStep() throws {
     let session = "timeline"
     try start(session, arguments: "--data demo-data --user 1239 --step 2")
-    var screen = try waitForFrame(session, "the first frame at t=2") { $0.step == 2 && $0.text.contains("Timeline") }
+    // The strip is filled in after the first frame: its marker row then shows the rank.
+    var screen = try waitForFrame(session, "the strip at t=2") {
+      $0.step == 2 && $0.rows.contains { $0.contains("▲") && $0.contains("#") }
+    }
     let first = try XCTUnwrap(timelineMarker(screen), screen.text)
     XCTAssertTrue(screen.rows.contains { $0.hasPrefix("mix  ") }, screen.text)
     XCTAssertTrue(screen.rows.contains { $0.hasPrefix("rank ") }, screen.text)

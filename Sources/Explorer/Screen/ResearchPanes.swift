@@ -74,6 +74,9 @@ extension Panes {
     }
     let list = view.steps?.list == "best-match" ? "best-match" : "TiMiRec"
     let range = first == 0 && last == cells ? "" : " · t \(first)–\(last - 1)"
+    if view.steps == nil {
+      return PaneContent(title: "Timeline", titleRight: "computing…", lines: [mix, js, rank, marker])
+    }
     return PaneContent(title: "Timeline", titleRight: "rank in \(list) (log)\(range)",
                        titleRightShorter: ["log rank\(range)", range.isEmpty ? "▲ t" : "t \(first)–\(last - 1)"],
                        lines: [mix, js, rank, marker])

@@ -53,8 +53,10 @@ extension ViewBuilder {
   /// 8 M (32 MB); a user with more steps takes several forwards.
   static let stepScoreBudget = 8 << 20
 
-  /// The strip of `user` at temperature T.
-  func stepTimeline(user: Int, temperature: Float) -> StepTimeline {
+  /// The strip of `user` at temperature T; nil while it is deferred (`defersTimeline`) and
+  /// not computed yet.
+  func stepTimeline(user: Int, temperature: Float) -> StepTimeline? {
+    if defersTimeline && stepCache.user != user { return nil }
     let steps = timelineSteps(user: user)
     let points = steps.enumerated().map { index, s in
       let q = s.logits.map { Scoring.softmax($0, temperature: temperature) }
@@ -63,6 +65,16 @@ extension ViewBuilder {
                        rank: s.rank, rankedCount: s.rankedCount)
     }
     return StepTimeline(list: session.hasPredictor ? "timirec" : "best-match", points: points)
+  }
+
+  /// True when the view of `state` waits for its user's strip (`defersTimeline`).
+  public func timelinePending(for state: ExplorerState) -> Bool {
+    defersTimeline && stepCache.user != session.users[state.userIndex]
+  }
+
+  /// Computes (and caches) the strip of `state`'s user, so the next view has it.
+  public func fillTimeline(for state: ExplorerState) {
+    _ = timelineSteps(user: session.users[state.userIndex])
   }
 
   /// Steps t = 1…n_u − 1 of `user` (cached): batched forwards, then per step the ranks and

@@ -29,8 +29,12 @@ public final class ViewBuilder {
   private var cached: Forward?
   /// The current user's timeline strip, temperature-free (StepTimeline.swift).
   let stepCache = StepTimelineCache()
-  /// The second model of `explore --compare` (Comparison.swift: `fullView(for:)`).
-  public var comparison: ViewBuilder?
+  /// When true, a view of a user whose strip is not cached has `steps` nil; the interactive
+  /// loop fills it in when no key is waiting (`fillTimeline`), so a key never waits for it.
+  public var defersTimeline = false
+  /// The second model of `explore --compare` (Comparison.swift: `fullView(for:)`). Its
+  /// timeline strip is never shown, so it never computes one.
+  public var comparison: ViewBuilder? { didSet { comparison?.defersTimeline = true } }
   /// The lists that depend only on (user, step): interests, best-match and the model-mix list.
   private var cachedLists: (user: Int, step: Int, interests: [InterestSummary], bestMatch: ([ScoredItem], Int?),
                             modelMix: ([ScoredItem], Int?)?)?
