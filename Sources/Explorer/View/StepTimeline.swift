@@ -35,7 +35,9 @@ public struct StepTimeline: Codable, Equatable, Sendable {
   public var points: [StepPoint]
 }
 
-/// The temperature-free part of a user's strip, cached per user.
+/// The temperature-free part of a user's strip, cached per user. Mutable, owned by one
+/// `ViewBuilder` and used only on the thread that calls it, like its forward cache (the
+/// builder is not shared between threads).
 final class StepTimelineCache {
   struct Step {
     let logits: [Float]?
