@@ -35,11 +35,19 @@ public final class ExplorerLoop {
   /// current directory unless `--export-dir` chose another.
   public var export = ExportEffect(directory: FileManager.default.currentDirectoryPath)
 
-  public init(session: ExplorerSession, state: ExplorerState, listLength: Int = 20) {
+  /// - Parameters:
+  ///   - comparison: the second model of `explore --compare`.
+  ///   - defersTimeline: compute a new user's timeline strip in `run` when no key is waiting,
+  ///     after the user's first frame is drawn (the terminal UI), not in `press`.
+  public init(session: ExplorerSession, state: ExplorerState, listLength: Int = 20, comparison: ExplorerSession? = nil,
+              defersTimeline: Bool = false) {
     builder = ViewBuilder(session: session, listLength: listLength)
+    builder.defersTimeline = defersTimeline
+    builder.comparison = comparison.map { ViewBuilder(session: $0, listLength: listLength) }
     self.state = state
     context = ExplorerContext(session: session, listLength: listLength)
-    view = builder.view(for: state)
+    context.hasComparison = comparison != nil
+    view = builder.fullView(for: state)
     context.targetRows = Self.targetRows(view)
   }
 
@@ -74,7 +82,7 @@ public final class ExplorerLoop {
     let reaction = state.handle(key, context: context)
     if reaction.contains(.quit) { return false }
     if reaction.contains(.recompute) {
-      view = builder.view(for: state)
+      view = builder.fullView(for: state)
       context.targetRows = Self.targetRows(view)
     }
     if reaction.contains(.refresh) { terminal?.invalidate() }
@@ -99,7 +107,16 @@ public final class ExplorerLoop {
     var idle = 0
     while true {
       if let signal = stopRequested() { return .signal(signal) }
-      guard let key = terminal.readKey(timeoutMilliseconds: 100) else {
+      // A new user's timeline strip (StepTimeline.swift) is filled in when no key is waiting:
+      // a waiting key goes first, so holding ↓ through users never waits for strips.
+      let pending = builder.timelinePending(for: state)
+      guard let key = terminal.readKey(timeoutMilliseconds: pending ? 0 : 100) else {
+        if pending {
+          builder.fillTimeline(for: state)
+          view = builder.fullView(for: state)
+          draw(on: terminal)
+          continue
+        }
         idle += 1
         if let maxIdleReads, idle >= maxIdleReads { return .inputEnded }
         continue
@@ -117,10 +134,11 @@ public enum ExplorerApp {
   /// - Returns: how it ended (the caller maps `.signal(s)` to exit code 128 + s).
   /// - Throws: `ExplorerError.notATerminal`, `.cannotDraw` (not a UTF-8 locale, or TERM
   ///   unset or dumb) or `.terminal`, all before the screen changes.
-  public static func run(session: ExplorerSession, state: ExplorerState, export: ExportEffect? = nil) throws -> ExplorerExit {
+  public static func run(session: ExplorerSession, state: ExplorerState, export: ExportEffect? = nil,
+                         comparison: ExplorerSession? = nil) throws -> ExplorerExit {
     guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw ExplorerError.notATerminal }
     if let reason = cannotDrawReason() { throw ExplorerError.cannotDraw(reason) }
-    let loop = ExplorerLoop(session: session, state: state)
+    let loop = ExplorerLoop(session: session, state: state, comparison: comparison, defersTimeline: true)
     if let export { loop.export = export }
     loop.stopRequested = { NcursesTerminal.pendingSignal }
     let capture = StderrCapture()

@@ -10,6 +10,7 @@ struct ExploreCommand: ParsableCommand {
     discussion: """
       Interactive: timirec explore [--data DIR --ckpt CKPT] [--user U --step T]   (press ? for the keys)
       Text:        timirec explore --snapshot --user 7 --step 30 --temp 0.5 --width 100 [--json]
+      Compare:     timirec explore --data DIR --ckpt CKPT --compare CKPT2   (two checkpoints of DIR side by side)
       --ckpt defaults to DIR/checkpoint. Steps run 0…n_u: at step t the model reads the items \
       before t and the item at t is the target (t = n_u: after the last item, no target).
       """)
@@ -34,6 +35,9 @@ struct ExploreCommand: ParsableCommand {
   @Option(name: .customLong("export-dir"),
           help: "Folder where the `e` key writes its timirec-export-… folders (default: the current directory; never inside the dataset or checkpoint folder).")
   var exportDir: String?
+  @Option(help: ArgumentHelp("A second checkpoint on the same dataset, shown beside --ckpt (its interests, list and ranks; `v` toggles).",
+                             valueName: "ckpt2"))
+  var compare: String?
   @Flag(help: "Print the key table as Markdown (docs/KEYS.md) and exit.") var keys = false
 
   /// The widest snapshot: wider than any screen (a 4K display in a tiny font is ~700 columns).
@@ -63,6 +67,7 @@ struct ExploreCommand: ParsableCommand {
   func run() throws {
     if keys { print(KeyBindings.markdown(), terminator: ""); return }
     let session = try DemoPaths.openSession(data: data, ckpt: ckpt)
+    let comparison = try compare.map { try session.comparison(checkpoint: $0) }
     var state = try ExplorerState.opening(session: session, user: user, step: step, temperature: temp)
     if temperedMix { state.mix = .tempered }
     if let select {
@@ -70,7 +75,9 @@ struct ExploreCommand: ParsableCommand {
       state.selection = select.row - 1
     }
     if snapshot {
-      let view = ViewBuilder(session: session).view(for: state)
+      let builder = ViewBuilder(session: session)
+      builder.comparison = comparison.map { ViewBuilder(session: $0) }
+      let view = builder.fullView(for: state)
       if json {
         // The one encoder, shared with `timirec export view` and the `e` key; NaN or ±inf is
         // refused with its field's path (docs/EXPLORER.md).
@@ -83,7 +90,7 @@ struct ExploreCommand: ParsableCommand {
     // A bad --export-dir is refused before the screen opens rather than at the first `e`.
     var export: ExportEffect?
     if let exportDir { export = try ExportEffect.checked(directory: exportDir, session: session) }
-    switch try ExplorerApp.run(session: session, state: state, export: export) {
+    switch try ExplorerApp.run(session: session, state: state, export: export, comparison: comparison) {
     case .quit, .inputEnded: return
     case .signal(let s): throw ExitCode(128 + s)
     }

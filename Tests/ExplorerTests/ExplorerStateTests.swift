@@ -217,7 +217,9 @@ final class ExplorerStateTests: XCTestCase {
     XCTAssertNil(ScreenLayout.compute(rows: 23, columns: 80, interestCount: 4))
     XCTAssertNil(ScreenLayout.compute(rows: 24, columns: 79, interestCount: 4))
     let l = ScreenLayout.compute(rows: 30, columns: 100, interestCount: 2)!
-    XCTAssertEqual(l.users.height + l.history.height, 27)
+    XCTAssertEqual(l.users.height + l.history.height + l.timeline.height, 27)
+    XCTAssertEqual(l.timeline.height, 5)
+    XCTAssertEqual(l.timeline.row, l.history.row + l.history.height)
     XCTAssertEqual(l.distributions.height + l.interests.height + l.recommendations.height, 27)
     XCTAssertEqual(l.legend.row, 28)
     XCTAssertEqual(l.footer.row, 29)

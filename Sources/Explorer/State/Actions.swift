@@ -111,6 +111,10 @@ extension ExplorerState {
     case .toggleMix:
       mix = mix == .model ? .tempered : .model
       return .recompute
+    case .toggleCompare:
+      showComparison.toggle()
+      status = showComparison ? "model 1 vs model 2 (v: this model alone)" : "model 1 alone (v: model 1 vs model 2)"
+      return .redraw
     case .help:
       mode = .help
       helpScroll = 0

@@ -45,6 +45,8 @@ public struct ExplorerState: Equatable, Sendable {
   public var helpScroll: Int = 0
   /// One-line message for the status bar (e.g. "no user 99999").
   public var status: String?
+  /// With `explore --compare`: the right half shows both models (`v` toggles it).
+  public var showComparison = true
   /// State of the generator behind `r` (random user), so a key sequence is reproducible.
   public var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
 

@@ -19,6 +19,7 @@ public enum ExplorerAction: String, CaseIterable, Sendable {
   case focusNext, focusPrevious
   case randomUser, search, jumpToTarget
   case colder, warmer, resetTemperature, toggleMix
+  case toggleCompare
   case help, back, redraw, quit
   case export
   // Reserved for the research tools (docs/EXPLORER.md, "Keys"): bound, shown in the help as
@@ -89,6 +90,8 @@ public struct ExplorerContext: Sendable {
   public var hasPredictor: Bool
   /// Rows in each recommendation list.
   public var listLength: Int
+  /// True with `explore --compare` (a second model is loaded).
+  public var hasComparison = false
   /// Rows per page of the users pane (set by the layout).
   public var pageSize: Int = 10
   /// True while the terminal is below the minimum size and shows only the "too small"
@@ -148,6 +151,10 @@ public enum KeyBindings {
                "Jump to the true next item (★) in the focused list (from the users pane: in the TiMiRec list)",
                footer: "★ next", group: .navigation,
                disabled: { s, _ in s.step >= 1 ? nil : "no lists at step 0 (empty history)" }),
+    KeyBinding([.character("v")], "v", .toggleCompare,
+               "Compare (--compare CKPT2): model 1 vs model 2, or model 1 alone",
+               group: .navigation,
+               disabled: { _, c in c.hasComparison ? nil : "v compares two checkpoints: start with timirec explore --compare CKPT2" }),
     KeyBinding([.character("["), .character("-")], "[/-", .colder, "Lower T (sharper q and p), ×10^-0.1",
                footer: "T", group: .temperature,
                disabled: { s, _ in s.temperature <= temperatureRange.lowerBound ? "T is at its minimum" : nil }),
