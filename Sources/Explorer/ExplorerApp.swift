@@ -33,12 +33,25 @@ public final class ExplorerLoop {
   public let cases = CaseTableCache()
   /// Polled between keys; returns a signal number to stop.
   public var stopRequested: () -> Int32? = { nil }
+  /// What `e` runs (the loop writes files, handlers never do): export folders go to the
+  /// current directory unless `--export-dir` chose another.
+  public var export = ExportEffect(directory: FileManager.default.currentDirectoryPath)
 
-  public init(session: ExplorerSession, state: ExplorerState, listLength: Int = 20) {
+  /// - Parameters:
+  ///   - comparison: the second model of `explore --compare`.
+  ///   - defersTimeline: compute a new user's timeline strip in `run` when no key is waiting,
+  ///     after the user's first frame is drawn (the terminal UI), not in `press`.
+  public init(session: ExplorerSession, state: ExplorerState, listLength: Int = 20, comparison: ExplorerSession? = nil,
+              defersTimeline: Bool = false) {
     builder = ViewBuilder(session: session, listLength: listLength)
+    builder.defersTimeline = defersTimeline
+    builder.comparison = comparison.map { ViewBuilder(session: $0, listLength: listLength) }
     self.state = state
     context = ExplorerContext(session: session, listLength: listLength)
-    view = builder.view(for: state)
+    context.hasComparison = comparison != nil
+    // With --compare the case table's gain is model 2's rank − model 1's.
+    cases.second = comparison?.model
+    view = builder.fullView(for: state)
     context.targetRows = Self.targetRows(view)
   }
 
@@ -77,10 +90,18 @@ public final class ExplorerLoop {
     let reaction = state.handle(key, context: context)
     if reaction.contains(.quit) { return false }
     if reaction.contains(.recompute) {
-      view = builder.view(for: state)
+      view = builder.fullView(for: state)
       context.targetRows = Self.targetRows(view)
     }
     if reaction.contains(.refresh) { terminal?.invalidate() }
+    if reaction.contains(.export) {
+      do {
+        let path = try export.run(builder: builder, view: view)
+        state.status = ExportEffect.message(path: path, columns: terminal?.size.columns ?? 80)
+      } catch {
+        state.status = "export failed: \(error)"
+      }
+    }
     if state.mode == .cases { prepareCases(terminal: terminal) }
     let computed = DispatchTime.now().uptimeNanoseconds
     lastDraw = (0, 0)
@@ -108,7 +129,16 @@ public final class ExplorerLoop {
     var idle = 0
     while true {
       if let signal = stopRequested() { return .signal(signal) }
-      guard let key = terminal.readKey(timeoutMilliseconds: 100) else {
+      // A new user's timeline strip (StepTimeline.swift) is filled in when no key is waiting:
+      // a waiting key goes first, so holding ↓ through users never waits for strips.
+      let pending = builder.timelinePending(for: state)
+      guard let key = terminal.readKey(timeoutMilliseconds: pending ? 0 : 100) else {
+        if pending {
+          builder.fillTimeline(for: state)
+          view = builder.fullView(for: state)
+          draw(on: terminal)
+          continue
+        }
         idle += 1
         if let maxIdleReads, idle >= maxIdleReads { return .inputEnded }
         continue
@@ -122,13 +152,16 @@ public final class ExplorerLoop {
 /// The full-screen explorer on the process's terminal.
 public enum ExplorerApp {
   /// Runs the UI until the person quits; the terminal is restored on every way out.
+  /// - Parameter export: where `e` writes (nil: the current directory).
   /// - Returns: how it ended (the caller maps `.signal(s)` to exit code 128 + s).
   /// - Throws: `ExplorerError.notATerminal`, `.cannotDraw` (not a UTF-8 locale, or TERM
   ///   unset or dumb) or `.terminal`, all before the screen changes.
-  public static func run(session: ExplorerSession, state: ExplorerState) throws -> ExplorerExit {
+  public static func run(session: ExplorerSession, state: ExplorerState, export: ExportEffect? = nil,
+                         comparison: ExplorerSession? = nil) throws -> ExplorerExit {
     guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw ExplorerError.notATerminal }
     if let reason = cannotDrawReason() { throw ExplorerError.cannotDraw(reason) }
-    let loop = ExplorerLoop(session: session, state: state)
+    let loop = ExplorerLoop(session: session, state: state, comparison: comparison, defersTimeline: true)
+    if let export { loop.export = export }
     loop.stopRequested = { NcursesTerminal.pendingSignal }
     let capture = StderrCapture()
     defer { capture.finish() }

@@ -10,7 +10,7 @@ struct BenchmarkCommand: ParsableCommand {
     commandName: "benchmark",
     abstract: "Train and evaluate models × seeds resumably and write the paper's Table 2 (or 4) for one dataset.",
     discussion: """
-      Each training is a child process (`timirec train`, `--resume` for an interrupted run), so killing one loses nothing else; running the same command again skips finished runs and evaluations and resumes the rest. Checkpoints go to <runs>/<dataset>/<model>-s<seed>/ (outside the repository), results to <results>/<dataset>/: runs/<model>-s<seed>.json and the table, rewritten after every job. Hyper-parameters: the recipe table (Sources/SeqRec/Experiments/Recipes.swift). Ctrl-C is passed on to the running trainings (resumable).
+      Each training is a child process (`timirec train`, `--resume` for an interrupted run), so killing one loses nothing else; running the same command again skips finished runs and evaluations and resumes the rest. Checkpoints go to <runs>/<dataset>/<model>-s<seed>/ (outside the repository), results to <results>/<dataset>/: runs/<model>-s<seed>.json, the per-user ranks ranks/<model>-s<seed>.tsv and the table (every model of the table, also with --models), rewritten after every job. A model and seed recorded in results/ is not trained again when its run folder is gone (a new machine). Hyper-parameters: the recipe table (Sources/SeqRec/Experiments/Recipes.swift). Ctrl-C is passed on to the running trainings (resumable).
       Examples:
         timirec benchmark --data $DATA/ml-100k --seeds 0,1,2 --jobs 2
         timirec benchmark --data $DATA/ml-100k --table 4 --seeds 0,1,2 --dry-run
@@ -18,7 +18,7 @@ struct BenchmarkCommand: ParsableCommand {
 
   @Option(help: "Prepared dataset folder; its name (ml-100k, beauty) picks the recipes and names results/<dataset>/.")
   var data: String
-  @Option(help: "Comma-separated models (default: every model of the table).") var models: String?
+  @Option(help: "Comma-separated models to train and evaluate now (default: every model of the table; the table lists them all either way).") var models: String?
   @Option(help: "Comma-separated seeds.") var seeds: String = "0"
   @Option(help: "Which of the paper's tables: 2 (every model, with significance) or 4 (TiMiRec's training variants).")
   var table: Int = 2
@@ -43,7 +43,8 @@ struct BenchmarkCommand: ParsableCommand {
 
   func run() throws {
     let dataset = ExperimentFolders.datasetName(data)
-    let modelList = try models.map(parseList) ?? (table == 4 ? Self.table4Models : Self.table2Models)
+    let tableModels = table == 4 ? Self.table4Models : Self.table2Models
+    let modelList = try models.map(parseList) ?? tableModels
     guard Set(modelList).count == modelList.count else { throw ValidationError("--models lists a model twice: \(modelList.joined(separator: ","))") }
     let plan = try BenchmarkPlan(dataset: dataset, models: modelList, seeds: try parseSeeds(seeds), recipes: Recipes.book,
                                  maxEpochs: maxEpochs)
@@ -54,11 +55,17 @@ struct BenchmarkCommand: ParsableCommand {
     let command = "timirec " + CommandLine.arguments.dropFirst().joined(separator: " ")
     let significance = table == 2
     let reader = PerUserReader()
+    // The table is always the whole table (every model of Table 2 or 4, with the results
+    // present), also when --models runs only some of them now.
+    let tablePlan = try BenchmarkPlan(dataset: dataset, models: tableModels + modelList.filter { !tableModels.contains($0) },
+                                      seeds: try parseSeeds(seeds), recipes: Recipes.book, maxEpochs: maxEpochs)
     let benchmark = Benchmark(
       plan: plan, data: data, runsRoot: try ExperimentFolders.runs(runs), resultsRoot: results,
       executable: ExperimentFolders.executable, jobs: jobs,
       report: { benchmark in
-        let table = try BenchmarkTable(title: title, plan: benchmark.plan, results: try benchmark.results(),
+        var whole = benchmark
+        whole.plan = tablePlan
+        let table = try BenchmarkTable(title: title, plan: tablePlan, results: try whole.results(),
                                        protocols: benchmark.protocols, command: command, significance: significance,
                                        perUser: reader)
         try table.write(to: benchmark.resultsFolder, name: tableName)

@@ -56,7 +56,7 @@ struct EvaluateCommand: ParsableCommand {
     let start = clock.now
     let ranks: [Int]
     var catalogueRanks: [Int]? = nil
-    var catalogueSeconds = 0.0, forwardSeconds = 0.0, catalogueCPUSeconds = 0.0
+    var catalogueSeconds = 0.0, forwardSeconds = 0.0, catalogueCPUSeconds = 0.0, phasesTimedApart = true
     switch candidates {
     case .sampled:
       ranks = Evaluator.ranks(model, batches: batches)
@@ -67,6 +67,7 @@ struct EvaluateCommand: ParsableCommand {
       catalogueSeconds = result.rankSeconds
       forwardSeconds = result.forwardSeconds
       catalogueCPUSeconds = result.rankCPUSeconds
+      phasesTimedApart = result.phasesTimedApart
     }
     let metrics = RankingMetrics.metrics(ranks: ranks, ks: ks)
     let errors = RankingMetrics.standardErrors(ranks: ranks, ks: ks)
@@ -91,9 +92,11 @@ struct EvaluateCommand: ParsableCommand {
         var catalogue: [String: Any] = RankingMetrics.metrics(ranks: catalogueRanks, ks: ks)
         catalogue["standard_error"] = RankingMetrics.standardErrors(ranks: catalogueRanks, ks: ks)
         catalogue["items"] = model.itemCount - 1
-        catalogue["rank_seconds"] = catalogueSeconds
         catalogue["forward_seconds"] = forwardSeconds
-        catalogue["rank_cpu_seconds"] = catalogueCPUSeconds
+        if phasesTimedApart {
+          catalogue["rank_seconds"] = catalogueSeconds
+          catalogue["rank_cpu_seconds"] = catalogueCPUSeconds
+        }
         object["catalogue"] = catalogue
       }
       let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
@@ -102,7 +105,14 @@ struct EvaluateCommand: ParsableCommand {
       print("\(ckpt) (\(config.stageLabel), \(config.originSummary)) on \(dataset.name) \(split.rawValue): \(rows) rows, \(batches.first?.candidateCount ?? 0) candidates each, \(String(format: "%.1f", seconds)) s (loading \(String(format: "%.1f", loadSeconds)) s)")
       printTable(metrics, errors, ks)
       if let catalogueRanks {
-        print("whole catalogue (\(model.itemCount - 1) items less each user's earlier items): scoring and ranking \(String(format: "%.3f", catalogueSeconds)) s on \(threads) thread\(threads == 1 ? "" : "s") (\(String(format: "%.3f", catalogueCPUSeconds)) s CPU), after \(String(format: "%.3f", forwardSeconds)) s of model forward and sampled ranking")
+        let items = "whole catalogue (\(model.itemCount - 1) items less each user's earlier items)"
+        if phasesTimedApart {
+          print("\(items): scoring and ranking \(String(format: "%.3f", catalogueSeconds)) s on \(threads) thread\(threads == 1 ? "" : "s") (\(String(format: "%.3f", catalogueCPUSeconds)) s CPU), after \(String(format: "%.3f", forwardSeconds)) s of model forward and sampled ranking")
+        } else {
+          // A model without a scoring table (GRU4Rec, SASRec, …) scores every item through its
+          // own forward pass: one time for everything, not a ranking phase of 0 s.
+          print("\(items): \(String(format: "%.3f", forwardSeconds)) s for the model's forward with every item a candidate, scoring and ranking together")
+        }
         printTable(RankingMetrics.metrics(ranks: catalogueRanks, ks: ks), RankingMetrics.standardErrors(ranks: catalogueRanks, ks: ks), ks)
       }
     }

@@ -10,6 +10,7 @@ struct ExploreCommand: ParsableCommand {
     discussion: """
       Interactive: timirec explore [--data DIR --ckpt CKPT] [--user U --step T]   (press ? for the keys)
       Text:        timirec explore --snapshot --user 7 --step 30 --temp 0.5 --width 100 [--json]
+      Compare:     timirec explore --data DIR --ckpt CKPT --compare CKPT2   (two checkpoints of DIR side by side)
       --ckpt defaults to DIR/checkpoint. Steps run 0…n_u: at step t the model reads the items \
       before t and the item at t is the target (t = n_u: after the last item, no target).
       """)
@@ -31,67 +32,65 @@ struct ExploreCommand: ParsableCommand {
                              valueName: "list:row"),
           transform: ListSelection.init(parsing:))
   var select: ListSelection?
+  @Option(name: .customLong("export-dir"),
+          help: "Folder where the `e` key writes its timirec-export-… folders (default: the current directory; never inside the dataset or checkpoint folder).")
+  var exportDir: String?
+  @Option(help: ArgumentHelp("A second checkpoint on the same dataset, shown beside --ckpt (its interests, list and ranks; `v` toggles).",
+                             valueName: "ckpt2"))
+  var compare: String?
   @Flag(help: "Print the key table as Markdown (docs/KEYS.md) and exit.") var keys = false
 
   /// The widest snapshot: wider than any screen (a 4K display in a tiny font is ~700 columns).
   static let widthRange = 40...1000
 
-  func validate() throws {
+  /// `--temp` must lie in the keys' range (also checked by `timirec export`).
+  static func validateTemperature(_ temp: Float?) throws {
     if let temp, !KeyBindings.temperatureRange.contains(temp) {
       let range = KeyBindings.temperatureRange
       throw ValidationError("--temp must be within \(formatTemperature(range.lowerBound))…\(formatTemperature(range.upperBound)) (the range of the [ ] keys), got \(temp)")
     }
+  }
+
+  func validate() throws {
+    try Self.validateTemperature(temp)
     guard Self.widthRange.contains(width) else {
       throw ValidationError("--width must be within \(Self.widthRange.lowerBound)…\(Self.widthRange.upperBound) columns, got \(width)")
     }
     if !snapshot && (json || fullHistory) {
       throw ValidationError("--json and --full-history go with --snapshot")
     }
+    if snapshot && exportDir != nil {
+      throw ValidationError("--export-dir is where the `e` key writes, in the interactive explorer; for --snapshot use `timirec export view`")
+    }
   }
 
   func run() throws {
     if keys { print(KeyBindings.markdown(), terminator: ""); return }
-    let folder = data ?? DemoPaths.defaultDemoFolder()
-    let checkpoint = ckpt ?? (folder as NSString).appendingPathComponent("checkpoint")
-    let session = try ExplorerSession.load(data: folder, checkpoint: checkpoint, checkpointDefaulted: ckpt == nil)
-    var userIndex = 0
-    if let user {
-      guard let index = session.userIndex(forId: user) else {
-        throw ExplorerError.noSuchUser(user, available: session.users.first!...session.users.last!)
-      }
-      userIndex = index
-    }
-    var state = ExplorerState.initial(session: session, userIndex: userIndex)
-    if let step {
-      let id = session.users[userIndex]
-      let n = session.sequenceLength(user: id)
-      guard (0...n).contains(step) else { throw ExplorerError.stepOutOfRange(user: id, step: step, length: n) }
-      state.step = step
-    }
-    if let temp { state.temperature = temp }
+    let session = try DemoPaths.openSession(data: data, ckpt: ckpt)
+    let comparison = try compare.map { try session.comparison(checkpoint: $0) }
+    var state = try ExplorerState.opening(session: session, user: user, step: step, temperature: temp)
     if temperedMix { state.mix = .tempered }
     if let select {
       state.focus = select.list.pane
       state.selection = select.row - 1
     }
     if snapshot {
-      let view = ViewBuilder(session: session).view(for: state)
+      let builder = ViewBuilder(session: session)
+      builder.comparison = comparison.map { ViewBuilder(session: $0) }
+      let view = builder.fullView(for: state)
       if json {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data: Data
-        do { data = try encoder.encode(view) } catch let EncodingError.invalidValue(value, context) {
-          // NaN or ±inf: never printed as a number (docs/EXPLORER.md).
-          let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-          throw ValidationError("the view has a value that is not a finite number (\(value) at \(path)); nothing was printed")
-        }
-        print(String(decoding: data, as: UTF8.self))
+        // The one encoder, shared with `timirec export view` and the `e` key; NaN or ±inf is
+        // refused with its field's path (docs/EXPLORER.md).
+        FileHandle.standardOutput.write(try ViewExport.jsonFile(view))
       } else {
         print(SnapshotText.render(view, state: state, width: width, fullHistory: fullHistory), terminator: "")
       }
       return
     }
-    switch try ExplorerApp.run(session: session, state: state) {
+    // A bad --export-dir is refused before the screen opens rather than at the first `e`.
+    var export: ExportEffect?
+    if let exportDir { export = try ExportEffect.checked(directory: exportDir, session: session) }
+    switch try ExplorerApp.run(session: session, state: state, export: export, comparison: comparison) {
     case .quit, .inputEnded: return
     case .signal(let s): throw ExitCode(128 + s)
     }
@@ -132,6 +131,14 @@ struct ListSelection {
 
 /// Where the bundled demo lives.
 enum DemoPaths {
+  /// The session of `--data` (default: the demo) and `--ckpt` (default: DATA/checkpoint).
+  /// - Throws: `ExplorerError` (ExplorerSession.load).
+  static func openSession(data: String?, ckpt: String?) throws -> ExplorerSession {
+    let folder = data ?? defaultDemoFolder()
+    let checkpoint = ckpt ?? (folder as NSString).appendingPathComponent("checkpoint")
+    return try ExplorerSession.load(data: folder, checkpoint: checkpoint, checkpointDefaulted: ckpt == nil)
+  }
+
   /// `demo-data` in the current directory, else beside the package the binary was built in
   /// (`.build/<config>/timirec` → `../../demo-data`), else `demo-data`.
   static func defaultDemoFolder() -> String {

@@ -33,7 +33,8 @@ struct TiMiRecCommand: ParsableCommand {
     abstract: "Train, evaluate and explore the TiMiRec multi-interest recommender (Wang et al., CIKM 2022).",
     subcommands: [
       PrepareCommand.self, TrainCommand.self, EvaluateCommand.self, ExploreCommand.self,
-      ImportCommand.self, DemoCommand.self, BenchmarkCommand.self, AnalyzeCommand.self, CasesCommand.self,
+      ImportCommand.self, DemoCommand.self, BenchmarkCommand.self, AnalyzeCommand.self, ExportCommand.self,
+      CasesCommand.self,
     ])
 }
 

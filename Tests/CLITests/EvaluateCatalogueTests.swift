@@ -76,6 +76,27 @@ final class EvaluateCatalogueTests: CLITestCase {
     XCTAssertEqual(entries(path("")).filter { $0.hasPrefix(".per-user") }, [])  // no temporary left
   }
 
+  /// The phases are timed apart only for a model with a scoring table (TiMiRec); a baseline
+  /// scoring every item through its own forward gets one time, not a ranking phase of 0 s.
+  func testCatalogueTimesOfAModelWithoutAScoringTable() throws {
+    let (data, timirecCheckpoint) = try trainedCheckpoint()
+    let checkpoint = path("runs/gru")
+    let train = try Timirec.run(["train", "--data", data, "--out", checkpoint, "--model", "GRU4Rec", "--epochs", "1",
+                                 "--emb-size", "8", "--hidden-size", "8", "--history-max", "5", "--batch-size", "8", "--threads", "1"])
+    XCTAssertEqual(train.exitCode, 0, train.transcript)
+    for (ckpt, apart) in [(checkpoint, false), (timirecCheckpoint, true)] {
+      let text = try timirec("evaluate", "--data", data, "--ckpt", ckpt, "--candidates", "all")
+      XCTAssertEqual(text.exitCode, 0, text.transcript)
+      XCTAssertEqual(text.stdout.contains("scoring and ranking together"), !apart, text.stdout)
+      XCTAssertEqual(text.stdout.contains("s of model forward and sampled ranking"), apart, text.stdout)
+      let json = try timirec("evaluate", "--data", data, "--ckpt", ckpt, "--candidates", "all", "--json")
+      let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], json.transcript)
+      let catalogue = try XCTUnwrap(report["catalogue"] as? [String: Any])
+      XCTAssertEqual(catalogue["rank_seconds"] != nil, apart, "\(catalogue)")
+      XCTAssertNotNil(catalogue["forward_seconds"] as? Double)
+    }
+  }
+
   func testPerUserIntoAMissingFolderFailsBeforeEvaluating() throws {
     let (data, checkpoint) = try trainedCheckpoint()
     let target = workDir + "/no-folder/ranks.jsonl"  // not path(…): that creates the folder

@@ -108,7 +108,7 @@ final class ExplorerStateTests: XCTestCase {
     let start = ExplorerState.initial(session: session)
     for (key, tool) in [("d", "history editing"), ("i", "history editing"),
                         ("<", "history editing"), (">", "history editing"), ("u", "history editing"),
-                        ("U", "history editing"), ("e", "export")] {
+                        ("U", "history editing")] {
       var s = start
       XCTAssertEqual(s.handle(.character(Character(key)), context: context), .redraw, key)
       XCTAssertEqual(s.status, "\(key) is reserved for \(tool), not built yet")
@@ -217,7 +217,9 @@ final class ExplorerStateTests: XCTestCase {
     XCTAssertNil(ScreenLayout.compute(rows: 23, columns: 80, interestCount: 4))
     XCTAssertNil(ScreenLayout.compute(rows: 24, columns: 79, interestCount: 4))
     let l = ScreenLayout.compute(rows: 30, columns: 100, interestCount: 2)!
-    XCTAssertEqual(l.users.height + l.history.height, 27)
+    XCTAssertEqual(l.users.height + l.history.height + l.timeline.height, 27)
+    XCTAssertEqual(l.timeline.height, 5)
+    XCTAssertEqual(l.timeline.row, l.history.row + l.history.height)
     XCTAssertEqual(l.distributions.height + l.interests.height + l.recommendations.height, 27)
     XCTAssertEqual(l.legend.row, 28)
     XCTAssertEqual(l.footer.row, 29)

@@ -280,6 +280,45 @@ final class BenchmarkTests: XCTestCase {
     XCTAssertTrue(after.split(separator: "\n").allSatisfy { $0.contains("finished") || $0.contains("evaluated") }, after)
   }
 
+  /// Results outlive the run folders (a new machine): a model and seed whose result and
+  /// ranks table are in results/ is neither trained nor evaluated again; a pretrain is trained
+  /// again only when a finetune still to train needs it.
+  func testRecordedResultsSurviveLosingTheRunFolders() throws {
+    let fake = try makeFake()
+    let plan = try BenchmarkPlan(dataset: "d", models: ["TiMiRec+"], seeds: [0, 1], recipes: Self.recipes, maxEpochs: 3)
+    for run in ["TiMiRec+-s0", "TiMiRec+-s1"] { try writeRanks(run, [1, 4, 30]) }
+    try benchmark(plan, fake: fake, jobs: 1).run(log: { _ in })
+    // The ranks table beside the result: users 1–3, sampled ranks, catalogue ranks (× 10 by the fake).
+    XCTAssertEqual(try String(contentsOfFile: workDir + "/results/d/ranks/TiMiRec+-s0.tsv", encoding: .utf8),
+                   "user\trank\tcatalogue_rank\n1\t1\t10\n2\t4\t40\n3\t30\t300\n")
+    let stored = try JSONDecoder().decode(RunResult.self, from: Data(contentsOf: URL(fileURLWithPath: workDir + "/results/d/runs/TiMiRec+-s0.json")))
+    XCTAssertEqual(stored.perUser, ["sampled": "ranks/TiMiRec+-s0.tsv", "all": "ranks/TiMiRec+-s0.tsv"])
+
+    try FileManager.default.removeItem(atPath: workDir + "/runs")
+    try FileManager.default.removeItem(atPath: workDir + "/results/d/runs/TiMiRec+-s1.json")
+    try FileManager.default.removeItem(atPath: workDir + "/calls.log")
+    let again = benchmark(plan, fake: fake, jobs: 1)
+    let described = try again.describe()
+    for line in ["train P-s0: recorded in results (no run folder here)", "train TiMiRec+-s0: recorded in results (no run folder here)",
+                 "evaluate TiMiRec+-s0: recorded", "train P-s1: to do", "train TiMiRec+-s1: to do"] {
+      XCTAssertTrue(described.contains(line), "\(line)\n\(described)")
+    }
+    try again.run(log: { _ in })
+    XCTAssertEqual(calls().map(summary), ["train P-s1", "train TiMiRec+-s1", "evaluate TiMiRec+-s1"])
+    // Both seeds in the table, the paired tests reading seed 0's ranks from results/.
+    let table = try String(contentsOfFile: workDir + "/results/d/table.md", encoding: .utf8)
+    XCTAssertTrue(table.contains("| with transformer | TiMiRec+ | **0.6667** ± 0.0000 |"), table)
+    XCTAssertEqual(try PerUserReader().ranks(workDir + "/results/d/ranks/TiMiRec+-s1.tsv", protocol: .all), [1: 10, 2: 40, 3: 300])
+  }
+
+  func testARanksTableWithABadLineNamesItsFileAndLine() throws {
+    let file = workDir + "/bad.tsv"
+    try "user\trank\n1\t3\n2\tx\n".write(toFile: file, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try PerUserReader().ranks(file, protocol: .sampled)) { error in
+      XCTAssertEqual(error as? BenchmarkError, .badResult(path: file + ":3", reason: "expected 2 integers separated by tabs"))
+    }
+  }
+
   func testARunLockedByAnotherBenchmarkIsLeftAlone() throws {
     let fake = try makeFake()
     let plan = try BenchmarkPlan(dataset: "d", models: ["A"], seeds: [0], recipes: Self.recipes)

@@ -94,7 +94,9 @@ if let data = argument("--data") {
   label = "the demo (\(demoFolder))"
 }
 let keyCount = Int(argument("--keys") ?? "") ?? 2000
-let loop = ExplorerLoop(session: session, state: .initial(session: session))
+// As the terminal UI: a new user's timeline strip is filled in after its first frame, when no
+// key waits (timed separately at the end).
+let loop = ExplorerLoop(session: session, state: .initial(session: session), defersTimeline: true)
 loop.draw(on: terminal)
 let kinds: [(String, [Key])] = [
   ("step ←/→", [.left, .right]),
@@ -140,3 +142,26 @@ print(String(format: "| all | %d | | | | %.3f / **%.3f** / %.3f | %.3f / %.3f |"
              percentile(allTotals, 0.99), allTotals.max()!, percentile(allCPU, 0.5), percentile(allCPU, 0.99)))
 print("")
 print(String(format: "start to first frame (demo, in process, exec excluded): %.0f ms", firstFrame))
+
+// The timeline strip (issue 14): every step of a user in batched forwards, cached per user.
+// A user's first view (strip + one step) against a second view of the same user at another
+// step (strip cached), for the users with the most steps; thread CPU time, ms.
+do {
+  let longest = session.users.sorted { session.sequenceLength(user: $0) > session.sequenceLength(user: $1) }.prefix(20)
+  var first: [Double] = [], again: [Double] = []
+  for user in longest {
+    let builder = ViewBuilder(session: session)
+    var state = ExplorerState.initial(session: session, userIndex: session.userIndex(forId: user)!)
+    var start = threadCPUms()
+    _ = builder.view(for: state)
+    first.append(threadCPUms() - start)
+    state.step -= 1
+    start = threadCPUms()
+    _ = builder.view(for: state)
+    again.append(threadCPUms() - start)
+  }
+  let steps = longest.map { session.sequenceLength(user: $0) }
+  print(String(format: "timeline strip, the %d users with the most steps (%d–%d): first view p50 / max %.2f / %.2f ms, another step (strip cached) %.2f / %.2f ms (thread CPU)",
+               longest.count, steps.last ?? 0, steps.first ?? 0, percentile(first, 0.5), first.max() ?? 0,
+               percentile(again, 0.5), again.max() ?? 0))
+}

@@ -19,6 +19,8 @@ public struct ScreenLayout: Equatable, Sendable {
   public var header: Rect
   public var users: Rect
   public var history: Rect
+  /// The timeline strip under the history (`Panes.timelineRows` rows).
+  public var timeline: Rect
   /// Column of the vertical rule between the left and right halves.
   public var separatorColumn: Int
   public var distributions: Rect
@@ -33,7 +35,8 @@ public struct ScreenLayout: Equatable, Sendable {
   /// The layout for a `rows` × `columns` terminal and K interests, or nil when the terminal
   /// is too small (then the screen says so instead of drawing garbage).
   ///
-  /// Left third: users (a third of the height) above the history. Right: distributions
+  /// Left third: users (a third of the height) above the history, then the timeline strip
+  /// (5 rows; the history keeps at least 9 since the body has at least 21). Right: distributions
   /// (K + 2 rows incl. title and note), interests (1 + 2K rows, or 1 + K when short of room),
   /// recommendations (the rest, at least 8 rows). Each rectangle includes its title row.
   /// Below the panes a legend row, then the footer.
@@ -55,7 +58,8 @@ public struct ScreenLayout: Equatable, Sendable {
     return ScreenLayout(
       header: Rect(row: 0, column: 0, height: 1, width: columns),
       users: Rect(row: 1, column: 0, height: users, width: left),
-      history: Rect(row: 1 + users, column: 0, height: body - users, width: left),
+      history: Rect(row: 1 + users, column: 0, height: body - users - Panes.timelineRows, width: left),
+      timeline: Rect(row: 1 + body - Panes.timelineRows, column: 0, height: Panes.timelineRows, width: left),
       separatorColumn: left,
       distributions: Rect(row: 1, column: left + 1, height: distributions, width: right),
       interests: Rect(row: 1 + distributions, column: left + 1, height: interests, width: right),

@@ -179,7 +179,9 @@ public enum Panes {
 
   /// Each interest: label and nearest items; with `detailed`, a second row of the history
   /// items with the largest attention weights.
-  public static func interests(_ view: ExplorerView, width: Int, detailed: Bool, attentionCount: Int = 3) -> PaneContent {
+  /// - Parameter pairwise: add a line with every pair's cosine (the snapshot).
+  public static func interests(_ view: ExplorerView, width: Int, detailed: Bool, attentionCount: Int = 3,
+                               pairwise: Bool = false) -> PaneContent {
     var lines: [StyledLine] = []
     if view.interests.isEmpty {
       lines = view.notes.filter { $0.hasPrefix("step 0") }.map { [Span($0, .warning)] }
@@ -188,14 +190,21 @@ public enum Panes {
     for interest in view.interests {
       let name = "\(interest.index + 1) " + (interest.label.isEmpty ? "" : interest.label)
       let nearest = interest.nearest.map { $0.item.title }.joined(separator: " · ")
-      lines.append([Span(pad(name, to: labelWidth - 1) + " ", .emphasis), Span(nearest, .normal)])
+      // Diagnostics (ResearchPanes.swift): sources and entropy, and a collapse mark.
+      let (spread, collapse) = diagnosticsColumn(view, interest: interest.index)
+      lines.append([Span(pad(name, to: labelWidth - 1) + " ", .emphasis), Span(spread, .dim)]
+                   + (collapse.map { [Span($0, .warning)] } ?? []) + [Span(nearest, .normal)])
       if detailed {
         let built = interest.attention.prefix(attentionCount).map { "\($0.item.title) \(format($0.weight, 2))" }
           .joined(separator: " · ")
         lines.append([Span(pad("  built from", to: labelWidth), .dim), Span(built, .dim)])
       }
     }
-    return PaneContent(title: "Interests", titleRight: "K=\(view.interestCount) · 5 nearest items by ⟨v_k,e_i⟩ · attention", lines: lines)
+    if pairwise, let line = pairwiseLine(view) { lines.append([Span(line, .dim)]) }
+    let k = "K=\(view.interestCount)"
+    return PaneContent(title: "Interests", titleRight: "\(k) · n=1/Σa² sources · H nats · 5 nearest by ⟨v_k,e_i⟩ · attention",
+                       titleRightShorter: ["\(k) · n=1/Σa² · H nats · 5 nearest by ⟨v_k,e_i⟩", "\(k) · n=1/Σa² · H nats", k],
+                       lines: lines)
   }
 
   // MARK: - Distributions
@@ -399,6 +408,8 @@ public enum Panes {
       "Best-match iK: the interest with the largest ⟨v_k,e_i⟩, which gives the item its score. The cursor item shows its TiMiRec score split into w_k·⟨v_k,e⟩ per interest, and its own p over cosines, which can peak at another interest.",
       "History: position, split (trn train, dev, tst test), │ the model's window, ▶ the target; `i2 0.12`: the interest that attends most to that item, and its attention weight.",
       "Interests: label from the categories of the 5 nearest items (a genre counts 1/n for an item with n genres; a category path counts at its top level), 5 nearest items, and the history items that built it.",
+      "Interest n=1/Σa²: items it is built from; H: attention entropy (nats); ≈iK cos 0.98: collapsed onto iK (cos ≥ 0.95).",
+      "Timeline, a cell per step (▲ now): mix = argmax softmax(z^q); JS(q,p) ▁ 0 to █ 1 bit; rank of the true next item, log scale, ▁ #1 to █ last.",
       "Press ?, q, Esc or Enter to close; ↑/↓, PgUp/PgDn scroll.",
     ]
     for note in notes {

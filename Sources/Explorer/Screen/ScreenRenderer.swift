@@ -21,12 +21,16 @@ public enum ScreenRenderer {
          in: usersRect, focused: state.focus == .users)
     let historyRect = layout.history
     draw(&frame, Panes.history(view, height: historyRect.height - 1, width: historyRect.width), in: historyRect, focused: false)
-    draw(&frame, Panes.distributions(view, width: layout.distributions.width), in: layout.distributions, focused: false)
-    draw(&frame, Panes.interests(view, width: layout.interests.width, detailed: layout.detailedInterests),
-         in: layout.interests, focused: false)
-    let recRect = layout.recommendations
-    draw(&frame, Panes.recommendations(view, state: state, height: recRect.height - 1, width: recRect.width),
-         in: recRect, focused: state.focus != .users)
+    draw(&frame, Panes.timeline(view, width: layout.timeline.width), in: layout.timeline, focused: false)
+    // `explore --compare` (ComparePanes.swift): both models in the right half, when it fits.
+    if !drawComparison(&frame, view: view, state: state, layout: layout) {
+      draw(&frame, Panes.distributions(view, width: layout.distributions.width), in: layout.distributions, focused: false)
+      draw(&frame, Panes.interests(view, width: layout.interests.width, detailed: layout.detailedInterests),
+           in: layout.interests, focused: false)
+      let recRect = layout.recommendations
+      draw(&frame, Panes.recommendations(view, state: state, height: recRect.height - 1, width: recRect.width),
+           in: recRect, focused: state.focus != .users)
+    }
 
     // The help overlay, last, over the panes.
     if state.mode == .help { drawHelp(&frame, scroll: state.helpScroll) }

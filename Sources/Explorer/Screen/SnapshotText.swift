@@ -30,11 +30,24 @@ public enum SnapshotText {
     if !current.isEmpty { out.append(clip(current, to: width)) }
     for note in view.notes { out.append(clip("note: " + note, to: width)) }
     section(Panes.history(view, height: .max, width: width, all: true, windowOnly: !fullHistory))
+    section(Panes.timeline(view, width: width))
     section(Panes.distributions(view, width: width))
-    section(Panes.interests(view, width: width, detailed: true, attentionCount: 5))
+    section(Panes.interests(view, width: width, detailed: true, attentionCount: 5, pairwise: true))
     let rows = (view.recommendations.map { max($0.timirec?.count ?? 1, $0.bestMatch.count) } ?? 0) + 2
     let detailRows = view.recommendations?.selected == nil ? 0 : 3
     section(Panes.recommendations(view, state: state, height: rows + detailRows, width: width, interactive: false))
+    if let other = view.comparedView {
+      // `--compare` (ComparePanes.swift): the second model's panes, then both lists.
+      out.append("")
+      out.append(clip("model 2 (--compare): \(other.checkpoint) · \(other.stage) K=\(other.interestCount) · trained at T=\(formatTemperature(other.trainingTemperature))", to: width))
+      for note in other.notes where !view.notes.contains(note) { out.append(clip("note: " + note, to: width)) }
+      var distributions = Panes.distributions(other, width: width)
+      distributions.title = "Distributions · model 2"
+      section(distributions)
+      section(Panes.numberedInterests(other, model: 2, width: width, detailed: true, pairwise: true))
+      let listed = max(other.recommendations?.bestMatch.count ?? 0, view.recommendations?.bestMatch.count ?? 0)
+      if let versus = Panes.versus(view, state: state, height: listed + 2, width: width) { section(versus) }
+    }
     return out.map { l in var s = l; while s.last == " " { s.removeLast() }; return s }.joined(separator: "\n") + "\n"
   }
 }

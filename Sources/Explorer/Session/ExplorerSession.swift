@@ -16,6 +16,8 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
   case terminal(String)
   /// The terminal or locale cannot show the UI (the reason says what to do).
   case cannotDraw(String)
+  /// `--compare`'s checkpoint cannot be shown beside the first (the reason says why).
+  indirect case compare(path: String, reason: ExplorerError)
 
   public var description: String {
     switch self {
@@ -43,6 +45,8 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
       return "cannot start the terminal UI: \(reason)"
     case let .cannotDraw(reason):
       return "cannot start the terminal UI: \(reason)"
+    case let .compare(path, reason):
+      return "--compare \(path): \(reason.description)"
     }
   }
 }
@@ -100,8 +104,19 @@ public final class ExplorerSession {
     do { dataset = try Dataset.load(folder: data) } catch let error as DataError {
       throw ExplorerError.dataset(path: data, reason: error.message)
     } catch { throw ExplorerError.dataset(path: data, reason: "\(error)") }
-    // The same opening as `timirec evaluate`: one dataset check (item rows, user rows,
-    // split sizes), then the weights strictly (all present and used, finite).
+    let (model, config) = try openModel(checkpoint, dataset: dataset, data: data, checkpointDefaulted: checkpointDefaulted)
+    let session = ExplorerSession(dataset: dataset, model: model, checkpoint: config,
+                                  datasetPath: data, checkpointPath: checkpoint)
+    if session.users.isEmpty { throw ExplorerError.noUsers(path: data) }
+    return session
+  }
+
+  /// Opens a checkpoint of `dataset` (folder `data`) as `timirec evaluate` does: one dataset
+  /// check (item rows, user rows, split sizes), then the weights strictly (all present and
+  /// used, finite).
+  /// - Throws: `ExplorerError` (no checkpoint, mismatch, unreadable, not multi-interest).
+  static func openModel(_ checkpoint: String, dataset: Dataset, data: String,
+                        checkpointDefaulted: Bool = false) throws -> (any MultiInterestRecommender, CheckpointConfig) {
     let opened: any Recommender, config: CheckpointConfig
     do { (opened, config) = try CheckpointDirectory.openModel(checkpoint, for: dataset.fingerprint) } catch CheckpointError.missing {
       throw ExplorerError.noCheckpoint(path: checkpoint, data: data, defaulted: checkpointDefaulted)
@@ -114,10 +129,7 @@ public final class ExplorerSession {
     guard let model = opened as? any MultiInterestRecommender else {
       throw ExplorerError.checkpoint(path: checkpoint, reason: "\(config.model) is not a multi-interest model; the explorer shows interests")
     }
-    let session = ExplorerSession(dataset: dataset, model: model, checkpoint: config,
-                                  datasetPath: data, checkpointPath: checkpoint)
-    if session.users.isEmpty { throw ExplorerError.noUsers(path: data) }
-    return session
+    return (model, config)
   }
 
   /// K.

@@ -17,6 +17,9 @@ public struct Reaction: OptionSet, Sendable {
   public static let quit = Reaction(rawValue: 1 << 3)
   /// Forget what the terminal shows and draw every cell again (Ctrl-L).
   public static let refresh = Reaction(rawValue: 1 << 4)
+  /// Write the export of the current view (`e`): the loop runs its `ExportEffect` and puts
+  /// where it went (or why not) in the status bar.
+  public static let export = Reaction(rawValue: 1 << 5)
 }
 
 extension ExplorerState {
@@ -110,6 +113,10 @@ extension ExplorerState {
     case .toggleMix:
       mix = mix == .model ? .tempered : .model
       return .recompute
+    case .toggleCompare:
+      showComparison.toggle()
+      status = showComparison ? "model 1 vs model 2 (v: this model alone)" : "model 1 alone (v: model 1 vs model 2)"
+      return .redraw
     case .help:
       mode = .help
       helpScroll = 0
@@ -127,13 +134,15 @@ extension ExplorerState {
       return [.refresh, .redraw]
     case .quit:
       return .quit
+    case .export:
+      return [.export, .redraw]
     case .cases:
       mode = .cases
       return .redraw
     case .caseSort, .caseReverse, .caseFilter, .caseCategory, .openCase:
       // Disabled outside the case table, whose handler runs them (CaseTableState.swift).
       return []
-    case .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits, .export:
+    case .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits:
       // Reserved: their bindings are always disabled, so this is not reached.
       return []
     }

@@ -49,6 +49,8 @@ public struct ExplorerState: Equatable, Sendable {
   public var status: String?
   /// Sort, filter and cursor of the case table (`c`; CaseTableState.swift).
   public var caseTable = CaseTableState()
+  /// With `explore --compare`: the right half shows both models (`v` toggles it).
+  public var showComparison = true
   /// State of the generator behind `r` (random user), so a key sequence is reproducible.
   public var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
 
@@ -64,5 +66,28 @@ public struct ExplorerState: Equatable, Sendable {
     let user = session.users[userIndex]
     let n = session.sequenceLength(user: user)
     return ExplorerState(userIndex: userIndex, step: max(0, n - 1), temperature: session.trainingTemperature)
+  }
+
+  /// The state `--user`, `--step` and `--temp` ask for (each nil: the `initial` default).
+  /// - Throws: `ExplorerError.noSuchUser` (an id without interactions) or `.stepOutOfRange`
+  ///   (t outside 0…n_u).
+  public static func opening(session: ExplorerSession, user: Int?, step: Int?, temperature: Float?) throws(ExplorerError)
+    -> ExplorerState {
+    var userIndex = 0
+    if let user {
+      guard let index = session.userIndex(forId: user) else {
+        throw .noSuchUser(user, available: session.users.first!...session.users.last!)
+      }
+      userIndex = index
+    }
+    var state = initial(session: session, userIndex: userIndex)
+    if let step {
+      let id = session.users[userIndex]
+      let n = session.sequenceLength(user: id)
+      guard (0...n).contains(step) else { throw .stepOutOfRange(user: id, step: step, length: n) }
+      state.step = step
+    }
+    if let temperature { state.temperature = temperature }
+    return state
   }
 }

@@ -19,18 +19,20 @@ public enum ExplorerAction: String, CaseIterable, Sendable {
   case focusNext, focusPrevious
   case randomUser, search, jumpToTarget
   case colder, warmer, resetTemperature, toggleMix
+  case toggleCompare
   case help, back, redraw, quit
+  case export
   // The case table (`c`): its own keys, active only while it is open (CaseTableState.swift).
   case caseSort, caseReverse, caseFilter, caseCategory, openCase
-  // Reserved for the research tools (docs/EXPLORER.md, "Keys"): bound, shown in the help as
-  // reserved, doing nothing yet, so no other feature takes their keys.
-  // `cases` is built (the case finder); the others are still reserved.
-  case cases, dropHistoryItem, insertHistoryItem, moveItemEarlier, moveItemLater, undo, resetEdits, export
+  // `cases` is built (the case finder); the others are reserved for the research tools
+  // (docs/EXPLORER.md, "Keys"): bound, shown in the help as reserved, doing nothing yet, so no
+  // other feature takes their keys.
+  case cases, dropHistoryItem, insertHistoryItem, moveItemEarlier, moveItemLater, undo, resetEdits
 
   /// True for the reserved actions (see above).
   public var isReserved: Bool {
     switch self {
-    case .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits, .export:
+    case .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits:
       return true
     default:
       return false
@@ -92,6 +94,8 @@ public struct ExplorerContext: Sendable {
   public var hasPredictor: Bool
   /// Rows in each recommendation list.
   public var listLength: Int
+  /// True with `explore --compare` (a second model is loaded).
+  public var hasComparison = false
   /// Rows per page of the users pane (set by the layout).
   public var pageSize: Int = 10
   /// True while the terminal is below the minimum size and shows only the "too small"
@@ -153,6 +157,10 @@ public enum KeyBindings {
                "Jump to the true next item (★) in the focused list (from the users pane: in the TiMiRec list)",
                footer: "★ next", group: .navigation,
                disabled: { s, _ in s.step >= 1 ? nil : "no lists at step 0 (empty history)" }),
+    KeyBinding([.character("v")], "v", .toggleCompare,
+               "Compare (--compare CKPT2): model 1 vs model 2, or model 1 alone",
+               group: .navigation,
+               disabled: { _, c in c.hasComparison ? nil : "v compares two checkpoints: start with timirec explore --compare CKPT2" }),
     KeyBinding([.character("["), .character("-")], "[/-", .colder, "Lower T (sharper q and p), ×10^-0.1",
                footer: "T", group: .temperature,
                disabled: { s, _ in s.temperature <= temperatureRange.lowerBound ? "T is at its minimum" : nil }),
@@ -195,8 +203,9 @@ public enum KeyBindings {
                disabled: reserved("u", "history editing")),
     KeyBinding([.character("U")], "U", .resetEdits, "Reset the history to the data", group: .research,
                disabled: reserved("U", "history editing")),
-    KeyBinding([.character("e")], "e", .export, "Export the view (not Ctrl-S: with flow control on it freezes the terminal)",
-               group: .research, disabled: reserved("e", "export")),
+    KeyBinding([.character("e")], "e", .export,
+               "Export the view into a new folder (current directory or --export-dir): view.json as --snapshot --json prints it, vectors.tsv and metadata.tsv for the Embedding Projector (not Ctrl-S: with flow control on it freezes the terminal)",
+               group: .general),
   ]
 
   /// The reason a reserved key gives: what it is kept for.

@@ -180,4 +180,11 @@ public struct ExplorerView: Codable, Equatable, Sendable {
   public var interests: [InterestSummary]
   public var distributions: DistributionsSummary?
   public var recommendations: RecommendationsSummary?
+  /// Collapse and attention spread of the interests (Diagnostics.swift); nil when the history
+  /// is empty.
+  public var diagnostics: DiagnosticsSummary? = nil
+  /// The strip over all the user's steps (StepTimeline.swift).
+  public var steps: StepTimeline? = nil
+  /// The second model of `explore --compare` (Comparison.swift); nil without one.
+  public var compare: ComparedModel? = nil
 }

@@ -27,6 +27,14 @@ public final class ViewBuilder {
   public var nearestCount = 5
 
   private var cached: Forward?
+  /// The current user's timeline strip, temperature-free (StepTimeline.swift).
+  let stepCache = StepTimelineCache()
+  /// When true, a view of a user whose strip is not cached has `steps` nil; the interactive
+  /// loop fills it in when no key is waiting (`fillTimeline`), so a key never waits for it.
+  public var defersTimeline = false
+  /// The second model of `explore --compare` (Comparison.swift: `fullView(for:)`). Its
+  /// timeline strip is never shown, so it never computes one.
+  public var comparison: ViewBuilder? { didSet { comparison?.defersTimeline = true } }
   /// The lists that depend only on (user, step): interests, best-match and the model-mix list.
   private var cachedLists: (user: Int, step: Int, interests: [InterestSummary], bestMatch: ([ScoredItem], Int?),
                             modelMix: ([ScoredItem], Int?)?)?
@@ -109,6 +117,7 @@ public final class ViewBuilder {
       temperature: state.temperature, trainingTemperature: session.trainingTemperature,
       target: target, targetSplit: t < length ? splitName(sequence.splits[t]) : nil,
       timeline: [], notes: [], interests: [], distributions: nil, recommendations: nil)
+    view.steps = stepTimeline(user: user, temperature: state.temperature)
 
     var timeline: [TimelineEntry] = []
     timeline.reserveCapacity(length)
@@ -145,6 +154,7 @@ public final class ViewBuilder {
       timeline[f.windowStart + j].strongestWeight = f.attention[best * l + j]
     }
 
+    view.diagnostics = DiagnosticsSummary(interests: f.interests, attention: f.attention, count: k)
     let lists = self.lists(f, user: user, step: t, target: target?.id)
     let interests = lists.interests
     // Distributions at T.

@@ -230,7 +230,8 @@ public enum CatalogueRanking {
       let catalogue = ranks(queries: Tensor(shape: [total, q, d], data: all), table: table, targets: rows.targets,
                             earlier: { rows.earlierItems($0) }, threads: threads)
       return Result(catalogue: catalogue, sampled: sampled, forwardSeconds: seconds(forward),
-                    rankSeconds: seconds(clock.now - rankStart), rankCPUSeconds: processCPUSeconds() - cpuStart)
+                    rankSeconds: seconds(clock.now - rankStart), rankCPUSeconds: processCPUSeconds() - cpuStart,
+                    phasesTimedApart: true)
     }
     // Any other model: its own scores of every item, `chunk` rows at a time.
     let start = clock.now
@@ -263,7 +264,7 @@ public enum CatalogueRanking {
       }
     }
     return Result(catalogue: catalogue, sampled: sampled, forwardSeconds: seconds(clock.now - start), rankSeconds: 0,
-                  rankCPUSeconds: 0)
+                  rankCPUSeconds: 0, phasesTimedApart: false)
   }
 
   /// What ``ranks(_:batches:rows:threads:)`` gives.
@@ -281,6 +282,10 @@ public enum CatalogueRanking {
     /// machine shared with other jobs, rankCPUSeconds / threads is what the wall time
     /// would be on idle cores with perfect parallelism.
     public var rankCPUSeconds: Double
+    /// Whether the full-catalogue phase was timed apart from the forward pass (a
+    /// ``CatalogueScorable`` model); when false, `forwardSeconds` holds everything and the two
+    /// rank times are 0, not measured.
+    public var phasesTimedApart: Bool
   }
 
   /// User + system CPU seconds of this process so far, all threads (getrusage).

@@ -55,7 +55,10 @@ public struct RunResult: Codable, Equatable, Sendable {
   public var metrics: [String: [String: Double]]
   /// Protocol → metric → standard error over the test rows.
   public var standardErrors: [String: [String: Double]]
-  /// Protocol → the `evaluate --per-user` file (one JSON line per test row), outside the repo.
+  /// Protocol → the file of per-user ranks: `ranks/<run>.tsv` relative to results/<dataset>/
+  /// (committed with the result, so the significance tests survive the run folders; read with
+  /// `PerUserReader`), or an absolute path (an `evaluate --per-user` JSONL file; results written
+  /// before the ranks moved into results/). `Benchmark.results()` returns absolute paths.
   public var perUser: [String: String]
   /// When the evaluation finished (ISO 8601).
   public var evaluated: String
@@ -88,7 +91,13 @@ public struct RunResult: Codable, Equatable, Sendable {
 /// Layout: checkpoints in `<runs>/<dataset>/<run>/`, each child's output in
 /// `<runs>/<dataset>/logs/<run>.{train,evaluate}.log`, evaluate's JSON and per-user lines in
 /// `<runs>/<dataset>/eval/<run>.{json,jsonl}`, a training's lock in
-/// `<runs>/<dataset>/locks/<run>.lock`; results in `<results>/<dataset>/`.
+/// `<runs>/<dataset>/locks/<run>.lock`; results in `<results>/<dataset>/`: `runs/<run>.json`
+/// and the per-user ranks `ranks/<run>.tsv` (user, sampled rank, catalogue rank).
+///
+/// Run folders are disposable, results are not: a model and seed whose result and ranks are
+/// in results/ is *recorded* and neither trained nor evaluated again when its run folder is
+/// gone (a new machine), unless a run still to train starts from it (a finetune's pretrain),
+/// which is then trained again.
 public struct Benchmark: Sendable {
   public var plan: BenchmarkPlan
   /// The prepared dataset folder (`--data`).
@@ -124,6 +133,8 @@ public struct Benchmark: Sendable {
   public func resultFile(_ name: String) -> String {
     ((resultsFolder as NSString).appendingPathComponent("runs") as NSString).appendingPathComponent(name + ".json")
   }
+  /// The per-user ranks file of run `name`, relative to `resultsFolder`.
+  public func ranksFile(_ name: String) -> String { "ranks/\(name).tsv" }
   func evalFile(_ name: String, _ suffix: String) -> String {
     ((runsFolder as NSString).appendingPathComponent("eval") as NSString).appendingPathComponent("\(name).\(suffix)")
   }
@@ -151,10 +162,19 @@ public struct Benchmark: Sendable {
   /// - Throws: `CheckpointError` for an unreadable checkpoint folder.
   public func steps() throws -> [Step] {
     var steps: [Step] = []
+    let recorded = try recordedRuns()
     for run in plan.runs {
       let status = try RunStatus.of(runFolder(run.name), maxEpochs: run.maxEpochs)
       let dependencies = run.initRun.map { ["train \($0)"] } ?? []
       let job = BenchmarkJob(id: "train \(run.name)", kind: .train(run), dependencies: dependencies)
+      if status == .toDo, recorded.contains(run.name) {
+        steps.append(Step(job: job, command: nil, state: "recorded in results (no run folder here)"))
+        for evaluation in plan.evaluations where evaluation.run == run.name {
+          steps.append(Step(job: BenchmarkJob(id: "evaluate \(evaluation.run)", kind: .evaluate(evaluation),
+                                              dependencies: ["train \(evaluation.run)"]), command: nil, state: "recorded"))
+        }
+        continue
+      }
       steps.append(Step(job: job, command: status.isFinished ? nil : trainCommand(run, status: status), state: status.description))
       for evaluation in plan.evaluations where evaluation.run == run.name {
         let job = BenchmarkJob(id: "evaluate \(evaluation.run)", kind: .evaluate(evaluation),
@@ -172,6 +192,27 @@ public struct Benchmark: Sendable {
     try steps().map { step in
       "\(step.job.id): \(step.state)" + (step.command.map { "\n    " + ([executable] + $0).joined(separator: " ") } ?? "")
     }.joined(separator: "\n")
+  }
+
+  /// The runs that need no run folder: every evaluation of the run has its result and ranks
+  /// in results/, and every run that starts from it is recorded too (a pretrain whose finetune
+  /// is still to train is not: the finetune needs its checkpoint).
+  func recordedRuns() throws -> Set<String> {
+    var recorded: Set<String> = []
+    // Dependents come after the runs they start from in `plan.runs`: walk backwards.
+    for run in plan.runs.reversed() {
+      let evaluations = plan.evaluations.filter { $0.run == run.name }
+      let dependents = plan.runs.filter { $0.initRun == run.name }
+      guard !evaluations.isEmpty || !dependents.isEmpty else { continue }
+      let ownRecorded = try evaluations.allSatisfy { evaluation in
+        let file = resultFile(evaluation.run)
+        guard FileManager.default.fileExists(atPath: file) else { return false }
+        let result = try readResult(file)
+        return hasEveryProtocol(result)
+      }
+      if ownRecorded && dependents.allSatisfy({ recorded.contains($0.name) }) { recorded.insert(run.name) }
+    }
+    return recorded
   }
 
   func trainCommand(_ run: PlannedRun, status: RunStatus) -> [String] {
@@ -197,7 +238,12 @@ public struct Benchmark: Sendable {
     guard let result = try? readResult(resultFile(evaluation.run)),
           let record = try? CheckpointRecord.read(AtomicWrite.readablePath(runFolder(evaluation.run))) else { return false }
     return result.epochs == record.epochsDone
-      && protocols.allSatisfy { result.metrics[$0.rawValue] != nil && FileManager.default.fileExists(atPath: result.perUser[$0.rawValue] ?? "") }
+      && hasEveryProtocol(result)
+  }
+
+  /// Whether `result` has the metrics and the per-user file of every protocol of this benchmark.
+  func hasEveryProtocol(_ result: RunResult) -> Bool {
+    protocols.allSatisfy { result.metrics[$0.rawValue] != nil && FileManager.default.fileExists(atPath: result.perUser[$0.rawValue] ?? "") }
   }
 
   // MARK: running
@@ -307,8 +353,13 @@ public struct Benchmark: Sendable {
       }
       metrics[evaluationProtocol.rawValue] = values
       errors[evaluationProtocol.rawValue] = (object["standard_error"] as? [String: Any] ?? [:]).compactMapValues { ($0 as? NSNumber)?.doubleValue }
-      perUser[evaluationProtocol.rawValue] = evalFile(evaluation.run, "jsonl")
+      perUser[evaluationProtocol.rawValue] = ranksFile(evaluation.run)
     }
+    // The per-user ranks go into results/ beside the result (a few hundred KB on Beauty), so
+    // the paired tests do not depend on the run folders.
+    let ranks = (resultsFolder as NSString).appendingPathComponent(ranksFile(evaluation.run))
+    try FileManager.default.createDirectory(atPath: (ranks as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try PerUserReader.writeRanksTable(from: evalFile(evaluation.run, "jsonl"), to: ranks)
     var chain: [RunResult.Stage] = []
     var name: String? = evaluation.run
     while let current = name, let run = plan.runs.first(where: { $0.name == current }) {
@@ -341,12 +392,16 @@ public struct Benchmark: Sendable {
     }
   }
 
+  /// Reads a result file, its relative per-user paths made absolute (under `resultsFolder`).
   func readResult(_ file: String) throws -> RunResult {
+    var result: RunResult
     do {
-      return try JSONDecoder().decode(RunResult.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+      result = try JSONDecoder().decode(RunResult.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
     } catch {
       throw BenchmarkError.badResult(path: file, reason: "\(error)")
     }
+    result.perUser = result.perUser.mapValues { $0.hasPrefix("/") ? $0 : (resultsFolder as NSString).appendingPathComponent($0) }
+    return result
   }
 }
 

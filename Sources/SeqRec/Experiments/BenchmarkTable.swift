@@ -6,8 +6,10 @@ import Tensor
 /// per user (leave-one-out).
 public typealias PerUserRanks = [Int: Int]
 
-/// Reads `evaluate --per-user` files (one JSON object per line with `user`, `rank` and, with
-/// `--candidates all`, `catalogue_rank`), each once per modification time.
+/// Reads per-user rank files, each once per modification time: `evaluate --per-user` files
+/// (one JSON object per line with `user`, `rank` and, with `--candidates all`,
+/// `catalogue_rank`) and the benchmark's ranks tables (`.tsv`: a header naming the columns,
+/// `user` first, then one line of integers per test row; `writeRanksTable`).
 ///
 /// Thread safety: the cache is read and written only while holding `lock`.
 public final class PerUserReader: @unchecked Sendable {
@@ -28,19 +30,8 @@ public final class PerUserReader: @unchecked Sendable {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw BenchmarkError.badResult(path: path, reason: "the per-user file is missing")
     }
-    var ranks: [String: PerUserRanks] = [:]
-    var lineNumber = 0
-    for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-      lineNumber += 1
-      if line.isEmpty { continue }
-      guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-            let user = (object["user"] as? NSNumber)?.intValue else {
-        throw BenchmarkError.badResult(path: "\(path):\(lineNumber)", reason: "not a JSON object with an integer user")
-      }
-      for name in ["rank", "catalogue_rank"] {
-        if let rank = (object[name] as? NSNumber)?.intValue { ranks[name, default: [:]][user] = rank }
-      }
-    }
+    let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    let ranks = try path.hasSuffix(".tsv") ? Self.parseRanksTable(lines, path: path) : Self.parsePerUserLines(lines, path: path)
     guard let found = ranks[key] else {
       throw BenchmarkError.badResult(path: path, reason: "no line has \(key) (evaluate --per-user without --candidates all?)")
     }
@@ -48,6 +39,66 @@ public final class PerUserReader: @unchecked Sendable {
     if let modified { cache[path] = (modified, ranks) }
     lock.unlock()
     return found
+  }
+
+  /// The ranks of `evaluate --per-user` JSON lines: `rank`/`catalogue_rank` → user → rank.
+  /// - Throws: `BenchmarkError.badResult` naming file:line for a line without an integer user.
+  static func parsePerUserLines(_ lines: [Data.SubSequence], path: String) throws -> [String: PerUserRanks] {
+    var ranks: [String: PerUserRanks] = [:]
+    for (offset, line) in lines.enumerated() where !line.isEmpty {
+      guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+            let user = (object["user"] as? NSNumber)?.intValue else {
+        throw BenchmarkError.badResult(path: "\(path):\(offset + 1)", reason: "not a JSON object with an integer user")
+      }
+      for name in ["rank", "catalogue_rank"] {
+        if let rank = (object[name] as? NSNumber)?.intValue { ranks[name, default: [:]][user] = rank }
+      }
+    }
+    return ranks
+  }
+
+  /// The ranks table of a `.tsv` file's lines: column name → user → rank.
+  /// - Throws: `BenchmarkError.badResult` naming file:line for a header without `user`, a
+  ///   line whose field count differs from the header's, or a field that is not an integer.
+  static func parseRanksTable(_ lines: [Data.SubSequence], path: String) throws -> [String: PerUserRanks] {
+    guard let header = lines.first.map({ String(decoding: $0, as: UTF8.self).split(separator: "\t").map(String.init) }),
+          header.first == "user", header.count > 1 else {
+      throw BenchmarkError.badResult(path: "\(path):1", reason: "the header must name the columns, user first (user, rank, catalogue_rank)")
+    }
+    var ranks: [String: PerUserRanks] = [:]
+    for (offset, line) in lines.dropFirst().enumerated() where !line.isEmpty {
+      let fields = String(decoding: line, as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false)
+      let values = fields.compactMap { Int($0) }
+      guard fields.count == header.count, values.count == fields.count else {
+        throw BenchmarkError.badResult(path: "\(path):\(offset + 2)", reason: "expected \(header.count) integers separated by tabs")
+      }
+      for column in 1..<header.count { ranks[header[column], default: [:]][values[0]] = values[column] }
+    }
+    return ranks
+  }
+
+  /// Writes the ranks of an `evaluate --per-user` JSONL file as a ranks table (`user`, `rank`,
+  /// and `catalogue_rank` when the file has it; one line per test row, in the file's order),
+  /// atomically: about 18 bytes a row, the form results/ keeps.
+  /// - Throws: `BenchmarkError.badResult` naming file:line for a line without `user` or `rank`.
+  public static func writeRanksTable(from jsonl: String, to path: String) throws {
+    guard let data = FileManager.default.contents(atPath: jsonl) else {
+      throw BenchmarkError.badResult(path: jsonl, reason: "the per-user file is missing")
+    }
+    var rows: [[Int]] = []
+    var withCatalogue = true
+    for (offset, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+      guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+            let user = (object["user"] as? NSNumber)?.intValue, let rank = (object["rank"] as? NSNumber)?.intValue else {
+        throw BenchmarkError.badResult(path: "\(jsonl):\(offset + 1)", reason: "not a JSON object with an integer user and rank")
+      }
+      let catalogue = (object["catalogue_rank"] as? NSNumber)?.intValue
+      if catalogue == nil { withCatalogue = false }
+      rows.append([user, rank, catalogue ?? 0])
+    }
+    var text = withCatalogue ? "user\trank\tcatalogue_rank\n" : "user\trank\n"
+    for row in rows { text += (withCatalogue ? row : Array(row.prefix(2))).map(String.init).joined(separator: "\t") + "\n" }
+    try AtomicWrite.writeFile(Data(text.utf8), to: path)
   }
 }
 
