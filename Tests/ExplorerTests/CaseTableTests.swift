@@ -134,4 +134,21 @@ final class CaseTableTests: XCTestCase {
     XCTAssertTrue(lines.last!.contains("Enter open"), frame)
     XCTAssertTrue(frame.contains("…"), "the long titles are cut, not the numbers")
   }
+
+  /// With `explore --compare` (here the pretrain checkpoint of the same weights as model 2,
+  /// which ranks by the best match) the table compares the two models: gain = model 2's rank
+  /// − model 1's, here the same numbers as one model's best match − mix.
+  func testCompareModeGainIsModelTwoMinusModelOne() throws {
+    let terminal = MemoryTerminal(rows: 24, columns: 80, keys: [])
+    let loop = ExplorerLoop(session: session, state: .initial(session: session),
+                            comparison: TinyExplorer.session(stage: .pretrain))
+    loop.draw(on: terminal)
+    loop.press(.character("c"), terminal: terminal)
+    let table = try XCTUnwrap(loop.cases.table)
+    XCTAssertTrue(table.compared)
+    let single = try CaseFinder.find(session.model, corpus: session.corpus, split: .test, threads: 1)
+    XCTAssertEqual(table.rows.map(\.gain), single.rows.map(\.gain))
+    XCTAssertEqual(table.rows.map(\.secondRank), single.rows.map(\.model.bestMatch))
+    XCTAssertTrue(terminal.frames.last!.contains("ckpt2"), terminal.frames.last!)
+  }
 }
