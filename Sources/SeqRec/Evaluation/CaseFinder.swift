@@ -316,9 +316,10 @@ public enum CaseFinder {
   /// The case table of `model` on `split`.
   /// - Parameters:
   ///   - corpus: the dataset's sequences (the model's `historyMax`).
-  ///   - threads: threads for the per-row work (≥ 1); BLAS uses its own setting.
-  ///   - progress: called on the calling thread after each forward batch with (rows done,
-  ///     rows in all).
+  ///   - threads: worker threads (≥ 1), each taking whole batches of 256 rows with one BLAS
+  ///     thread; with 1, the calling thread and BLAS's own setting.
+  ///   - progress: called on the calling thread after each round of batches (one per worker)
+  ///     with (rows done, rows in all).
   /// - Throws: `CaseFinderError.tooManySteps` for `.all` on more than 100,000 interactions.
   public static func find(_ model: any MultiInterestRecommender, corpus: SequenceCorpus, split: CaseSplit = .test,
                           threads: Int = 2, progress: (Int, Int) -> Void = { _, _ in }) throws -> CaseTable {
