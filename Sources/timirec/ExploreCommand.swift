@@ -10,6 +10,7 @@ struct ExploreCommand: ParsableCommand {
     discussion: """
       Interactive: timirec explore [--data DIR --ckpt CKPT] [--user U --step T]   (press ? for the keys)
       Text:        timirec explore --snapshot --user 7 --step 30 --temp 0.5 --width 100 [--json]
+      What-if:     timirec explore --snapshot --user 7 --step 30 --history 12,7,40 [--json]
       --ckpt defaults to DIR/checkpoint. Steps run 0…n_u: at step t the model reads the items \
       before t and the item at t is the target (t = n_u: after the last item, no target).
       """)
@@ -31,6 +32,9 @@ struct ExploreCommand: ParsableCommand {
                              valueName: "list:row"),
           transform: ListSelection.init(parsing:))
   var select: ListSelection?
+  @Option(help: ArgumentHelp("What-if: item ids, oldest first, that replace the history before --step (the model reads the last history_max of them, its window; the lists exclude them all); the target stays the user's item at --step.",
+                             valueName: "id,id,…"))
+  var history: String?
   @Flag(help: "Print the key table as Markdown (docs/KEYS.md) and exit.") var keys = false
 
   /// The widest snapshot: wider than any screen (a 4K display in a tiny font is ~700 columns).
@@ -67,6 +71,9 @@ struct ExploreCommand: ParsableCommand {
       let n = session.sequenceLength(user: id)
       guard (0...n).contains(step) else { throw ExplorerError.stepOutOfRange(user: id, step: step, length: n) }
       state.step = step
+    }
+    if let history {
+      state.historyEdit = try HistoryEdit.parse(history, session: session, userIndex: userIndex, step: state.step)
     }
     if let temp { state.temperature = temp }
     if temperedMix { state.mix = .tempered }

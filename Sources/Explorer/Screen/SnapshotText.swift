@@ -33,7 +33,7 @@ public enum SnapshotText {
     section(Panes.distributions(view, width: width))
     section(Panes.interests(view, width: width, detailed: true, attentionCount: 5))
     let rows = (view.recommendations.map { max($0.timirec?.count ?? 1, $0.bestMatch.count) } ?? 0) + 2
-    let detailRows = view.recommendations?.selected == nil ? 0 : 3
+    let detailRows = (view.recommendations?.selected == nil ? 0 : 3) + (view.whatIf == nil ? 0 : 3)
     section(Panes.recommendations(view, state: state, height: rows + detailRows, width: width, interactive: false))
     return out.map { l in var s = l; while s.last == " " { s.removeLast() }; return s }.joined(separator: "\n") + "\n"
   }
