@@ -49,9 +49,12 @@ public enum Panes {
     ] + mixText.dropFirst().map { [title, temperature, user.1, step.1, $0] } + [
       [title, temperature, user.1, step.1],
     ]
-    // An edited history is said in every variant (after the step).
-    let edited = view.edited ? ["│ history edited (u undo · U reset) ", "│ history edited ", "│ edited "] : [""]
-    let variants = plain.flatMap { v in edited.map { Array(v[..<4]) + ($0.isEmpty ? [] : [$0]) + Array(v[4...]) } }
+    // An edited history is said in every variant (after the step): the long wording only with
+    // every other part, the shortest only when nothing else fits.
+    func with(_ edit: String, _ v: [String]) -> [String] { Array(v[..<4]) + [edit] + Array(v[4...]) }
+    let variants = !view.edited ? plain
+      : [with("│ history edited (u undo · U reset) ", plain[0])] + plain.map { with("│ history edited ", $0) }
+        + [with("│ edited ", plain[plain.count - 1])]
     let chosen = variants.first { $0.reduce(0) { $0 + cellWidth($1) } <= width } ?? variants.last!
     return chosen.map { Span($0, .header) }
   }
