@@ -22,8 +22,8 @@ import Tensor
 /// lists skip all of its items; the view also carries the change against the data's history
 /// (`WhatIfSummary`).
 ///
-/// The forward passes of the data's and of the edited history at a (user, step) are cached,
-/// so changing T, the mix or the selection costs only the cheap parts. The result is a pure
+/// The last forward pass on the data's history and the last on an edited one are cached, so
+/// changing T, the mix or the selection costs only the cheap parts, and an edit one forward. The result is a pure
 /// function of (session, state).
 public final class ViewBuilder {
   public let session: ExplorerSession
@@ -32,12 +32,12 @@ public final class ViewBuilder {
   /// Nearest items per interest.
   public var nearestCount = 5
 
-  /// The last forward passes, newest first: at most two (the data's history and an edit of it).
-  private var cached: [Forward] = []
+  /// The last forward pass on the data's history (index 0) and on an edited one (index 1).
+  private var cached: [Forward?] = [nil, nil]
   /// The lists that depend only on (user, step, history): interests, best-match and the
-  /// model-mix list, for the same keys as `cached`.
+  /// model-mix list, in the same two slots as `cached`.
   private var cachedLists: [(user: Int, step: Int, history: [Int32]?, interests: [InterestSummary],
-                             bestMatch: ([ScoredItem], Int?), modelMix: ([ScoredItem], Int?)?)] = []
+                             bestMatch: ([ScoredItem], Int?), modelMix: ([ScoredItem], Int?)?)?] = [nil, nil]
 
   /// The note a view carries when one of its numbers is NaN or ±inf.
   public static let nonFiniteNote = "the model gave a value that is not a finite number"
@@ -73,7 +73,8 @@ public final class ViewBuilder {
   /// Runs (or reuses) the model forward for `user` at step `step` on the data's history
   /// S(u, t) (t ≥ 1), or on `edited` (non-empty) in its place.
   func forward(user: Int, step t: Int, history edited: [Int32]? = nil) -> Forward {
-    if let hit = cached.first(where: { $0.user == user && $0.step == t && $0.history == edited }) { return hit }
+    let slot = edited == nil ? 0 : 1
+    if let hit = cached[slot], hit.user == user, hit.step == t, hit.history == edited { return hit }
     let model = session.model
     let corpus = session.corpus
     let k = model.interestCount, d = model.embeddingSize
@@ -95,7 +96,7 @@ public final class ViewBuilder {
                      interests: v.data, attention: out.attention.data, logits: logits, scores: scores.data,
                      excluded: excluded, excludedCount: count)
     }
-    cached = [result] + cached.prefix(1)
+    cached[slot] = result
     return result
   }
 
@@ -286,7 +287,8 @@ public final class ViewBuilder {
   /// The parts of the view that depend only on (user, step), computed once per forward pass.
   private func lists(_ f: Forward, target: Int?)
     -> (interests: [InterestSummary], bestMatch: ([ScoredItem], Int?), modelMix: ([ScoredItem], Int?)?) {
-    if let c = cachedLists.first(where: { $0.user == f.user && $0.step == f.step && $0.history == f.history }) {
+    let slot = f.history == nil ? 0 : 1
+    if let c = cachedLists[slot], c.user == f.user, c.step == f.step, c.history == f.history {
       return (c.interests, c.bestMatch, c.modelMix)
     }
     let session = self.session
@@ -321,7 +323,7 @@ public final class ViewBuilder {
     let modelMix = f.logits.map {
       rankedList(Scoring.mixedScores(f.scores, weights: Scoring.softmax($0)), f: f, target: target, interestOf: nil)
     }
-    cachedLists = [(f.user, f.step, f.history, interests, best, modelMix)] + cachedLists.prefix(1)
+    cachedLists[slot] = (f.user, f.step, f.history, interests, best, modelMix)
     return (interests, best, modelMix)
   }
 
