@@ -285,4 +285,56 @@ final class WhatIfTests: XCTestCase {
     XCTAssertTrue(last.contains("ins "), last)
     XCTAssertEqual(loop.state.historyEdit?.items.count, 4)
   }
+
+  /// Edges: every item dropped (nothing to extract, `d` disabled, `i` still inserts), an
+  /// insert into the empty history of step 0, after the last item (no target), and a pretrain
+  /// checkpoint (no TiMiRec list, no Δw): each draws at 80×24 without a mix or rank invented.
+  func testEmptyHistoriesStepZeroNoTargetAndPretrain() throws {
+    let terminal = MemoryTerminal(rows: 24, columns: 80, keys: [])
+    var s = state(focus: .history)
+    s.historySelection = 0
+    let loop = ExplorerLoop(session: session, state: s)
+    for _ in 0..<4 { loop.press(.character("d"), terminal: terminal) }
+    XCTAssertEqual(loop.state.historyEdit?.items, [])
+    XCTAssertTrue(loop.view.edited)
+    XCTAssertNil(loop.view.recommendations)
+    XCTAssertEqual(loop.view.whatIf?.timirecTargetRank, RankChange(data: 1, edited: nil))
+    XCTAssertTrue(terminal.frames.last!.contains("▸ (empty: i inserts)"), terminal.frames.last!)
+    loop.press(.character("d"), terminal: terminal)
+    XCTAssertEqual(loop.state.status, "the history is empty: nothing to drop")
+    for key: Key in [.character("i"), .character("d"), .character("a"), .character("t"), .enter] { loop.press(key, terminal: terminal) }
+    XCTAssertEqual(loop.state.historyEdit?.items, [4], "Date")
+    XCTAssertEqual(loop.view.recommendations?.targetInHistory, true)
+
+    // Step 0: the data's history is empty; an inserted item gives the model one.
+    var zero = ExplorerState(userIndex: 0, step: 0, temperature: 0.5)
+    zero.historyEdit = HistoryEdit(userIndex: 0, step: 0, items: [2], undoStack: [[]])
+    let builder = ViewBuilder(session: session)
+    let v = builder.view(for: zero)
+    XCTAssertEqual(v.recommendations?.bestMatch.count, 4)
+    XCTAssertEqual(v.whatIf?.bestMatchTargetRank.data, nil)
+    XCTAssertEqual(v.whatIf?.bestMatchTop.entered.count, 4)
+    XCTAssertEqual(v.whatIf?.inserted.map(\.id), [2])
+
+    // After the last item: no target, so no ranks to compare.
+    var after = ExplorerState(userIndex: 0, step: 5, temperature: 0.5)
+    after.historyEdit = HistoryEdit(userIndex: 0, step: 5, items: [1, 2], undoStack: [[1, 2, 3, 5, 4]])
+    let a = builder.view(for: after)
+    XCTAssertEqual(a.whatIf?.bestMatchTargetRank, RankChange(data: nil, edited: nil))
+    let frame = ScreenRenderer.render(view: a, state: after, context: context, rows: 24, columns: 80, interestCount: 2).text
+    XCTAssertTrue(frame.contains("what-if: no true next item, no ranks to compare"), frame)
+
+    // Pretrain: no q, so no TiMiRec list, no rank change for it and no Δw.
+    let pretrain = TinyExplorer.session(stage: .pretrain)
+    var p = state()
+    p.historyEdit = HistoryEdit(userIndex: 0, step: 4, items: [1, 2, 3], undoStack: [[1, 2, 3, 5]])
+    let pv = ViewBuilder(session: pretrain).view(for: p)
+    XCTAssertNil(pv.whatIf?.timirecTargetRank)
+    XCTAssertNil(pv.whatIf?.mixWeightDelta)
+    XCTAssertNil(pv.whatIf?.timirecTop)
+    XCTAssertEqual(pv.whatIf?.bestMatchTargetRank, RankChange(data: 1, edited: 1))
+    let pframe = ScreenRenderer.render(view: pv, state: p, context: ExplorerContext(session: pretrain, listLength: 20),
+                                       rows: 24, columns: 80, interestCount: 2).text
+    XCTAssertTrue(pframe.contains("best-match #1→#1"), pframe)
+  }
 }

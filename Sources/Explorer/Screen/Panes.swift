@@ -188,7 +188,7 @@ public enum Panes {
       lines = Array(rows[top..<(top + height)])
     }
     if cursor != nil && view.historyLength == 0 {
-      lines.insert([Span(pad("▸ (empty history: i inserts)", to: width), .selectionFocused)], at: 0)
+      lines.insert([Span(pad("▸ (empty: i inserts)", to: width), .selectionFocused)], at: 0)
     }
     let window = view.historyLength - view.windowStart
     return PaneContent(title: view.edited ? "History (edited)" : "History", titleRight: "t=\(view.step) · │ window \(window) · ▶ target",

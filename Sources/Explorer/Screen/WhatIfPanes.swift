@@ -36,7 +36,8 @@ extension Panes {
     guard showing, let w = view.whatIf else { return [] }
     var ranks: [String]
     if view.target == nil {
-      ranks = ["what-if: no true next item at this step, so no ranks to compare", "what-if: no target"]
+      ranks = ["what-if: no true next item at this step, so no ranks to compare",
+               "what-if: no true next item, no ranks to compare", "what-if: no target"]
     } else {
       let b = rankTransition(w.bestMatchTargetRank)
       if let tr = w.timirecTargetRank {
