@@ -81,6 +81,23 @@ final class WhatIfTests: XCTestCase {
     XCTAssertEqual(s.focus, .users)
   }
 
+  /// A history given whole (`--history`) and then edited: `u` returns to the given history,
+  /// then to the data's.
+  func testUndoAfterAGivenHistory() throws {
+    let context = self.context
+    var s = state(focus: .history)
+    s.historyEdit = try HistoryEdit.parse("4, 1", session: session, userIndex: 0, step: 4)
+    XCTAssertEqual(s.historyEdit?.items, [4, 1])
+    s.historySelection = 1
+    _ = s.handle(.character("d"), context: context)
+    XCTAssertEqual(s.historyEdit?.items, [4])
+    _ = s.handle(.character("u"), context: context)
+    XCTAssertEqual(s.historyEdit?.items, [4, 1])
+    XCTAssertEqual(s.status, "undone (0 edits left)")
+    _ = s.handle(.character("u"), context: context)
+    XCTAssertNil(s.historyEdit)
+  }
+
   func testMovingToAnotherStepOrUserClearsTheEditAndSaysSo() {
     let context = self.context
     var s = state(focus: .history)

@@ -54,7 +54,7 @@ public struct ExplorerState: Equatable, Sendable {
   /// State of the generator behind `r` (random user), so a key sequence is reproducible.
   public var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
   /// The what-if edit of the history at (user, step), nil for the data's history
-  /// (HistoryEdit.swift).
+  /// (HistoryEditing.swift).
   public var historyEdit: HistoryEdit?
   /// Cursor in the history pane: an index into the (edited) history, oldest first.
   public var historySelection: Int = 0

@@ -13,8 +13,9 @@ public struct HistoryEdit: Equatable, Sendable {
   public var step: Int
   /// The edited history: item ids (1…N−1), oldest first.
   public var items: [Int32]
-  /// The history before each edit, oldest first (`u` pops the last one); its first entry is
-  /// the data's S(u, t). Empty for a history given whole (`explore --history`).
+  /// The history before each edit, oldest first (`u` pops the last one; popping the data's
+  /// S(u, t) clears the edit). It starts with S(u, t) for edits made with the keys, empty for a
+  /// history given whole (`explore --history`, where `u` returns to the data).
   public var undoStack: [[Int32]]
 
   public init(userIndex: Int, step: Int, items: [Int32], undoStack: [[Int32]]) {
@@ -157,13 +158,16 @@ extension ExplorerState {
       status = "moved \(title(items[to])) one place \(action == .moveItemEarlier ? "earlier" : "later")"
     case .undo:
       guard var edit = currentEdit else { return [] }
-      if edit.undoStack.count <= 1 {
-        historyEdit = nil
-        status = "undone: the history is the data's again"
-      } else {
-        edit.items = edit.undoStack.removeLast()
+      // Back to the data's history clears the edit; a history given with --history and then
+      // edited comes back first.
+      if let previous = edit.undoStack.popLast(),
+         !(edit.undoStack.isEmpty && previous == context.history(userIndex, step)) {
+        edit.items = previous
         historyEdit = edit
         status = "undone (\(edit.undoStack.count) edit\(edit.undoStack.count == 1 ? "" : "s") left)"
+      } else {
+        historyEdit = nil
+        status = "undone: the history is the data's again"
       }
       historySelection = historyCursor(context)
     case .resetEdits:

@@ -23,8 +23,8 @@ import Tensor
 /// (`WhatIfSummary`).
 ///
 /// The last forward pass on the data's history and the last on an edited one are cached, so
-/// changing T, the mix or the selection costs only the cheap parts, and an edit one forward. The result is a pure
-/// function of (session, state).
+/// changing T, the mix or the selection costs only the cheap parts, and an edit one forward.
+/// The result is a pure function of (session, state).
 public final class ViewBuilder {
   public let session: ExplorerSession
   /// Items per recommendation list in the view.
