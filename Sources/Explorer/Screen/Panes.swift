@@ -433,7 +433,7 @@ public enum Panes {
       "Lists: rank, ★ the true next item (the target), ▸ the cursor, the title and its category, iK and the score. Both lists exclude history items. TiMiRec scores are ⟨Σ_k w_k v_k, e_i⟩; best-match scores are max_k ⟨v_k, e_i⟩ (ComiRec), so the two columns of scores are on different scales.",
       "Best-match iK: the interest with the largest ⟨v_k,e_i⟩, which gives the item its score. The cursor item shows its TiMiRec score split into w_k·⟨v_k,e⟩ per interest, and its own p over cosines, which can peak at another interest.",
       "History: position, split (trn train, dev, tst test), │ the model's window, ▶ the target; `i2 0.12`: the interest that attends most to that item, and its attention weight.",
-      "What-if (history pane, d i < > u U): the lists exclude the edited history; `ins` and + mark an inserted item, ↺ a dropped item recommended again, + in a list an item new in the top 10; (Δ±n) is the true next item's rank change against the data's history (negative: up), Δw the change of w.",
+      "What-if: the lists exclude the edited history; ins/+ an inserted item, ↺ a dropped item back in a list, + in a list new in the top 10; (Δ±n) the true next item's rank change, Δw w's change.",
       "Interests: label from the categories of the 5 nearest items (a genre counts 1/n for an item with n genres; a category path counts at its top level), 5 nearest items, and the history items that built it.",
       "Press ?, q, Esc or Enter to close; ↑/↓, PgUp/PgDn scroll.",
     ]
