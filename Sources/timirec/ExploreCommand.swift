@@ -11,6 +11,7 @@ struct ExploreCommand: ParsableCommand {
       Interactive: timirec explore [--data DIR --ckpt CKPT] [--user U --step T]   (press ? for the keys)
       Text:        timirec explore --snapshot --user 7 --step 30 --temp 0.5 --width 100 [--json]
       Compare:     timirec explore --data DIR --ckpt CKPT --compare CKPT2   (two checkpoints of DIR side by side)
+      What-if:     timirec explore --snapshot --user 7 --step 30 --history 12,7,40 [--json]
       --ckpt defaults to DIR/checkpoint. Steps run 0…n_u: at step t the model reads the items \
       before t and the item at t is the target (t = n_u: after the last item, no target).
       """)
@@ -38,6 +39,9 @@ struct ExploreCommand: ParsableCommand {
   @Option(help: ArgumentHelp("A second checkpoint on the same dataset, shown beside --ckpt (its interests, list and ranks; `v` toggles).",
                              valueName: "ckpt2"))
   var compare: String?
+  @Option(help: ArgumentHelp("What-if: item ids, oldest first, that replace the history before --step (the model reads the last history_max of them, its window; the lists exclude them all); the target stays the user's item at --step.",
+                             valueName: "id,id,…"))
+  var history: String?
   @Flag(help: "Print the key table as Markdown (docs/KEYS.md) and exit.") var keys = false
 
   /// The widest snapshot: wider than any screen (a 4K display in a tiny font is ~700 columns).
@@ -69,6 +73,9 @@ struct ExploreCommand: ParsableCommand {
     let session = try DemoPaths.openSession(data: data, ckpt: ckpt)
     let comparison = try compare.map { try session.comparison(checkpoint: $0) }
     var state = try ExplorerState.opening(session: session, user: user, step: step, temperature: temp)
+    if let history {
+      state.historyEdit = try HistoryEdit.parse(history, session: session, userIndex: state.userIndex, step: state.step)
+    }
     if temperedMix { state.mix = .tempered }
     if let select {
       state.focus = select.list.pane

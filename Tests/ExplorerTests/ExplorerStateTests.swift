@@ -101,20 +101,8 @@ final class ExplorerStateTests: XCTestCase {
     XCTAssertEqual(s.handle(.control("l"), context: context), [.refresh, .redraw])
   }
 
-  /// The research tools' keys are bound and reserved: each says what it is kept for and
-  /// changes nothing else.
-  func testReservedKeysSayWhatTheyAreKeptFor() {
-    let context = ExplorerContext(session: session, listLength: 20)
-    let start = ExplorerState.initial(session: session)
-    for (key, tool) in [("d", "history editing"), ("i", "history editing"),
-                        ("<", "history editing"), (">", "history editing"), ("u", "history editing"),
-                        ("U", "history editing")] {
-      var s = start
-      XCTAssertEqual(s.handle(.character(Character(key)), context: context), .redraw, key)
-      XCTAssertEqual(s.status, "\(key) is reserved for \(tool), not built yet")
-      s.status = nil
-      XCTAssertEqual(s, start, key)
-    }
+  /// Every research tool is built (no key is reserved any more); Ctrl-S stays unbound.
+  func testCtrlSIsNeverBound() {
     XCTAssertNil(KeyBindings.binding(for: .control("s")), "Ctrl-S freezes terminals with flow control: never bound")
   }
 

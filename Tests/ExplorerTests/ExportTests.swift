@@ -77,6 +77,22 @@ final class ExportTests: XCTestCase {
   }
 
   /// A NaN is refused with where it is, never written as a number.
+  /// An edited history's export holds the interests of the edited history, as on screen,
+  /// not the data's.
+  func testAnEditedViewExportsTheEditedInterests() throws {
+    let session = H.session()
+    let builder = ViewBuilder(session: session)
+    var state = ExplorerState(userIndex: 0, step: 4, temperature: 0.5)
+    let data = try XCTUnwrap(builder.projectorInterests(for: builder.fullView(for: state)))
+    state.historyEdit = HistoryEdit(userIndex: 0, step: 4, items: [4, 1], undoStack: [[1, 2, 3, 5]])
+    let view = builder.fullView(for: state)
+    XCTAssertTrue(view.edited)
+    let edited = try XCTUnwrap(builder.projectorInterests(for: view))
+    XCTAssertEqual(edited.vectors, builder.forward(user: 1, step: 4, history: [4, 1]).interests)
+    XCTAssertNotEqual(edited.vectors, data.vectors)
+    XCTAssertEqual(edited.labels, view.interests.map(\.label))
+  }
+
   func testNonFiniteValuesAreRefused() throws {
     let session = H.session()
     session.model.itemEmbeddings.data[5 * 2] = .nan

@@ -3,7 +3,9 @@
 //   swift run -c release bench-explore [--data DIR --ckpt CKPT] [--beauty DIR] [--keys 2000]
 //
 // Keypress: for a scripted mix of keys (step ←/→, temperature [/], user switch ↓/r, the
-// cursor of the TiMiRec list ↓/↑ and `t`), times
+// cursor of the TiMiRec list ↓/↑ and `t`, and the what-if edits of the history pane: d < > u,
+// each an edit that runs the model on the edited history, and the `i` prompt: typing a title
+// search over the catalogue, Enter inserting, u undoing), times
 // (a) the pure part, state.handle + ViewBuilder.view (the model forward, V·Eᵀ over the whole
 // item table, top-N lists, ranks), (b) composing the frame (presentation + layout), and (c)
 // ncurses drawing it (a real ncurses screen writing to /dev/null, TERM=xterm-256color, 100×30).
@@ -108,11 +110,10 @@ let kinds: [(String, [Key])] = [
 var rows: [String] = []
 var allTotals: [Double] = []
 var allCPU: [Double] = []
-for (name, keys) in kinds {
+/// Presses `keys` in turn `count` times on `loop` and adds a row of the table.
+@MainActor func measure(_ name: String, _ loop: ExplorerLoop, _ keys: [Key], count: Int) {
   var compute: [Double] = [], frame: [Double] = [], screen: [Double] = [], cpu: [Double] = []
-  loop.press(.end, terminal: terminal)
-  if name.hasPrefix("list") { loop.press(.tab, terminal: terminal) }
-  for i in 0..<(keyCount / kinds.count) {
+  for i in 0..<count {
     let cpuStart = threadCPUms()
     loop.press(keys[i % keys.count], terminal: terminal)
     cpu.append(threadCPUms() - cpuStart)
@@ -129,6 +130,23 @@ for (name, keys) in kinds {
                      percentile(screen, 0.5), percentile(screen, 0.99),
                      percentile(total, 0.5), percentile(total, 0.99), total.max()!, percentile(cpu, 0.5), percentile(cpu, 0.99)))
 }
+let perKind = keyCount / (kinds.count + 2)
+for (name, keys) in kinds {
+  loop.press(.end, terminal: terminal)
+  if name.hasPrefix("list") { loop.press(.tab, terminal: terminal) }
+  measure(name, loop, keys, count: perKind)
+}
+// What-if: a user with at least 10 items, at its test step, the focus on the history pane
+// (cursor on the most recent item). d drops it, < and > move the next one, u ×3 undo back
+// to the data: every key but the last u runs the forward on an edited history.
+let editUser = session.users.firstIndex { session.sequenceLength(user: $0) >= 10 } ?? 0
+let editLoop = ExplorerLoop(session: session, state: .initial(session: session, userIndex: editUser))
+editLoop.draw(on: terminal)
+while editLoop.state.focus != .history { editLoop.press(.tab, terminal: terminal) }
+measure("what-if edit d/</>/u", editLoop, [.character("d"), .character("<"), .character(">"), .character("u"),
+                                            .character("u"), .character("u")], count: perKind)
+measure("what-if insert i/type/Enter/u", editLoop, [.character("i"), .character("b"), .character("r"), .enter, .character("u")],
+        count: perKind)
 (terminal as? NcursesTerminal)?.shutdown()
 
 print("bench-explore: \(label)")

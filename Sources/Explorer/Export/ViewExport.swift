@@ -199,7 +199,10 @@ extension ViewBuilder {
   /// nil at step 0 (an empty history has no interests).
   public func projectorInterests(for view: ExplorerView) -> ProjectorInterests? {
     guard view.step > 0, !view.interests.isEmpty else { return nil }
-    let f = forward(user: view.user, step: view.step)
+    // An edited view's interests come from its edited history (its history and window
+    // entries, in order), as on screen.
+    let edited = view.edited ? view.timeline.filter { $0.role == .history || $0.role == .window }.map { Int32($0.item.id) } : nil
+    let f = forward(user: view.user, step: view.step, history: edited)
     return ProjectorInterests(user: view.user, step: view.step, labels: view.interests.map(\.label), vectors: f.interests)
   }
 }

@@ -41,7 +41,7 @@ public enum Panes {
     let step = ("│ t=\(view.step)/\(view.sequenceLength) \(target) ", "│ t=\(view.step)/\(view.sequenceLength) ")
     let mixText = mix.map { "│ mix: \($0) " }
     let checkpoint = "│ \(view.dataset) · \(view.stage) K=\(view.interestCount) · trained at T=\(formatTemperature(view.trainingTemperature)) "
-    let variants: [[String]] = [
+    let plain: [[String]] = [
       [title, temperature, user.0, step.0, mixText[0], checkpoint],
       [title, temperature, user.0, step.0, mixText[0]],
       [title, temperature, user.0, step.1, mixText[0]],
@@ -49,6 +49,12 @@ public enum Panes {
     ] + mixText.dropFirst().map { [title, temperature, user.1, step.1, $0] } + [
       [title, temperature, user.1, step.1],
     ]
+    // An edited history is said in every variant (after the step): the long wording only with
+    // every other part, the shortest only when nothing else fits.
+    func with(_ edit: String, _ v: [String]) -> [String] { Array(v[..<4]) + [edit] + Array(v[4...]) }
+    let variants = !view.edited ? plain
+      : [with("│ history edited (u undo · U reset) ", plain[0])] + plain.map { with("│ history edited ", $0) }
+        + [with("│ edited ", plain[plain.count - 1])]
     let chosen = variants.first { $0.reduce(0) { $0 + cellWidth($1) } <= width } ?? variants.last!
     return chosen.map { Span($0, .header) }
   }
@@ -63,6 +69,7 @@ public enum Panes {
       if let status = state.status { line.append(Span("   " + status, .warning)) }
       return line
     }
+    if case .insertItem(let query, _) = state.mode { return insertFooter(query: query, status: state.status, width: width) }
     var line: StyledLine = []
     for item in items {
       line.append(Span(" \(item.keys)", .footerKey))
@@ -125,10 +132,14 @@ public enum Panes {
   /// interest that reads them most. Scrolls to keep the target visible.
   /// - Parameter all: every row (the screen scrolls otherwise); with `all` and `windowOnly`
   ///   (the `--snapshot` text), only the window, the target and a line for each side left out.
-  public static func history(_ view: ExplorerView, height: Int, width: Int, all: Bool = false,
+  /// - Parameter state: with the focus on the history, its cursor row (▸) is drawn and kept
+  ///   in view.
+  public static func history(_ view: ExplorerView, state: ExplorerState? = nil, height: Int, width: Int, all: Bool = false,
                              windowOnly: Bool = false) -> PaneContent {
     var rows: [StyledLine] = []
     var targetRow = 0
+    let cursor = state.flatMap { $0.focus == .history ? min(max(0, $0.historySelection), max(0, view.historyLength - 1)) : nil }
+    var cursorRow: Int?
     let entries = windowOnly ? view.timeline.filter { $0.role == .window || $0.role == .target } : view.timeline
     let earlier = windowOnly ? view.timeline.filter { $0.role == .history }.count : 0
     let later = windowOnly ? view.timeline.filter { $0.role == .future }.count : 0
@@ -144,18 +155,26 @@ public enum Panes {
       case .target: mark = "▶"; style = .target
       case .future: mark = " "; style = .dim
       }
-      if entry.role == .target { targetRow = rows.count }
-      let split = entry.split == "train" ? "trn" : entry.split == "dev" ? "dev" : "tst"
+      if entry.role == .target {
+        rows += droppedRows(view, width: width)
+        targetRow = rows.count
+      }
+      let inHistory = entry.role == .history || entry.role == .window
+      let atCursor = inHistory && entry.position == cursor
+      if atCursor { cursorRow = rows.count }
+      let split = entry.inserted == true ? "ins" : entry.split == "train" ? "trn" : entry.split == "dev" ? "dev" : "tst"
       var right = ""
       if let k = entry.strongestInterest, let w = entry.strongestWeight { right = " i\(k + 1) \(format(w, 2))" }
       let category = entry.item.category.isEmpty ? "" : " · " + categoryText(entry.item.category)
-      let left = "\(mark)\(padLeft(String(entry.position), to: 4)) \(split) "
+      let shownMark = atCursor ? "▸" : entry.inserted == true ? "+" : mark
+      let left = "\(shownMark)\(padLeft(String(entry.position), to: 4)) \(split) "
       let titleWidth = max(4, width - cellWidth(left) - cellWidth(right))
-      rows.append([Span(left, style == .target ? .target : .dim),
-                   Span(pad(entry.item.title + category, to: titleWidth), style),
-                   Span(right, .dim)])
+      rows.append([Span(left, atCursor ? .selectionFocused : style == .target ? .target : .dim),
+                   Span(pad(entry.item.title + category, to: titleWidth), atCursor ? .selectionFocused : style),
+                   Span(right, atCursor ? .selectionFocused : .dim)])
     }
     if view.step == view.sequenceLength {
+      rows += droppedRows(view, width: width)
       targetRow = rows.count
       rows.append([Span("▶ \(padLeft(String(view.step), to: 3)) (after the last item: no target)", .target)])
     }
@@ -165,11 +184,16 @@ public enum Panes {
     var lines = rows
     if !all && rows.count > height {
       // Show more of the past than of the future: the target sits two thirds down.
-      let top = max(0, min(targetRow - (height * 2) / 3, rows.count - height))
+      var top = max(0, min(targetRow - (height * 2) / 3, rows.count - height))
+      // The history cursor, when focused, is always drawn.
+      if let cursorRow, cursorRow < top || cursorRow >= top + height { top = max(0, min(cursorRow - height / 2, rows.count - height)) }
       lines = Array(rows[top..<(top + height)])
     }
-    let window = view.step - view.windowStart
-    return PaneContent(title: "History", titleRight: "t=\(view.step) · │ window \(window) · ▶ target",
+    if cursor != nil && view.historyLength == 0 {
+      lines.insert([Span(pad("▸ (empty: i inserts)", to: width), .selectionFocused)], at: 0)
+    }
+    let window = view.historyLength - view.windowStart
+    return PaneContent(title: view.edited ? "History (edited)" : "History", titleRight: "t=\(view.step) · │ window \(window) · ▶ target",
                        titleRightShorter: ["t=\(view.step) · │ window \(window)", "t=\(view.step) · window \(window)",
                                            "t=\(view.step) · win \(window)", "t=\(view.step)"],
                        lines: lines)
@@ -239,7 +263,14 @@ public enum Panes {
     if view.notes.contains(where: { $0.hasPrefix(ViewBuilder.nonFiniteNote) }) {
       notes.append("a value is not a finite number: it shows as —")
     }
-    if notes.isEmpty {
+    if let delta = view.whatIf?.mixWeightDelta {
+      let parts = delta.enumerated().map { "\($0.offset + 1) \(signed($0.element, 3))" }
+      let short = delta.map { signed($0, 2) }
+      lines.append([Span(firstFitting(["Δw against the data's history: " + parts.joined(separator: " · "),
+                                       "Δw vs data: " + parts.joined(separator: " · "), "Δw: " + parts.joined(separator: " "),
+                                       "Δw " + short.joined(separator: " ")] + (notes.isEmpty ? [] : [notes.joined(separator: "; ")]),
+                                      width: width), notes.isEmpty ? .emphasis : .warning)])
+    } else if notes.isEmpty {
       let weights = tempered ? "w = softmax(z^q/T) (m: tempered)" : "w = softmax(z^q) (no T)"
       let ranks = firstFitting(["q_T: predictor · p_T: teacher (sees the target) · \(weights) ranks the TiMiRec list",
                                 "q_T predictor · p_T teacher · \(weights) ranks TiMiRec",
@@ -267,14 +298,18 @@ public enum Panes {
     /// The list's name and the target's rank, shortened (never cut) to fit the column:
     /// "Best-match · true next #573/1234" … "best #573".
     func rankText(_ name: String, _ short: String, _ rank: Int?) -> String {
-      let options: [String]
+      var options: [String]
       if view.target == nil {
         options = ["\(name) · no target", "\(short) · no target", short]
       } else if r.targetInHistory {
         options = ["\(name) · target in history", "\(short) · in history", short]
       } else if let rank {
-        options = ["\(name) · true next #\(rank)/\(r.rankedCount)", "\(name) · next #\(rank)/\(r.rankedCount)",
-                   "\(name) · next #\(rank)", "\(short) · next #\(rank)", "\(short) #\(rank)", "#\(rank)"]
+        let plain = ["\(name) · true next #\(rank)/\(r.rankedCount)", "\(name) · next #\(rank)/\(r.rankedCount)",
+                     "\(name) · next #\(rank)", "\(short) · next #\(rank)", "\(short) #\(rank)", "#\(rank)"]
+        // Edited: the change against the data's history first, where it fits.
+        let change = (name == "TiMiRec" ? view.whatIf?.timirecTargetRank : view.whatIf?.bestMatchTargetRank).flatMap(rankChangeText)
+        options = change.map { c in plain.dropLast(2).map { "\($0) \(c)" } } ?? []
+        options += plain
       } else {
         options = ["\(name) · —", short]
       }
@@ -286,7 +321,7 @@ public enum Panes {
       let item = list[row]
       let selected = state.focus == pane && row == min(state.selection, list.count - 1)
       let interest = item.interest.map { " i\($0 + 1)" } ?? ""
-      let star = item.isTarget ? "★" : " "
+      let star = item.isTarget ? "★" : rowMark(view, item: item.item.id, pane: pane, row: row)
       let left = "\(selected ? "▸" : " ")\(padLeft(String(row + 1), to: 2))\(star)"
       let right = "\(interest) \(format(item.score, 2))"
       let titleWidth = max(4, columnWidth - cellWidth(left) - cellWidth(right))
@@ -313,11 +348,12 @@ public enum Panes {
     var lines: [StyledLine] = [[Span(headerLeft, state.focus == .timirec ? .paneTitleFocused : .emphasis), Span(" "),
                                 Span(headerRight, state.focus == .bestMatch ? .paneTitleFocused : .emphasis)]]
     // The selected item takes three rows below the lists; the hint about Tab one.
-    let detail = selectedDetail(r.selected, width: width, interactive: interactive)
+    let detail = whatIfRows(view, width: width, showing: r.selected == nil || !interactive)
+      + selectedDetail(r.selected, width: width, interactive: interactive && view.whatIf == nil)
     let rows = max(0, height - 1 - detail.count)
     let listed = max(r.timirec?.count ?? 1, r.bestMatch.count)
     // The lists scroll together so that the cursor row is always drawn.
-    let cursor = state.focus == .users ? 0 : min(state.selection, max(0, listed - 1))
+    let cursor = state.focus != .timirec && state.focus != .bestMatch ? 0 : min(state.selection, max(0, listed - 1))
     let top = rows > 0 && cursor >= rows ? cursor - rows + 1 : 0
     for row in top..<min(top + rows, listed) {
       lines.append(cell(r.timirec, row, pane: .timirec, note: "q needs a finetuned checkpoint")
@@ -372,7 +408,8 @@ public enum Panes {
 
   /// The one-line legend above the footer, the longest wording that fits (the full one is in
   /// the `?` help).
-  public static func legend(width: Int) -> StyledLine {
+  public static func legend(width: Int, historyFocused: Bool = false) -> StyledLine {
+    if historyFocused { return [Span(firstFitting(historyLegend, width: width), .legend)] }
     let text = firstFitting([
       " q_T predictor · p_T teacher · w ranks TiMiRec · ★ true next · ▸ cursor · iK interest · │ window ▶ target · trn/dev/tst split · ? keys",
       " q predictor · p teacher · w ranks TiMiRec · ★ true next · iK interest · │ window ▶ target · trn/dev/tst · ? keys",
@@ -407,6 +444,7 @@ public enum Panes {
       "Lists: rank, ★ the true next item (the target), ▸ the cursor, the title and its category, iK and the score. Both lists exclude history items. TiMiRec scores are ⟨Σ_k w_k v_k, e_i⟩; best-match scores are max_k ⟨v_k, e_i⟩ (ComiRec), so the two columns of scores are on different scales.",
       "Best-match iK: the interest with the largest ⟨v_k,e_i⟩, which gives the item its score. The cursor item shows its TiMiRec score split into w_k·⟨v_k,e⟩ per interest, and its own p over cosines, which can peak at another interest.",
       "History: position, split (trn train, dev, tst test), │ the model's window, ▶ the target; `i2 0.12`: the interest that attends most to that item, and its attention weight.",
+      "What-if: the lists exclude the edited history; ins/+ an inserted item, ↺ a dropped item back in a list, + in a list new in the top 10; (Δ±n) the true next item's rank change, Δw w's change.",
       "Interests: label from the categories of the 5 nearest items (a genre counts 1/n for an item with n genres; a category path counts at its top level), 5 nearest items, and the history items that built it.",
       "Interest n=1/Σa²: items it is built from; H: attention entropy (nats); ≈iK cos 0.98: collapsed onto iK (cos ≥ 0.95).",
       "Timeline, a cell per step (▲ now): mix = argmax softmax(z^q); JS(q,p) ▁ 0 to █ 1 bit; rank of the true next item, log scale, ▁ #1 to █ last.",

@@ -13,14 +13,15 @@ public enum ScreenRenderer {
     }
     frame.put(Panes.header(view, width: columns), row: 0, column: 0, fill: .header)
     frame.put(Panes.footer(state, width: columns), row: layout.footer.row, column: 0, fill: .footer)
-    frame.put(Panes.legend(width: columns), row: layout.legend.row, column: 0, fill: .legend)
+    frame.put(Panes.legend(width: columns, historyFocused: state.focus == .history), row: layout.legend.row, column: 0, fill: .legend)
     for r in 1..<layout.legend.row { frame.put([Span("│", .dim)], row: r, column: layout.separatorColumn, width: 1) }
 
     let usersRect = layout.users
     draw(&frame, Panes.users(state, context: context, height: usersRect.height - 1, width: usersRect.width),
          in: usersRect, focused: state.focus == .users)
     let historyRect = layout.history
-    draw(&frame, Panes.history(view, height: historyRect.height - 1, width: historyRect.width), in: historyRect, focused: false)
+    draw(&frame, Panes.history(view, state: state, height: historyRect.height - 1, width: historyRect.width), in: historyRect,
+         focused: state.focus == .history)
     draw(&frame, Panes.timeline(view, width: layout.timeline.width), in: layout.timeline, focused: false)
     // `explore --compare` (ComparePanes.swift): both models in the right half, when it fits.
     if !drawComparison(&frame, view: view, state: state, layout: layout) {
@@ -29,7 +30,15 @@ public enum ScreenRenderer {
            in: layout.interests, focused: false)
       let recRect = layout.recommendations
       draw(&frame, Panes.recommendations(view, state: state, height: recRect.height - 1, width: recRect.width),
-           in: recRect, focused: state.focus != .users)
+           in: recRect, focused: state.focus == .timirec || state.focus == .bestMatch)
+    }
+    // The `i` prompt's matches over the right-hand panes.
+    if case .insertItem = state.mode {
+      let right = Rect(row: 1, column: layout.separatorColumn + 1, height: layout.legend.row - 1,
+                       width: columns - layout.separatorColumn - 1)
+      frame.clear(right)
+      draw(&frame, Panes.insertPicker(view, state: state, search: context.itemSearch, height: right.height - 1, width: right.width),
+           in: right, focused: true)
     }
 
     // The help overlay, last, over the panes.

@@ -34,7 +34,7 @@ public enum SnapshotText {
     section(Panes.distributions(view, width: width))
     section(Panes.interests(view, width: width, detailed: true, attentionCount: 5, pairwise: true))
     let rows = (view.recommendations.map { max($0.timirec?.count ?? 1, $0.bestMatch.count) } ?? 0) + 2
-    let detailRows = view.recommendations?.selected == nil ? 0 : 3
+    let detailRows = (view.recommendations?.selected == nil ? 0 : 3) + (view.whatIf == nil ? 0 : 3)
     section(Panes.recommendations(view, state: state, height: rows + detailRows, width: width, interactive: false))
     if let other = view.comparedView {
       // `--compare` (ComparePanes.swift): the second model's panes, then both lists.

@@ -12,6 +12,8 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
   case noUsers(path: String)
   case noSuchUser(Int, available: ClosedRange<Int>)
   case stepOutOfRange(user: Int, step: Int, length: Int)
+  /// `--history`: a token that is not an item id of the catalogue (as given).
+  case noSuchItem(String, available: ClosedRange<Int>)
   case notATerminal
   case terminal(String)
   /// The terminal or locale cannot show the UI (the reason says what to do).
@@ -39,6 +41,8 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
       return "no user \(user) with interactions in this dataset; user ids run \(available.lowerBound)…\(available.upperBound)"
     case let .stepOutOfRange(user, step, length):
       return "step \(step) is outside 0…\(length) for user \(user) (\(length) interactions; step \(length) means after the last one)"
+    case let .noSuchItem(token, available):
+      return "--history: '\(token)' is not an item id of this dataset's catalogue; item ids run \(available.lowerBound)…\(available.upperBound) (items.tsv gives their titles)"
     case .notATerminal:
       return "timirec explore needs a terminal (stdin and stdout must be a TTY); use `timirec explore --snapshot --user U --step T` for text output"
     case let .terminal(reason):

@@ -26,6 +26,13 @@ extension ExplorerState {
   /// Handles one key: help and search modes first, then the key table.
   /// - Returns: what the loop must do; `[]` for an unbound key.
   public mutating func handle(_ key: Key, context: ExplorerContext) -> Reaction {
+    let before = (user: userIndex, step: step)
+    let reaction = handleKey(key, context: context)
+    afterKey(movedFrom: before, context: context)
+    return reaction
+  }
+
+  private mutating func handleKey(_ key: Key, context: ExplorerContext) -> Reaction {
     if key == .resize { return [.relayout, .redraw] }
     if key == .control("l") { return [.refresh, .redraw] }
     // The screen shows only "too small": any other key would act unseen (q still quits).
@@ -37,6 +44,8 @@ extension ExplorerState {
       return handleSearch(key, text: text, context: context)
     case .cases:
       return handleCaseTable(key, context: context)
+    case .insertItem(let query, let row):
+      return handleInsert(key, query: query, row: row, context: context)
     case .browse:
       break
     }
@@ -69,10 +78,14 @@ extension ExplorerState {
         selectUser(userIndex + delta, context: context)
         return .recompute
       }
+      if focus == .history {
+        historySelection = min(max(0, historyCursor(context) + delta), max(0, editableHistoryCount(context) - 1))
+        return .redraw
+      }
       selection = min(max(0, selection + delta), max(0, context.listLength - 1))
       return .recompute
     case .jumpToTarget:
-      if focus == .users { focus = context.hasPredictor ? .timirec : .bestMatch }
+      if focus == .users || focus == .history { focus = context.hasPredictor ? .timirec : .bestMatch }
       let list = focus == .timirec ? "TiMiRec" : "best-match"
       guard let rows = context.targetRows else { status = "no true next item at this step"; return .recompute }
       let (row, rank) = focus == .timirec ? (rows.timirec, rows.timirecRank) : (rows.bestMatch, rows.bestMatchRank)
@@ -91,6 +104,7 @@ extension ExplorerState {
       let at = panes.firstIndex(of: focus) ?? 0
       focus = panes[(at + (action == .focusNext ? 1 : panes.count - 1)) % panes.count]
       selection = 0
+      if focus == .history { historySelection = max(0, editableHistoryCount(context) - 1) }
       return .recompute
     case .randomUser:
       // One SplitMix64 step: reproducible from the state alone.
@@ -136,14 +150,13 @@ extension ExplorerState {
       return .quit
     case .export:
       return [.export, .redraw]
+    case .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits:
+      return performHistoryEdit(action, context: context)
     case .cases:
       mode = .cases
       return .redraw
     case .caseSort, .caseReverse, .caseFilter, .caseCategory, .openCase:
       // Disabled outside the case table, whose handler runs them (CaseTableState.swift).
-      return []
-    case .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits:
-      // Reserved: their bindings are always disabled, so this is not reached.
       return []
     }
   }

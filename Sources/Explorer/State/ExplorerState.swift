@@ -6,6 +6,8 @@ public enum FocusPane: String, Codable, CaseIterable, Sendable {
   case users
   case timirec
   case bestMatch
+  /// The history S(u, t): ↑/↓ pick an item for the what-if edits (`d`, `i`, `<`, `>`).
+  case history
 
   /// Name shown in the footer.
   public var title: String {
@@ -13,6 +15,7 @@ public enum FocusPane: String, Codable, CaseIterable, Sendable {
     case .users: return "Users"
     case .timirec: return "TiMiRec list"
     case .bestMatch: return "Best-match list"
+    case .history: return "History"
     }
   }
 }
@@ -27,6 +30,9 @@ public enum InputMode: Equatable, Sendable {
   case search(String)
   /// The case table (`c`) fills the screen.
   case cases
+  /// `i` in the history pane: a title typed so far and the row of the chosen match
+  /// (HistoryEditing.swift).
+  case insertItem(query: String, row: Int)
 }
 
 /// Everything that decides what is on screen, apart from the loaded data.
@@ -53,6 +59,11 @@ public struct ExplorerState: Equatable, Sendable {
   public var showComparison = true
   /// State of the generator behind `r` (random user), so a key sequence is reproducible.
   public var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
+  /// The what-if edit of the history at (user, step), nil for the data's history
+  /// (HistoryEditing.swift).
+  public var historyEdit: HistoryEdit?
+  /// Cursor in the history pane: an index into the (edited) history, oldest first.
+  public var historySelection: Int = 0
 
   public init(userIndex: Int, step: Int, temperature: Float) {
     self.userIndex = userIndex

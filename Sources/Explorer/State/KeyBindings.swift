@@ -22,22 +22,11 @@ public enum ExplorerAction: String, CaseIterable, Sendable {
   case toggleCompare
   case help, back, redraw, quit
   case export
-  // The case table (`c`): its own keys, active only while it is open (CaseTableState.swift).
-  case caseSort, caseReverse, caseFilter, caseCategory, openCase
-  // `cases` is built (the case finder); the others are reserved for the research tools
-  // (docs/EXPLORER.md, "Keys"): bound, shown in the help as reserved, doing nothing yet, so no
-  // other feature takes their keys.
-  case cases, dropHistoryItem, insertHistoryItem, moveItemEarlier, moveItemLater, undo, resetEdits
-
-  /// True for the reserved actions (see above).
-  public var isReserved: Bool {
-    switch self {
-    case .dropHistoryItem, .insertHistoryItem, .moveItemEarlier, .moveItemLater, .undo, .resetEdits:
-      return true
-    default:
-      return false
-    }
-  }
+  // What-if editing of the history (HistoryEditing.swift).
+  case dropHistoryItem, insertHistoryItem, moveItemEarlier, moveItemLater, undo, resetEdits
+  // The case finder (`c`) and its table's own keys, active only while it is open
+  // (CaseTableState.swift).
+  case cases, caseSort, caseReverse, caseFilter, caseCategory, openCase
 }
 
 /// Groups of the help screen, in display order.
@@ -46,8 +35,8 @@ public enum BindingGroup: String, CaseIterable, Sendable {
   case navigation = "Users and lists"
   case temperature = "Temperature and mix"
   case general = "General"
+  case whatIf = "What-if: edit the history (Tab to the history pane)"
   case caseTable = "Case table (c opens it; these keys work there)"
-  case research = "Research tools (reserved: keys kept free for them, not built yet)"
 }
 
 /// One row of the key table.
@@ -109,20 +98,34 @@ public struct ExplorerContext: Sendable {
   /// Help lines that fit in the `?` overlay, and how far it can scroll (set when drawn).
   public var helpPageRows: Int = 20
   public var helpMaxScroll: Int = 0
+  /// The data's history S(u, t) of (user index, step), item ids oldest first (the what-if
+  /// edits start from it).
+  public var history: @Sendable (_ userIndex: Int, _ step: Int) -> [Int32]
+  /// Title search for the `i` prompt.
+  public var itemSearch: ItemSearch
 
-  public init(userIds: [Int], sequenceLengths: [Int], trainingTemperature: Float, hasPredictor: Bool, listLength: Int) {
+  public init(userIds: [Int], sequenceLengths: [Int], trainingTemperature: Float, hasPredictor: Bool, listLength: Int,
+              history: @escaping @Sendable (Int, Int) -> [Int32] = { _, _ in [] }, itemTitles: [String] = []) {
     userCount = userIds.count
     self.userIds = userIds
     self.sequenceLengths = sequenceLengths
     self.trainingTemperature = trainingTemperature
     self.hasPredictor = hasPredictor
     self.listLength = listLength
+    self.history = history
+    itemSearch = ItemSearch(titles: itemTitles)
   }
 
   public init(session: ExplorerSession, listLength: Int) {
+    let corpus = session.corpus, users = session.users
     self.init(userIds: session.users, sequenceLengths: session.users.map { session.sequenceLength(user: $0) },
               trainingTemperature: session.trainingTemperature, hasPredictor: session.hasPredictor,
-              listLength: listLength)
+              listLength: listLength,
+              history: { userIndex, step in
+                let start = corpus.sequenceOffsets[users[userIndex]]
+                return Array(corpus.sequenceItems[start..<(start + step)])
+              },
+              itemTitles: (0..<session.model.itemCount).map { $0 == 0 ? "" : session.label($0).title })
   }
 }
 
@@ -147,7 +150,7 @@ public enum KeyBindings {
                group: .navigation),
     KeyBinding([.pageUp], "PgUp", .pageUp, "A page of users up", group: .navigation),
     KeyBinding([.pageDown], "PgDn", .pageDown, "A page of users down", group: .navigation),
-    KeyBinding([.tab], "Tab", .focusNext, "Focus the next pane: users → TiMiRec list → best-match list",
+    KeyBinding([.tab], "Tab", .focusNext, "Focus the next pane: users → TiMiRec list → best-match list → history",
                footer: "focus", group: .navigation),
     KeyBinding([.backTab], "S-Tab", .focusPrevious, "Focus the previous pane", group: .navigation),
     KeyBinding([.character("/")], "/", .search, "Search a user by id (type digits, Enter jumps, Esc cancels)",
@@ -177,6 +180,20 @@ public enum KeyBindings {
                group: .general),
     KeyBinding([.control("l")], "Ctrl-L", .redraw, "Redraw the whole screen", group: .general),
     KeyBinding([.character("q")], "q", .quit, "Quit (in help: close the help)", footer: "quit", group: .general),
+    KeyBinding([.character("d")], "d", .dropHistoryItem,
+               "Drop the history cursor item; everything recomputes and shows the change against the data's history",
+               group: .whatIf, disabled: { ExplorerState.editDisabledReason(.dropHistoryItem, $0, $1) }),
+    KeyBinding([.character("i")], "i", .insertHistoryItem,
+               "Insert an item after the history cursor: type part of its title, ↑/↓ pick, Enter inserts, Esc cancels",
+               group: .whatIf, disabled: { ExplorerState.editDisabledReason(.insertHistoryItem, $0, $1) }),
+    KeyBinding([.character("<")], "<", .moveItemEarlier, "Move the history cursor item one place earlier", group: .whatIf,
+               disabled: { ExplorerState.editDisabledReason(.moveItemEarlier, $0, $1) }),
+    KeyBinding([.character(">")], ">", .moveItemLater, "Move the history cursor item one place later", group: .whatIf,
+               disabled: { ExplorerState.editDisabledReason(.moveItemLater, $0, $1) }),
+    KeyBinding([.character("u")], "u", .undo, "Undo the last history edit", group: .whatIf,
+               disabled: { ExplorerState.editDisabledReason(.undo, $0, $1) }),
+    KeyBinding([.character("U")], "U", .resetEdits, "Reset the history to the data (another user or step also does)",
+               group: .whatIf, disabled: { ExplorerState.editDisabledReason(.resetEdits, $0, $1) }),
     KeyBinding([.character("c")], "c", .cases,
                "Case finder: a table of every test user with the true next item's rank under TiMiRec and the best match (c or Esc closes it)",
                footer: "back", group: .caseTable),
@@ -191,27 +208,10 @@ public enum KeyBindings {
                footer: "category", group: .caseTable, disabled: caseTableOnly("F")),
     KeyBinding([.enter], "Enter", .openCase, "Open the case under the cursor: that user at that step",
                footer: "open", group: .caseTable, disabled: caseTableOnly("Enter")),
-    KeyBinding([.character("d")], "d", .dropHistoryItem, "Drop a history item and see the lists change", group: .research,
-               disabled: reserved("d", "history editing")),
-    KeyBinding([.character("i")], "i", .insertHistoryItem, "Insert an item into the history", group: .research,
-               disabled: reserved("i", "history editing")),
-    KeyBinding([.character("<")], "<", .moveItemEarlier, "Move a history item one place earlier", group: .research,
-               disabled: reserved("<", "history editing")),
-    KeyBinding([.character(">")], ">", .moveItemLater, "Move a history item one place later", group: .research,
-               disabled: reserved(">", "history editing")),
-    KeyBinding([.character("u")], "u", .undo, "Undo the last history edit", group: .research,
-               disabled: reserved("u", "history editing")),
-    KeyBinding([.character("U")], "U", .resetEdits, "Reset the history to the data", group: .research,
-               disabled: reserved("U", "history editing")),
     KeyBinding([.character("e")], "e", .export,
                "Export the view into a new folder (current directory or --export-dir): view.json as --snapshot --json prints it, vectors.tsv and metadata.tsv for the Embedding Projector (not Ctrl-S: with flow control on it freezes the terminal)",
                group: .general),
   ]
-
-  /// The reason a reserved key gives: what it is kept for.
-  static func reserved(_ key: String, _ tool: String) -> @Sendable (ExplorerState, ExplorerContext) -> String? {
-    { _, _ in "\(key) is reserved for \(tool), not built yet" }
-  }
 
   /// The reason a case-table key gives outside the table.
   static func caseTableOnly(_ key: String) -> @Sendable (ExplorerState, ExplorerContext) -> String? {

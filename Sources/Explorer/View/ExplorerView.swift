@@ -39,6 +39,9 @@ public struct TimelineEntry: Codable, Equatable, Sendable {
   /// weight, and that weight; nil elsewhere.
   public var strongestInterest: Int?
   public var strongestWeight: Float?
+  /// In an edited history: true for an item the edit put in (its split is "inserted"); nil
+  /// otherwise. Entries before the target are then numbered by their place in the edited history.
+  public var inserted: Bool? = nil
 }
 
 /// An item with a score.
@@ -187,4 +190,9 @@ public struct ExplorerView: Codable, Equatable, Sendable {
   public var steps: StepTimeline? = nil
   /// The second model of `explore --compare` (Comparison.swift); nil without one.
   public var compare: ComparedModel? = nil
+  /// True when a what-if edit replaced the data's history (`historyLength` is then the edited
+  /// history's length).
+  public var edited = false
+  /// The change against the data's history (WhatIf.swift); nil when not edited.
+  public var whatIf: WhatIfSummary? = nil
 }

@@ -17,8 +17,14 @@ import Tensor
 /// ```
 /// Both lists skip the padding row and every item of the history S(u, t).
 ///
-/// The forward pass for a (user, step) is cached, so changing T, the mix or the selection
-/// costs only the cheap parts. The result is a pure function of (session, state).
+/// A what-if edit (`ExplorerState.historyEdit`) replaces S(u, t) by the edited history and
+/// goes through the same forward and scoring: the model reads its last `historyMax` items, the
+/// lists skip all of its items; the view also carries the change against the data's history
+/// (`WhatIfSummary`).
+///
+/// The last forward pass on the data's history and the last on an edited one are cached, so
+/// changing T, the mix or the selection costs only the cheap parts, and an edit one forward.
+/// The result is a pure function of (session, state).
 public final class ViewBuilder {
   public let session: ExplorerSession
   /// Items per recommendation list in the view.
@@ -26,7 +32,8 @@ public final class ViewBuilder {
   /// Nearest items per interest.
   public var nearestCount = 5
 
-  private var cached: Forward?
+  /// The last forward pass on the data's history (index 0) and on an edited one (index 1).
+  private var cached: [Forward?] = [nil, nil]
   /// The current user's timeline strip, temperature-free (StepTimeline.swift).
   let stepCache = StepTimelineCache()
   /// When true, a view of a user whose strip is not cached has `steps` nil; the interactive
@@ -35,9 +42,10 @@ public final class ViewBuilder {
   /// The second model of `explore --compare` (Comparison.swift: `fullView(for:)`). Its
   /// timeline strip is never shown, so it never computes one.
   public var comparison: ViewBuilder? { didSet { comparison?.defersTimeline = true } }
-  /// The lists that depend only on (user, step): interests, best-match and the model-mix list.
-  private var cachedLists: (user: Int, step: Int, interests: [InterestSummary], bestMatch: ([ScoredItem], Int?),
-                            modelMix: ([ScoredItem], Int?)?)?
+  /// The lists that depend only on (user, step, history): interests, best-match and the
+  /// model-mix list, in the same two slots as `cached`.
+  private var cachedLists: [(user: Int, step: Int, history: [Int32]?, interests: [InterestSummary],
+                             bestMatch: ([ScoredItem], Int?), modelMix: ([ScoredItem], Int?)?)?] = [nil, nil]
 
   /// The note a view carries when one of its numbers is NaN or ±inf.
   public static let nonFiniteNote = "the model gave a value that is not a finite number"
@@ -51,8 +59,11 @@ public final class ViewBuilder {
   struct Forward {
     let user: Int
     let step: Int
-    /// The window: the last ≤ historyMax items before t, oldest first, (L).
+    /// The edited history, nil for the data's S(u, t).
+    let history: [Int32]?
+    /// The window: the last ≤ historyMax items of the history, oldest first, (L).
     let window: [Int32]
+    /// Index of the window's first item in the history.
     let windowStart: Int
     /// v (K, D) row-major.
     let interests: [Float]
@@ -67,14 +78,18 @@ public final class ViewBuilder {
     let excludedCount: Int
   }
 
-  /// Runs (or reuses) the model forward for `user` at step `step` (t ≥ 1).
-  func forward(user: Int, step t: Int) -> Forward {
-    if let cached, cached.user == user, cached.step == t { return cached }
+  /// Runs (or reuses) the model forward for `user` at step `step` on the data's history
+  /// S(u, t) (t ≥ 1), or on `edited` (non-empty) in its place.
+  func forward(user: Int, step t: Int, history edited: [Int32]? = nil) -> Forward {
+    let slot = edited == nil ? 0 : 1
+    if let hit = cached[slot], hit.user == user, hit.step == t, hit.history == edited { return hit }
     let model = session.model
     let corpus = session.corpus
     let k = model.interestCount, d = model.embeddingSize
     let start = corpus.sequenceOffsets[user]
-    let window = Array(corpus.history(user: user, position: start + t))  // (L)
+    // The model's window rule (`SequenceCorpus.history`): the last historyMax items.
+    let history: ArraySlice<Int32> = edited.map { $0[...] } ?? corpus.sequenceItems[start..<(start + t)]
+    let window = Array(edited.map { $0.suffix(model.historyMax) } ?? corpus.history(user: user, position: start + t))  // (L)
     let l = window.count
     let result: Forward = GradMode.withoutGrad {
       let out = model.interests(history: window, lengths: [Int32(l)], batch: 1, length: l)
@@ -84,20 +99,36 @@ public final class ViewBuilder {
       var excluded = [Bool](repeating: false, count: model.itemCount)
       excluded[0] = true
       var count = 0
-      for p in start..<(start + t) {
-        let item = Int(corpus.sequenceItems[p])
-        if !excluded[item] { excluded[item] = true; count += 1 }
-      }
-      return Forward(user: user, step: t, window: window, windowStart: t - l, interests: v.data,
-                     attention: out.attention.data, logits: logits, scores: scores.data,
+      for item in history where !excluded[Int(item)] { excluded[Int(item)] = true; count += 1 }
+      return Forward(user: user, step: t, history: edited, window: window, windowStart: history.count - l,
+                     interests: v.data, attention: out.attention.data, logits: logits, scores: scores.data,
                      excluded: excluded, excludedCount: count)
     }
-    cached = result
+    cached[slot] = result
     return result
   }
 
-  /// The view of `state`.
+  /// The view of `state`: of the data's history, or of the state's what-if edit with its
+  /// change against the data's history.
   public func view(for state: ExplorerState) -> ExplorerView {
+    guard let edit = state.historyEdit, edit.userIndex == state.userIndex, edit.step == state.step else {
+      return view(for: state, history: nil)
+    }
+    let data = view(for: state, history: nil)
+    var edited = view(for: state, history: edit.items)
+    let user = session.users[state.userIndex]
+    let start = session.corpus.sequenceOffsets[user]
+    let dataItems = Array(session.corpus.sequenceItems[start..<(start + min(max(state.step, 0), data.sequenceLength))])
+    let summary = WhatIfSummary.compare(edited: edited, data: data, items: edit.items, dataItems: dataItems,
+                                        edits: edit.undoStack.count, label: session.label)
+    edited.whatIf = summary
+    let dropped = summary.dropped.count, inserted = summary.inserted.count
+    edited.notes.append("history edited (\(edit.items.count) items for the data's \(dataItems.count): \(dropped) dropped, \(inserted) inserted); both lists exclude the edited history, so a dropped item may be recommended again (↺)")
+    return edited
+  }
+
+  /// The view of `state` with `edited` in place of the data's history S(u, t) (nil: the data's).
+  func view(for state: ExplorerState, history edited: [Int32]?) -> ExplorerView {
     let session = self.session
     let model = session.model
     let k = model.interestCount
@@ -106,23 +137,40 @@ public final class ViewBuilder {
     let sequence = session.corpus.userSequence(user)
     let length = sequence.items.count
     let t = min(max(state.step, 0), length)
-    let windowStart = t - min(t, model.historyMax)
+    // m: the history's length (t for the data's S(u, t)).
+    let m = edited?.count ?? t
+    let windowStart = m - min(m, model.historyMax)
     let target: ItemLabel? = t < length ? session.label(Int(sequence.items[t])) : nil
     var notes: [String] = []
 
     var view = ExplorerView(
       dataset: session.dataset.name, checkpoint: session.checkpointPath, stage: session.checkpoint.stageLabel,
       interestCount: k, itemCount: n, userCount: session.users.count, user: user,
-      sequenceLength: length, step: t, historyLength: t, windowStart: windowStart,
+      sequenceLength: length, step: t, historyLength: m, windowStart: windowStart,
       temperature: state.temperature, trainingTemperature: session.trainingTemperature,
       target: target, targetSplit: t < length ? splitName(sequence.splits[t]) : nil,
-      timeline: [], notes: [], interests: [], distributions: nil, recommendations: nil)
+      timeline: [], notes: [], interests: [], distributions: nil, recommendations: nil, edited: edited != nil)
+    // The strip is over the data's steps (an edit changes one step's history only).
     view.steps = stepTimeline(user: user, temperature: state.temperature)
 
     var timeline: [TimelineEntry] = []
-    timeline.reserveCapacity(length)
-    for position in 0..<length {
-      let role: TimelineRole = position < windowStart ? .history : position < t ? .window : position == t ? .target : .future
+    timeline.reserveCapacity(length + m - t)
+    if let edited {
+      // The edited history, numbered by its own places; an item not (or not as often) in the
+      // data's S(u, t) is marked inserted.
+      var left: [Int32: Int] = [:]
+      for item in sequence.items[0..<t] { left[item, default: 0] += 1 }
+      for (place, item) in edited.enumerated() {
+        let fromData = (left[item] ?? 0) > 0
+        if fromData { left[item]! -= 1 }
+        let split = fromData ? sequence.items[0..<t].lastIndex(of: item).map { splitName(sequence.splits[$0]) } ?? "train" : "inserted"
+        timeline.append(TimelineEntry(position: place, item: session.label(Int(item)), split: split,
+                                      role: place < windowStart ? .history : .window, strongestInterest: nil,
+                                      strongestWeight: nil, inserted: fromData ? nil : true))
+      }
+    }
+    for position in (edited == nil ? 0 : t)..<length {
+      let role: TimelineRole = position == t ? .target : position > t ? .future : position < windowStart ? .history : .window
       timeline.append(TimelineEntry(position: position, item: session.label(Int(sequence.items[position])),
                                     split: splitName(sequence.splits[position]), role: role,
                                     strongestInterest: nil, strongestWeight: nil))
@@ -131,8 +179,10 @@ public final class ViewBuilder {
     if !session.hasPredictor {
       notes.append("pretrain checkpoint: no predictor, so no q and no TiMiRec mix; q needs a finetuned checkpoint")
     }
-    guard t > 0 else {
-      notes.append("step 0: the history is empty, so there is nothing to extract yet; press → to give the model its first item")
+    guard m > 0 else {
+      notes.append(edited == nil
+        ? "step 0: the history is empty, so there is nothing to extract yet; press → to give the model its first item"
+        : "the edited history is empty, so there is nothing to extract; i inserts an item, u undoes")
       view.timeline = timeline
       view.notes = notes
       return view
@@ -141,7 +191,7 @@ public final class ViewBuilder {
       notes.append("after the last item: no target, so no p (the lists are what the model would suggest next)")
     }
 
-    let f = forward(user: user, step: t)
+    let f = forward(user: user, step: t, history: edited)
     let l = f.window.count
     let d = model.embeddingSize
     let table = model.itemEmbeddings
@@ -150,12 +200,13 @@ public final class ViewBuilder {
     for j in 0..<l {
       var best = 0
       for kk in 1..<k where f.attention[kk * l + j] > f.attention[best * l + j] { best = kk }
+      // The timeline begins with the history, so place j of the window is entry windowStart + j.
       timeline[f.windowStart + j].strongestInterest = best
       timeline[f.windowStart + j].strongestWeight = f.attention[best * l + j]
     }
 
     view.diagnostics = DiagnosticsSummary(interests: f.interests, attention: f.attention, count: k)
-    let lists = self.lists(f, user: user, step: t, target: target?.id)
+    let lists = self.lists(f, target: target?.id)
     let interests = lists.interests
     // Distributions at T.
     let temperature = state.temperature
@@ -245,9 +296,12 @@ public final class ViewBuilder {
   }
 
   /// The parts of the view that depend only on (user, step), computed once per forward pass.
-  private func lists(_ f: Forward, user: Int, step t: Int, target: Int?)
+  private func lists(_ f: Forward, target: Int?)
     -> (interests: [InterestSummary], bestMatch: ([ScoredItem], Int?), modelMix: ([ScoredItem], Int?)?) {
-    if let c = cachedLists, c.user == user, c.step == t { return (c.interests, c.bestMatch, c.modelMix) }
+    let slot = f.history == nil ? 0 : 1
+    if let c = cachedLists[slot], c.user == f.user, c.step == f.step, c.history == f.history {
+      return (c.interests, c.bestMatch, c.modelMix)
+    }
     let session = self.session
     let model = session.model
     let k = model.interestCount, n = model.itemCount, d = model.embeddingSize
@@ -280,7 +334,7 @@ public final class ViewBuilder {
     let modelMix = f.logits.map {
       rankedList(Scoring.mixedScores(f.scores, weights: Scoring.softmax($0)), f: f, target: target, interestOf: nil)
     }
-    cachedLists = (user, t, interests, best, modelMix)
+    cachedLists[slot] = (f.user, f.step, f.history, interests, best, modelMix)
     return (interests, best, modelMix)
   }
 

@@ -1,0 +1,122 @@
+// Presentation of the what-if edits (issue 14, docs/EXPLORER.md "What-if"): the change against
+// the data's history, the marks in the lists and the history pane, and the `i` prompt. Pure
+// functions, like the rest of `Panes`.
+
+extension Panes {
+  /// "+0.120" / "-0.050" (a sign always, so a change reads as one).
+  static func signed(_ value: Float, _ digits: Int) -> String {
+    let text = format(value, digits)
+    return value.isFinite && !text.hasPrefix("-") ? "+" + text : text
+  }
+
+  /// "(Δ-5)" when both ranks exist, "(was in history)" when the data's history held the
+  /// target; nil when the edited list has no rank.
+  static func rankChangeText(_ change: RankChange) -> String? {
+    if let delta = change.delta { return "(Δ\(delta > 0 ? "+" : "")\(delta))" }
+    return change.edited != nil ? "(was in history)" : nil
+  }
+
+  /// "#12→#7" with "–" for a missing rank.
+  static func rankTransition(_ change: RankChange) -> String {
+    "\(change.data.map { "#\($0)" } ?? "–")→\(change.edited.map { "#\($0)" } ?? "–")"
+  }
+
+  /// The mark after a list row's rank: ↺ for a dropped history item recommended again, + for
+  /// an item new in the top 10 with the edit, else a space.
+  static func rowMark(_ view: ExplorerView, item: Int, pane: FocusPane, row: Int) -> String {
+    guard let w = view.whatIf else { return " " }
+    if w.isDropped(item) { return "↺" }
+    return row < WhatIfSummary.topCount && w.entered(item, list: pane == .timirec ? "timirec" : "best-match") ? "+" : " "
+  }
+
+  /// Three rows under the lists saying what the edit changed: the true next item's ranks, the
+  /// top-10 turnover, and a dropped item back in a list (or the items that left the top 10).
+  /// Empty when not edited or not `showing` (a list's cursor item takes those rows).
+  static func whatIfRows(_ view: ExplorerView, width: Int, showing: Bool) -> [StyledLine] {
+    guard showing, let w = view.whatIf else { return [] }
+    var ranks: [String]
+    if view.target == nil {
+      ranks = ["what-if: no true next item at this step, so no ranks to compare",
+               "what-if: no true next item, no ranks to compare", "what-if: no target"]
+    } else {
+      let b = rankTransition(w.bestMatchTargetRank)
+      if let tr = w.timirecTargetRank {
+        let t = rankTransition(tr)
+        ranks = ["what-if, true next ★ rank: TiMiRec \(t) \(rankChangeText(tr) ?? "") · best-match \(b) \(rankChangeText(w.bestMatchTargetRank) ?? "")",
+                 "what-if ★: TiMiRec \(t) · best-match \(b)", "★ TiMiRec \(t) · best \(b)"]
+      } else {
+        ranks = ["what-if, true next ★ rank: best-match \(b) \(rankChangeText(w.bestMatchTargetRank) ?? "")",
+                 "what-if ★: best-match \(b)"]
+      }
+    }
+    func counts(_ c: TopChange) -> String { "+\(c.entered.count) −\(c.left.count)" }
+    let best = counts(w.bestMatchTop)
+    let top = w.timirecTop.map { t in
+      ["top 10 (+ new in, − out): TiMiRec \(counts(t)) · best-match \(best)", "top 10: TiMiRec \(counts(t)) · best \(best)"]
+    } ?? ["top 10 (+ new in, − out): best-match \(best)", "top 10: best \(best)"]
+    var third: [String]
+    if let back = w.droppedRecommended.first {
+      let list = back.list == "timirec" ? "TiMiRec" : "best-match"
+      third = ["↺ dropped \(back.item.title) is recommended again: \(list) #\(back.row + 1)",
+               "↺ \(back.item.title): \(list) #\(back.row + 1)"]
+    } else {
+      let left = ((w.timirecTop?.left ?? []) + w.bestMatchTop.left).map(\.title)
+      var seen = Set<String>()
+      let names = left.filter { seen.insert($0).inserted }
+      third = names.isEmpty ? ["top 10 unchanged in both lists · u undo · U reset"] : ["left the top 10: " + names.joined(separator: " · ")]
+    }
+    return [[Span(clip(firstFitting(ranks, width: width), to: width), .emphasis)],
+            [Span(firstFitting(top, width: width), .normal)],
+            [Span(clip(firstFitting(third, width: width), to: width), w.droppedRecommended.isEmpty ? .dim : .warning)]]
+  }
+
+  /// The history pane's line for items the edit dropped (above the target), or none.
+  static func droppedRows(_ view: ExplorerView, width: Int) -> [StyledLine] {
+    guard let dropped = view.whatIf?.dropped, !dropped.isEmpty else { return [] }
+    return [[Span(clip("  − dropped: " + dropped.map(\.title).joined(separator: " · "), to: width), .dim)]]
+  }
+
+  /// The legend while the history pane has the focus: its keys.
+  static let historyLegend = [
+    " ↑↓ history item · d drop · i insert · < > move · u undo · U reset · + inserted · ↺ dropped, back · Esc users · ? keys",
+    " ↑↓ item · d drop · i insert · < > move · u undo · U reset · + inserted · Esc users · ? keys",
+    " d drop · i insert · < > move · u undo · U reset · ? keys",
+    " d i < > u U edit · ? keys",
+  ]
+
+  /// The footer while the `i` prompt is open.
+  static func insertFooter(query: String, status: String?, width: Int) -> StyledLine {
+    var line: StyledLine = [Span(" insert, title: ", .footerKey), Span(query + "▏", .footer),
+                            Span("   ↑↓ pick · Enter inserts · Esc cancels", .footer)]
+    if let status { line.append(Span("   " + status, .warning)) }
+    return line
+  }
+
+  /// The `i` prompt's list of matching titles around the chosen row, with where the item will go.
+  public static func insertPicker(_ view: ExplorerView, state: ExplorerState, search: ItemSearch, height: Int,
+                                  width: Int) -> PaneContent {
+    guard case .insertItem(let query, let row) = state.mode else { return PaneContent(title: "Insert", lines: []) }
+    let cursor = min(max(0, state.historySelection), max(0, view.historyLength - 1))
+    let after = view.historyLength == 0 ? nil : view.timeline.first {
+      ($0.role == .history || $0.role == .window) && $0.position == cursor
+    }
+    let place = after.map { "after #\(cursor) \($0.item.title)" } ?? "into the empty history"
+    let (items, total) = search.matches(query)
+    var lines: [StyledLine] = []
+    if query.isEmpty {
+      lines.append([Span("type part of an item's title (or its id)", .dim)])
+    } else if items.isEmpty {
+      lines.append([Span("no item title contains '\(query)'", .warning)])
+    }
+    let rows = max(1, height - lines.count)
+    let chosen = min(row, max(0, items.count - 1))
+    let top = max(0, min(chosen - rows / 2, items.count - rows))
+    for i in top..<min(items.count, top + rows) {
+      let selected = i == chosen
+      let text = "\(selected ? "▸" : " ") \(padLeft(String(items[i]), to: 6)) \(search.titles[items[i]])"
+      lines.append([Span(pad(clip(text, to: width), to: width), selected ? .selectionFocused : .normal)])
+    }
+    let count = total > items.count ? "\(items.count) of \(total) matches" : "\(total) match\(total == 1 ? "" : "es")"
+    return PaneContent(title: clip("Insert \(place)", to: max(8, width - 4)), titleRight: count, lines: lines)
+  }
+}
