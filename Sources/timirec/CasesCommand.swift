@@ -14,11 +14,13 @@ struct CasesCommand: ParsableCommand {
 
       With --compare CKPT2 the two rankings are the two checkpoints' own (the mix when finetuned, the best match when pretrain): gain = rank of CKPT2 − rank of CKPT.
 
-      --step is the explorer's step: `timirec explore --data DIR --ckpt CKPT --user U --step T` opens the row.
+      Each row's step is the explorer's --step: `timirec explore --data DIR --ckpt CKPT --user U --step T` opens the row.
 
       --filter keeps: all, hit-miss (the first ranking — TiMiRec, or CKPT — has the target in its top 10, the second does not; also spelled timirec-hit-bestmatch-miss), miss-hit (also bestmatch-hit-timirec-miss), both-hit, both-miss, collapsed. --category keeps rows whose target has that category label (items.tsv, exact).
 
-      --csv FILE writes every kept row (no --top unless given) with a header row, atomically.
+      --json prints one object: split, rows, kept (after the filters), printed, users, collapsed_users, sort, reversed, filter, checkpoint, stage, seconds, hit_cutoff (10), and cases: one object per printed row with user, step, target, split, title, timirec_rank, bestmatch_rank, gain, timirec_sampled_rank, bestmatch_sampled_rank (dev/test rows), js, strongest_interest (1-based), timirec_hit10, bestmatch_hit10, collapsed; with --compare the rank fields are model1_… and model2_…, plus model2_collapsed, compare and compare_collapsed_users. A field without a value (a pretrain checkpoint's mix, a train row's sampled rank) is left out.
+
+      --csv FILE writes every kept row (no --top unless given) with a header row, atomically: the same fields, empty where there is no value, the title and category quoted as RFC 4180 asks.
       """)
 
   @Option(help: "Prepared dataset folder.") var data: String
