@@ -455,3 +455,15 @@ func copyRow(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointe
   while j + 16 <= count { store16(load16(source + j), destination + j); j += 16 }
   while j < count { destination[j] = source[j]; j += 1 }
 }
+
+/// Adds `count` floats of `source` into `destination` (non-overlapping) with SIMD16 operations:
+/// the per-row scatter-adds of gradients (GRU inputs, embedding rows). Each element gets one
+/// addition, so the result is that of the scalar loop.
+@inline(__always)
+func addRow(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, count: Int) {
+  var j = 0
+  if vectorKernels {
+    while j + 16 <= count { store16(load16(destination + j) + load16(source + j), destination + j); j += 16 }
+  }
+  while j < count { destination[j] += source[j]; j += 1 }
+}
