@@ -156,7 +156,7 @@ extension Tensor {
     }
     let projected = xPacked.count / Swift.max(d, 1)  // P (dense) or U (lookup)
     // Input projection of every projected row at once: x · W_ihᵀ + b_ih, (P or U, 3H); the
-    // lookup case then copies row slot[p] to packed row p: gi (P, 3H).
+    // lookup case reads packed row p's projection from row slot[p] (the gate loop's `giRow`).
     var gi = uninitializedFloats(projected * g3)  // bias, then sgemm with beta 1
     var gh = uninitializedFloats(batch * g3)  // one step's h · W_hhᵀ + b_hh
     gi.withUnsafeMutableBufferPointer { gi in
@@ -170,51 +170,43 @@ extension Tensor {
         }
       }
     }
-    if case .lookup = source {
-      var packed = uninitializedFloats(packedRows * g3)
-      gi.withUnsafeBufferPointer { rows in
-        packed.withUnsafeMutableBufferPointer { out in
-          for p in 0..<packedRows {
-            copyRow(rows.baseAddress! + Int(slot[p]) * g3, to: out.baseAddress! + p * g3, count: g3)
-          }
-        }
-      }
-      gi = packed
-    }
 
-    gi.withUnsafeBufferPointer { gi in
-      gh.withUnsafeMutableBufferPointer { gh in
-        state.withUnsafeMutableBufferPointer { hs in
-          gates.withUnsafeMutableBufferPointer { gates in
-            hiddenN.withUnsafeMutableBufferPointer { hn in
-              hPrev.withUnsafeMutableBufferPointer { hp in
-                weightHH.data.withUnsafeBufferPointer { whh in
-                  biasHH.data.withUnsafeBufferPointer { bhh in
-                    for t in 0..<steps {
-                      let rows = active[t], base = offset[t]
-                      // gh = h · W_hhᵀ + b_hh for the running rows, (rows, 3H).
-                      for s in 0..<rows { copyRow(bhh.baseAddress!, to: gh.baseAddress! + s * g3, count: g3) }
-                      if t > 0 {  // h₀ = 0: the product vanishes at t = 0
-                        sgemm(transA: false, transB: true, m: rows, n: g3, k: h, a: hs.baseAddress!, lda: h,
-                              b: whh.baseAddress!, ldb: h, beta: 1, c: gh.baseAddress!, ldc: g3)
+    slot.withUnsafeBufferPointer { slots in
+      let giRow = slot.isEmpty ? nil : slots.baseAddress  // lookup: packed row p reads gi row slot[p]
+      gi.withUnsafeBufferPointer { gi in
+        gh.withUnsafeMutableBufferPointer { gh in
+          state.withUnsafeMutableBufferPointer { hs in
+            gates.withUnsafeMutableBufferPointer { gates in
+              hiddenN.withUnsafeMutableBufferPointer { hn in
+                hPrev.withUnsafeMutableBufferPointer { hp in
+                  weightHH.data.withUnsafeBufferPointer { whh in
+                    biasHH.data.withUnsafeBufferPointer { bhh in
+                      for t in 0..<steps {
+                        let rows = active[t], base = offset[t]
+                        // gh = h · W_hhᵀ + b_hh for the running rows, (rows, 3H).
+                        for s in 0..<rows { copyRow(bhh.baseAddress!, to: gh.baseAddress! + s * g3, count: g3) }
+                        if t > 0 {  // h₀ = 0: the product vanishes at t = 0
+                          sgemm(transA: false, transB: true, m: rows, n: g3, k: h, a: hs.baseAddress!, lda: h,
+                                b: whh.baseAddress!, ldb: h, beta: 1, c: gh.baseAddress!, ldc: g3)
+                        }
+                        let forward = vectorKernels ? kernels.forward : kernels.forwardReference
+                        forward(rows, base, gi.baseAddress!, gh.baseAddress!, hs.baseAddress!, gates.baseAddress!,
+                                hn.baseAddress!, hp.baseAddress!, giRow)
                       }
-                      let forward = vectorKernels ? kernels.forward : kernels.forwardReference
-                      forward(rows, base, gi.baseAddress!, gh.baseAddress!, hs.baseAddress!, gates.baseAddress!,
-                              hn.baseAddress!, hp.baseAddress!)
                     }
                   }
                 }
               }
             }
           }
-        }
-        for s in 0..<batch {
-          let b = order[s]
-          for j in 0..<h { out[b * h + j] = state[s * h + j] }
+          for s in 0..<batch {
+            let b = order[s]
+            for j in 0..<h { out[b * h + j] = state[s * h + j] }
+          }
         }
       }
-    }
 
+    }
     // Immutable copies for the backward closure (no copy happens: arrays are copy-on-write).
     let savedX = xPacked, savedGates = gates, savedHiddenN = hiddenN, savedHPrev = hPrev
     let savedItems = items, savedSlot = slot

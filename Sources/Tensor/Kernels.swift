@@ -120,18 +120,21 @@ func simdTanh(_ x: Float16x) -> Float16x {
 /// For each running row s (packed row p = base + s) and j < H:
 /// r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r·gh_n), h ← (1 − z)·n + z·h,
 /// saving r|z|n in `gates` (P, 3H), gh_n in `hiddenN` (P, H) and h before the step in `hPrev`.
-/// - Parameters: gi (P, 3H) rows from `base`; gh (rows, 3H) this step's h·W_hhᵀ + b_hh;
-///   state (rows, H) updated in place.
+/// - Parameters: gi (P, 3H) rows from `base`, or with `giRow`, packed row p's input projection
+///   is row giRow[p] of gi (the GRU on an embedding lookup projects each distinct item once);
+///   gh (rows, 3H) this step's h·W_hhᵀ + b_hh; state (rows, H) updated in place.
 struct GRUGateKernels {
   let h: Int
 
   /// Scalar reference.
   func forwardReference(rows: Int, base: Int, gi: UnsafePointer<Float>, gh: UnsafePointer<Float>,
                         state: UnsafeMutablePointer<Float>, gates: UnsafeMutablePointer<Float>,
-                        hiddenN: UnsafeMutablePointer<Float>, hPrev: UnsafeMutablePointer<Float>) {
+                        hiddenN: UnsafeMutablePointer<Float>, hPrev: UnsafeMutablePointer<Float>,
+                        giRow: UnsafePointer<Int32>? = nil) {
     let g3 = 3 * h
     for s in 0..<rows {
-      forwardRowScalar(from: 0, gi: gi + (base + s) * g3, gh: gh + s * g3, state: state + s * h,
+      let row = giRow.map { Int($0[base + s]) } ?? base + s
+      forwardRowScalar(from: 0, gi: gi + row * g3, gh: gh + s * g3, state: state + s * h,
                        gates: gates + (base + s) * g3, hiddenN: hiddenN + (base + s) * h, hPrev: hPrev + (base + s) * h)
     }
   }
@@ -158,11 +161,12 @@ struct GRUGateKernels {
   /// SIMD16 version of `forwardReference` (same results up to float rounding).
   func forward(rows: Int, base: Int, gi: UnsafePointer<Float>, gh: UnsafePointer<Float>,
                state: UnsafeMutablePointer<Float>, gates: UnsafeMutablePointer<Float>,
-               hiddenN: UnsafeMutablePointer<Float>, hPrev: UnsafeMutablePointer<Float>) {
+               hiddenN: UnsafeMutablePointer<Float>, hPrev: UnsafeMutablePointer<Float>,
+               giRow rowIndex: UnsafePointer<Int32>? = nil) {
     let g3 = 3 * h, vectorEnd = h - h % 16
     for s in 0..<rows {
       let p = base + s
-      let giRow = gi + p * g3, ghRow = gh + s * g3, hRow = state + s * h
+      let giRow = gi + (rowIndex.map { Int($0[p]) } ?? p) * g3, ghRow = gh + s * g3, hRow = state + s * h
       let gateRow = gates + p * g3, hnRow = hiddenN + p * h, hpRow = hPrev + p * h
       var j = 0
       while j < vectorEnd {

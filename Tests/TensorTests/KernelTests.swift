@@ -54,9 +54,12 @@ final class KernelTests: XCTestCase {
   }
 
   /// One forward and one backward gate step, fast against reference, at (rows, H).
-  private func checkGRUGates(rows: Int, h: Int, base: Int) {
+  /// With `indirect`, packed row p reads gi row giRow[p] (a permutation with repeats, as the
+  /// GRU on an embedding lookup does) and the reference must read the same rows.
+  private func checkGRUGates(rows: Int, h: Int, base: Int, indirect: Bool = false) {
     let packed = base + rows, g3 = 3 * h
     let gi = values(packed * g3, seed: 10, scale: 3), gh = values(rows * g3, seed: 11, scale: 3)
+    let giRow: [Int32] = indirect ? (0..<packed).map { Int32(($0 * 7 + 3) % packed / 2) } : []
     let state0 = values(rows * h, seed: 12, scale: 1)
     let kernels = GRUGateKernels(h: h)
     func forward(_ fast: Bool) -> (state: [Float], gates: [Float], hn: [Float], hp: [Float]) {
@@ -69,13 +72,16 @@ final class KernelTests: XCTestCase {
             gates.withUnsafeMutableBufferPointer { g in
               hn.withUnsafeMutableBufferPointer { n in
                 hp.withUnsafeMutableBufferPointer { p in
-                  if fast {
-                    kernels.forward(rows: rows, base: base, gi: gi.baseAddress!, gh: gh.baseAddress!, state: s.baseAddress!,
-                                    gates: g.baseAddress!, hiddenN: n.baseAddress!, hPrev: p.baseAddress!)
-                  } else {
-                    kernels.forwardReference(rows: rows, base: base, gi: gi.baseAddress!, gh: gh.baseAddress!,
-                                             state: s.baseAddress!, gates: g.baseAddress!, hiddenN: n.baseAddress!,
-                                             hPrev: p.baseAddress!)
+                  giRow.withUnsafeBufferPointer { rowsOf in
+                    let index = indirect ? rowsOf.baseAddress : nil
+                    if fast {
+                      kernels.forward(rows: rows, base: base, gi: gi.baseAddress!, gh: gh.baseAddress!, state: s.baseAddress!,
+                                      gates: g.baseAddress!, hiddenN: n.baseAddress!, hPrev: p.baseAddress!, giRow: index)
+                    } else {
+                      kernels.forwardReference(rows: rows, base: base, gi: gi.baseAddress!, gh: gh.baseAddress!,
+                                               state: s.baseAddress!, gates: g.baseAddress!, hiddenN: n.baseAddress!,
+                                               hPrev: p.baseAddress!, giRow: index)
+                    }
                   }
                 }
               }
@@ -126,6 +132,7 @@ final class KernelTests: XCTestCase {
 
   func testGRUGatesAtTheTrainingShape() { checkGRUGates(rows: 64, h: 64, base: 100) }  // H of training; rows fewer (debug speed)
   func testGRUGatesWithAScalarTail() { checkGRUGates(rows: 7, h: 20, base: 3) }
+  func testGRUGatesReadingProjectedRowsThroughAnIndex() { checkGRUGates(rows: 64, h: 64, base: 100, indirect: true) }
 
   // MARK: - Layer norm, column sums, unary ops, softmax
 

@@ -37,19 +37,6 @@ public struct TransformerLayer: ParameterContainer {
   ///   - keyMask: (B, L, L) row-major, true where key j of query i is a valid (non-padding) item.
   /// - Returns: (B, L, D).
   public func callAsFunction(_ x: Tensor, keyMask: [Bool]) -> Tensor {
-    // Q | K | V from one product, then the fused attention op (issue 11: one sgemm instead of
-    // three, and no (B, L, L) intermediates between ops); `reference(_:keyMask:)` is the
-    // composed form it must agree with.
-    let qkv = x.linear(weights: [query.weight, key.weight, value.weight],
-                       biases: [query.bias, key.bias, value.bias])  // (B, L, 3D)
-    let context = qkv.attention(mask: keyMask, scale: 1 / Float(size).squareRoot())  // (B, L, D)
-    let y = norm1(context + x)
-    return norm2(feedForward2(feedForward1(y).relu()) + y)
-  }
-
-  /// The layer composed from separate engine ops (three projections, two `bmm`, a masked
-  /// softmax): the reference of `callAsFunction(_:keyMask:)` for tests, same contract.
-  public func reference(_ x: Tensor, keyMask: [Bool]) -> Tensor {
     let q = query(x), k = key(x), v = value(x)  // (B, L, D)
     let logits = q.bmm(k, transposeOther: true) * (1 / Float(size).squareRoot())  // (B, L, L)
     let attention = logits.softmax(axis: -1, mask: keyMask)  // (B, L, L)
