@@ -189,7 +189,7 @@ extension Tensor {
                           sgemm(transA: false, transB: true, m: rows, n: g3, k: h, a: hs.baseAddress!, lda: h,
                                 b: whh.baseAddress!, ldb: h, beta: 1, c: gh.baseAddress!, ldc: g3)
                         }
-                        let forward = vectorKernels ? kernels.forward : kernels.forwardReference
+                        let forward = vectorKernels ? (kernels.avx2 ? kernels.forwardAVX2 : kernels.forward) : kernels.forwardReference
                         forward(rows, base, gi.baseAddress!, gh.baseAddress!, hs.baseAddress!, gates.baseAddress!,
                                 hn.baseAddress!, hp.baseAddress!, giRow)
                       }
@@ -248,7 +248,7 @@ extension Tensor {
                   whhData.withUnsafeBufferPointer { whh in
                     for t in stride(from: steps - 1, through: 0, by: -1) {
                       let rows = active[t], base = offset[t]
-                      let backward = vectorKernels ? kernels.backward : kernels.backwardReference
+                      let backward = vectorKernels ? (kernels.avx2 ? kernels.backwardAVX2 : kernels.backward) : kernels.backwardReference
                       backward(rows, base, gates.baseAddress!, hn.baseAddress!, hp.baseAddress!, dh.baseAddress!,
                                dgi.baseAddress!, dgh.baseAddress!)
                       // dh (rows, H) += dgh (rows, 3H) · W_hh (3H, H); not needed before t = 0.

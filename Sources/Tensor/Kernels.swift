@@ -1,3 +1,4 @@
+import CGateKernels
 import Foundation
 
 // Vectorised inner loops of the training step (issue 11), each beside the scalar reference it
@@ -125,6 +126,32 @@ func simdTanh(_ x: Float16x) -> Float16x {
 ///   gh (rows, 3H) this step's h·W_hhᵀ + b_hh; state (rows, H) updated in place.
 struct GRUGateKernels {
   let h: Int
+
+  /// Whether this CPU runs the AVX2 + FMA versions (CGateKernels) of the loops below: decided
+  /// once per process (a global `let`, initialised lazily and thread-safely, then immutable).
+  static let cpuHasAVX2 = cgk_has_avx2_fma() != 0
+
+  /// Whether `forwardAVX2` and `backwardAVX2` may be used: the CPU has AVX2 + FMA and H is a
+  /// multiple of their 8 lanes.
+  var avx2: Bool { GRUGateKernels.cpuHasAVX2 && h % 8 == 0 }
+
+  /// `forward` compiled for AVX2 + FMA (C, CGateKernels): the same arithmetic 8 lanes at a
+  /// time, with fused multiply-adds (float rounding only). Only when `avx2` is true.
+  func forwardAVX2(rows: Int, base: Int, gi: UnsafePointer<Float>, gh: UnsafePointer<Float>,
+                   state: UnsafeMutablePointer<Float>, gates: UnsafeMutablePointer<Float>,
+                   hiddenN: UnsafeMutablePointer<Float>, hPrev: UnsafeMutablePointer<Float>,
+                   giRow: UnsafePointer<Int32>? = nil) {
+    precondition(avx2, "GRUGateKernels.forwardAVX2: needs AVX2 + FMA and H % 8 == 0 (H = \(h))")
+    cgk_gru_forward(rows, base, h, gi, giRow, gh, state, gates, hiddenN, hPrev)
+  }
+
+  /// `backward` compiled for AVX2 + FMA (C, CGateKernels). Only when `avx2` is true.
+  func backwardAVX2(rows: Int, base: Int, gates: UnsafePointer<Float>, hiddenN: UnsafePointer<Float>,
+                    hPrev: UnsafePointer<Float>, delta: UnsafeMutablePointer<Float>,
+                    dgi: UnsafeMutablePointer<Float>, dgh: UnsafeMutablePointer<Float>) {
+    precondition(avx2, "GRUGateKernels.backwardAVX2: needs AVX2 + FMA and H % 8 == 0 (H = \(h))")
+    cgk_gru_backward(rows, base, h, gates, hiddenN, hPrev, delta, dgi, dgh)
+  }
 
   /// Scalar reference.
   func forwardReference(rows: Int, base: Int, gi: UnsafePointer<Float>, gh: UnsafePointer<Float>,
