@@ -269,6 +269,33 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// The contiguous softmax with `simdExp` (optimised builds) against the general loops with
+  /// libm's exp: values within simdExp's few-ulp error, gradients likewise; a slice with no
+  /// valid entry and one whose only valid entry is −∞ stay all zero.
+  func testContiguousSoftmaxWithTheVectorExponentialAgreesWithTheGeneralLoops() {
+    let (b, l) = (64, 20)
+    var data = values(b * l * l, seed: 52, scale: 30)
+    var mask = [Bool](repeating: true, count: b * l * l)
+    for row in 0..<b { let valid = row % (l + 1); for i in 0..<l { for j in valid..<l { mask[(row * l + i) * l + j] = false } } }
+    for j in 0..<l { mask[l + j] = j == 3; data[l + j] = j == 3 ? -.infinity : 1 }  // slice 1: only −∞ valid
+    let x = Tensor(shape: [b, l, l], data: data, requiresGrad: true)
+    let weights = Tensor(shape: [b, l, l], data: values(b * l * l, seed: 53, scale: 1))
+    for m in [mask, nil] {
+      x.grad = []
+      let fast = x.normalizedExponential(axis: -1, mask: m, logarithm: false, vectorExponential: true)
+      (fast * weights).sum().backward()
+      let fastGrad = x.grad
+      x.grad = []
+      let slow = x.normalizedExponential(axis: -1, mask: m, logarithm: false, reference: true)
+      (slow * weights).sum().backward()
+      assertClose(fast.data, slow.data, relative: 2e-6, absolute: 1e-7, "softmax")
+      assertClose(fastGrad, x.grad, relative: 2e-5, absolute: 1e-6, "gradient")
+      if m != nil {
+        XCTAssertEqual(Array(fast.data[0..<(2 * l)]), [Float](repeating: 0, count: 2 * l), "empty slices stay 0")
+      }
+    }
+  }
+
   /// Adam with two threads (an item table of 1,683 × 64, split in two ranges) gives the same
   /// bits as with one, over two steps, with and without weight decay.
   func testAdamOnTwoThreadsEqualsOneThread() {
