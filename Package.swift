@@ -23,7 +23,10 @@ let package = Package(
     // renameat2(RENAME_EXCHANGE) for Tensor's AtomicWrite (Glibc's module does not declare it).
     .target(name: "CRenameExchange"),
 
-    .target(name: "Tensor", dependencies: ["CBLAS", "CRenameExchange"]),
+    // The GRU gate loops compiled for AVX2 + FMA, chosen at run time when the CPU has them.
+    .target(name: "CGateKernels"),
+
+    .target(name: "Tensor", dependencies: ["CBLAS", "CRenameExchange", "CGateKernels"]),
     .target(name: "SeqRec", dependencies: ["Tensor", "CZlib"]),
     .target(name: "Explorer", dependencies: ["SeqRec", "CNcurses"]),
     // The bundled demo: the household simulator and its member-agreement report (no ncurses).

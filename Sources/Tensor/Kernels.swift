@@ -1,3 +1,4 @@
+import CGateKernels
 import Foundation
 
 // Vectorised inner loops of the training step (issue 11), each beside the scalar reference it
@@ -120,18 +121,47 @@ func simdTanh(_ x: Float16x) -> Float16x {
 /// For each running row s (packed row p = base + s) and j < H:
 /// r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r·gh_n), h ← (1 − z)·n + z·h,
 /// saving r|z|n in `gates` (P, 3H), gh_n in `hiddenN` (P, H) and h before the step in `hPrev`.
-/// - Parameters: gi (P, 3H) rows from `base`; gh (rows, 3H) this step's h·W_hhᵀ + b_hh;
-///   state (rows, H) updated in place.
+/// - Parameters: gi (P, 3H) rows from `base`, or with `giRow`, packed row p's input projection
+///   is row giRow[p] of gi (the GRU on an embedding lookup projects each distinct item once);
+///   gh (rows, 3H) this step's h·W_hhᵀ + b_hh; state (rows, H) updated in place.
 struct GRUGateKernels {
   let h: Int
+
+  /// Whether this CPU runs the AVX2 + FMA versions (CGateKernels) of the loops below: decided
+  /// once per process (a global `let`, initialised lazily and thread-safely, then immutable).
+  static let cpuHasAVX2 = cgk_has_avx2_fma() != 0
+
+  /// Whether `forwardAVX2` and `backwardAVX2` may be used: the CPU has AVX2 + FMA and H is a
+  /// multiple of their 8 lanes.
+  var avx2: Bool { GRUGateKernels.cpuHasAVX2 && h % 8 == 0 }
+
+  /// `forward` compiled for AVX2 + FMA (C, CGateKernels): the same arithmetic 8 lanes at a
+  /// time, with fused multiply-adds (float rounding only). Only when `avx2` is true.
+  func forwardAVX2(rows: Int, base: Int, gi: UnsafePointer<Float>, gh: UnsafePointer<Float>,
+                   state: UnsafeMutablePointer<Float>, gates: UnsafeMutablePointer<Float>,
+                   hiddenN: UnsafeMutablePointer<Float>, hPrev: UnsafeMutablePointer<Float>,
+                   giRow: UnsafePointer<Int32>? = nil) {
+    precondition(avx2, "GRUGateKernels.forwardAVX2: needs AVX2 + FMA and H % 8 == 0 (H = \(h))")
+    cgk_gru_forward(rows, base, h, gi, giRow, gh, state, gates, hiddenN, hPrev)
+  }
+
+  /// `backward` compiled for AVX2 + FMA (C, CGateKernels). Only when `avx2` is true.
+  func backwardAVX2(rows: Int, base: Int, gates: UnsafePointer<Float>, hiddenN: UnsafePointer<Float>,
+                    hPrev: UnsafePointer<Float>, delta: UnsafeMutablePointer<Float>,
+                    dgi: UnsafeMutablePointer<Float>, dgh: UnsafeMutablePointer<Float>) {
+    precondition(avx2, "GRUGateKernels.backwardAVX2: needs AVX2 + FMA and H % 8 == 0 (H = \(h))")
+    cgk_gru_backward(rows, base, h, gates, hiddenN, hPrev, delta, dgi, dgh)
+  }
 
   /// Scalar reference.
   func forwardReference(rows: Int, base: Int, gi: UnsafePointer<Float>, gh: UnsafePointer<Float>,
                         state: UnsafeMutablePointer<Float>, gates: UnsafeMutablePointer<Float>,
-                        hiddenN: UnsafeMutablePointer<Float>, hPrev: UnsafeMutablePointer<Float>) {
+                        hiddenN: UnsafeMutablePointer<Float>, hPrev: UnsafeMutablePointer<Float>,
+                        giRow: UnsafePointer<Int32>? = nil) {
     let g3 = 3 * h
     for s in 0..<rows {
-      forwardRowScalar(from: 0, gi: gi + (base + s) * g3, gh: gh + s * g3, state: state + s * h,
+      let row = giRow.map { Int($0[base + s]) } ?? base + s
+      forwardRowScalar(from: 0, gi: gi + row * g3, gh: gh + s * g3, state: state + s * h,
                        gates: gates + (base + s) * g3, hiddenN: hiddenN + (base + s) * h, hPrev: hPrev + (base + s) * h)
     }
   }
@@ -158,11 +188,12 @@ struct GRUGateKernels {
   /// SIMD16 version of `forwardReference` (same results up to float rounding).
   func forward(rows: Int, base: Int, gi: UnsafePointer<Float>, gh: UnsafePointer<Float>,
                state: UnsafeMutablePointer<Float>, gates: UnsafeMutablePointer<Float>,
-               hiddenN: UnsafeMutablePointer<Float>, hPrev: UnsafeMutablePointer<Float>) {
+               hiddenN: UnsafeMutablePointer<Float>, hPrev: UnsafeMutablePointer<Float>,
+               giRow rowIndex: UnsafePointer<Int32>? = nil) {
     let g3 = 3 * h, vectorEnd = h - h % 16
     for s in 0..<rows {
       let p = base + s
-      let giRow = gi + p * g3, ghRow = gh + s * g3, hRow = state + s * h
+      let giRow = gi + (rowIndex.map { Int($0[p]) } ?? p) * g3, ghRow = gh + s * g3, hRow = state + s * h
       let gateRow = gates + p * g3, hnRow = hiddenN + p * h, hpRow = hPrev + p * h
       var j = 0
       while j < vectorEnd {
@@ -454,4 +485,16 @@ func copyRow(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointe
   var j = 0
   while j + 16 <= count { store16(load16(source + j), destination + j); j += 16 }
   while j < count { destination[j] = source[j]; j += 1 }
+}
+
+/// Adds `count` floats of `source` into `destination` (non-overlapping) with SIMD16 operations:
+/// the per-row scatter-adds of gradients (GRU inputs, embedding rows). Each element gets one
+/// addition, so the result is that of the scalar loop.
+@inline(__always)
+func addRow(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, count: Int) {
+  var j = 0
+  if vectorKernels {
+    while j + 16 <= count { store16(load16(destination + j) + load16(source + j), destination + j); j += 16 }
+  }
+  while j < count { destination[j] += source[j]; j += 1 }
 }

@@ -141,12 +141,18 @@ extension Tensor {
       // Forward: o = a ∘ b. d/da: add, sub → 1; mul → b; div → 1/b.
       //                     d/db: add → 1; sub → −1; mul → a; div → −a/b².
       // Each gradient is summed over the output elements that broadcasting mapped onto it.
-      if case .identity = pa, op == .add || op == .sub { lhs.accumulateGrad(adding: result.grad) }
-      if case .identity = pb, op == .add { rhs.accumulateGrad(adding: result.grad) }
+      // An identity-shaped add/sub operand adopts the gradient array as it is (shared storage,
+      // no copy); its closure below must then not run, since asking for a mutable buffer would
+      // copy the shared array for nothing (1.3 MB per residual add of a training step).
+      let lhsAdopted = pa.isIdentity && (op == .add || op == .sub)
+      let rhsAdopted = pb.isIdentity && op == .add
+      if lhsAdopted { lhs.accumulateGrad(adding: result.grad) }
+      if rhsAdopted { rhs.accumulateGrad(adding: result.grad) }
+      if lhsAdopted && rhsAdopted { return }
       result.grad.withUnsafeBufferPointer { g in
         lhs.data.withUnsafeBufferPointer { a in
           rhs.data.withUnsafeBufferPointer { b in
-            lhs.accumulateGrad { ga in
+            if !lhsAdopted { lhs.accumulateGrad { ga in
               switch (op, pa) {
               case (.add, .identity), (.sub, .identity): break  // adopted above
               case (.mul, .identity):
@@ -166,8 +172,8 @@ extension Tensor {
                   }
                 }
               }
-            }
-            rhs.accumulateGrad { gb in
+            } }
+            if !rhsAdopted { rhs.accumulateGrad { gb in
               switch (op, pb) {
               case (.add, .identity): break  // adopted above
               case (.add, .rows(let n)):
@@ -189,7 +195,7 @@ extension Tensor {
                   }
                 }
               }
-            }
+            } }
           }
         }
       }

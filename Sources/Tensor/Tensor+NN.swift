@@ -40,8 +40,7 @@ extension Tensor {
       result.grad.withUnsafeBufferPointer { g in
         table.accumulateGrad { gw in
           for (i, index) in indices.enumerated() {
-            let dst = Int(index) * d, src = i * d
-            for k in 0..<d { gw[dst + k] += g[src + k] }
+            addRow(g.baseAddress! + i * d, into: gw.baseAddress! + Int(index) * d, count: d)
           }
         }
       }

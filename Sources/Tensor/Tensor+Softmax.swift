@@ -47,14 +47,19 @@ extension Tensor {
   /// The shared forward and backward of `softmax` (logarithm false) and `logSoftmax`.
   /// - Parameter reference: always take the general (strided) loops, for tests of the
   ///   contiguous fast path.
-  func normalizedExponential(axis: Int, mask: [Bool]?, logarithm: Bool, reference: Bool = false) -> Tensor {
+  /// - Parameter vectorExponential: the contiguous path takes its exponentials with `simdExp`
+  ///   (optimised builds; tests pass it explicitly), else with libm's `exp`.
+  func normalizedExponential(axis: Int, mask: [Bool]?, logarithm: Bool, reference: Bool = false,
+                             vectorExponential: Bool = vectorKernels) -> Tensor {
     let ax = axisIndex(axis)
     let (outer, n, inner) = around(ax)
     if let mask {
       precondition(mask.count == count,
                    "\(logarithm ? "logSoftmax" : "softmax"): mask has \(mask.count) flags for shape \(shape) (\(count) elements)")
     }
-    if inner == 1 && !logarithm && !reference { return contiguousSoftmax(slices: outer, n: n, mask: mask) }
+    if inner == 1 && !logarithm && !reference {
+      return contiguousSoftmax(slices: outer, n: n, mask: mask, vectorExponential: vectorExponential)
+    }
     // Per slice (o, i): whether it has any usable entry. Used again by the backward.
     var sliceValid = [Bool](repeating: false, count: outer * inner)
     var out = [Float](repeating: 0, count: count)
@@ -126,7 +131,11 @@ extension Tensor {
   /// `softmax` over the last axis (slices of n contiguous entries): the same arithmetic as the
   /// general loops of `normalizedExponential`, on pointers, with no per-element closure or
   /// optional lookup. Attention's softmaxes (B, L, L) and (B, K, L) take this path.
-  private func contiguousSoftmax(slices: Int, n: Int, mask: [Bool]?) -> Tensor {
+  /// With `vectorExponential`, the slices are first shifted by their maxima in place (masked
+  /// entries and empty slices set to −∞, whose exponential is exactly 0), the whole array is
+  /// exponentiated 16 at a time by `simdExp`, then each slice is normalised: the same values up
+  /// to simdExp's few-ulp error (KernelTests).
+  private func contiguousSoftmax(slices: Int, n: Int, mask: [Bool]?, vectorExponential: Bool) -> Tensor {
     var out = [Float](repeating: 0, count: count)  // masked entries and empty slices stay 0
     var sliceValid = [Bool](repeating: false, count: slices)
     let allValid = [Bool](repeating: true, count: mask == nil ? n : 0)
@@ -134,6 +143,32 @@ extension Tensor {
       out.withUnsafeMutableBufferPointer { y in
         (mask ?? allValid).withUnsafeBufferPointer { valid in
           let masked = mask != nil
+          if vectorExponential {
+            for o in 0..<slices {
+              let xs = x.baseAddress! + o * n, ys = y.baseAddress! + o * n
+              let vs = valid.baseAddress! + (masked ? o * n : 0)
+              var m = -Float.infinity
+              for j in 0..<n where vs[j] { m = Swift.max(m, xs[j]) }
+              if m > -.infinity {
+                sliceValid[o] = true
+                for j in 0..<n { ys[j] = vs[j] ? xs[j] - m : -.infinity }
+              } else {
+                for j in 0..<n { ys[j] = -.infinity }
+              }
+            }
+            let total = slices * n
+            var i = 0
+            while i + 16 <= total { store16(simdExp(load16(y.baseAddress! + i)), y.baseAddress! + i); i += 16 }
+            while i < total { y[i] = Foundation.exp(y[i]); i += 1 }
+            for o in 0..<slices where sliceValid[o] {
+              let ys = y.baseAddress! + o * n
+              var sum: Float = 0
+              for j in 0..<n { sum += ys[j] }
+              let inverse = 1 / sum
+              for j in 0..<n { ys[j] *= inverse }
+            }
+            return
+          }
           for o in 0..<slices {
             let xs = x.baseAddress! + o * n, ys = y.baseAddress! + o * n
             let vs = valid.baseAddress! + (masked ? o * n : 0)

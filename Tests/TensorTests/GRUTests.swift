@@ -196,4 +196,37 @@ final class GRUTests: XCTestCase {
     print(String(format: "GRU B=%d L=%d D=H=%d: forward %.2f ms, forward+backward %.2f ms (%.1f GFLOP/s), BLAS %@ threads %d",
                  batch, length, d, bestForward, best, flops / best / 1e6, BLAS.coreName, BLAS.threads))
   }
+
+  /// The GRU on an embedding lookup (one projection per distinct item) against
+  /// `gru(embedding(…))`: same output and same gradients for the table, weights and biases,
+  /// with repeated items, padding ids that must not be read, and lengths 0…L.
+  func testTableLookupGRUEqualsEmbeddingThenGRU() {
+    let (batch, length, d, h, n) = (5, 4, 16, 16, 7)
+    let lengths = [4, 2, 0, 3, 4]
+    // Items repeat across rows and steps; the padded slots hold id 6, which no valid slot uses.
+    let history: [Int32] = [1, 2, 1, 3, 2, 2, 6, 6, 6, 6, 6, 6, 5, 1, 4, 6, 3, 3, 0, 1]
+    let table = param([n, d], seed: 40), weights = gruInputs(batch: 1, length: 1, d: d, h: h, seed: 41)[1...4]
+    let inputs = [table] + Array(weights)
+    func gradients(_ f: ([Tensor]) -> Tensor) -> (value: [Float], grads: [[Float]]) {
+      let copies = inputs.map { Tensor(shape: $0.shape, data: $0.data, requiresGrad: true) }
+      let y = f(copies)
+      (y * Tensor(shape: y.shape, data: testValues(y.count, seed: 3))).sum().backward()
+      return (y.data, copies.map(\.grad))
+    }
+    let fused = gradients { t in
+      Tensor.gru(table: t[0], history: history, batch: batch, length: length, lengths: lengths, weightIH: t[1],
+                 weightHH: t[2], biasIH: t[3], biasHH: t[4])
+    }
+    let composed = gradients { t in
+      Tensor.gru(Tensor.embedding(t[0], indices: history, shape: [batch, length]), lengths: lengths, weightIH: t[1],
+                 weightHH: t[2], biasIH: t[3], biasHH: t[4])
+    }
+    assertClose(fused.value, composed.value, relative: 1e-5, absolute: 1e-6, "h")
+    XCTAssertEqual(Array(fused.value[(2 * h)..<(3 * h)]), [Float](repeating: 0, count: h), "length 0 gives zeros")
+    for (i, name) in ["table", "weight_ih", "weight_hh", "bias_ih", "bias_hh"].enumerated() {
+      assertClose(fused.grads[i], composed.grads[i], relative: 1e-4, absolute: 1e-6, "gradient of \(name)")
+    }
+    // Row 6 (only in padded slots) and row 0 (used) of the table: no gradient for the unused row.
+    XCTAssertEqual(Array(fused.grads[0][(6 * d)..<(7 * d)]), [Float](repeating: 0, count: d))
+  }
 }

@@ -54,9 +54,15 @@ final class KernelTests: XCTestCase {
   }
 
   /// One forward and one backward gate step, fast against reference, at (rows, H).
-  private func checkGRUGates(rows: Int, h: Int, base: Int) {
+  /// With `indirect`, packed row p reads gi row giRow[p] (a permutation with repeats, as the
+  /// GRU on an embedding lookup does) and the reference must read the same rows.
+  /// With `avx2`, the fast versions are the AVX2 + FMA ones (CGateKernels; fused multiply-adds
+  /// round differently, hence the wider tolerance).
+  private func checkGRUGates(rows: Int, h: Int, base: Int, indirect: Bool = false, avx2: Bool = false) {
+    let (relative, absolute): (Double, Double) = avx2 ? (2e-5, 2e-6) : (1e-6, 1e-6)
     let packed = base + rows, g3 = 3 * h
     let gi = values(packed * g3, seed: 10, scale: 3), gh = values(rows * g3, seed: 11, scale: 3)
+    let giRow: [Int32] = indirect ? (0..<packed).map { Int32(($0 * 7 + 3) % packed / 2) } : []
     let state0 = values(rows * h, seed: 12, scale: 1)
     let kernels = GRUGateKernels(h: h)
     func forward(_ fast: Bool) -> (state: [Float], gates: [Float], hn: [Float], hp: [Float]) {
@@ -69,13 +75,20 @@ final class KernelTests: XCTestCase {
             gates.withUnsafeMutableBufferPointer { g in
               hn.withUnsafeMutableBufferPointer { n in
                 hp.withUnsafeMutableBufferPointer { p in
-                  if fast {
-                    kernels.forward(rows: rows, base: base, gi: gi.baseAddress!, gh: gh.baseAddress!, state: s.baseAddress!,
-                                    gates: g.baseAddress!, hiddenN: n.baseAddress!, hPrev: p.baseAddress!)
-                  } else {
-                    kernels.forwardReference(rows: rows, base: base, gi: gi.baseAddress!, gh: gh.baseAddress!,
-                                             state: s.baseAddress!, gates: g.baseAddress!, hiddenN: n.baseAddress!,
-                                             hPrev: p.baseAddress!)
+                  giRow.withUnsafeBufferPointer { rowsOf in
+                    let index = indirect ? rowsOf.baseAddress : nil
+                    if fast && avx2 {
+                      kernels.forwardAVX2(rows: rows, base: base, gi: gi.baseAddress!, gh: gh.baseAddress!,
+                                          state: s.baseAddress!, gates: g.baseAddress!, hiddenN: n.baseAddress!,
+                                          hPrev: p.baseAddress!, giRow: index)
+                    } else if fast {
+                      kernels.forward(rows: rows, base: base, gi: gi.baseAddress!, gh: gh.baseAddress!, state: s.baseAddress!,
+                                      gates: g.baseAddress!, hiddenN: n.baseAddress!, hPrev: p.baseAddress!, giRow: index)
+                    } else {
+                      kernels.forwardReference(rows: rows, base: base, gi: gi.baseAddress!, gh: gh.baseAddress!,
+                                               state: s.baseAddress!, gates: g.baseAddress!, hiddenN: n.baseAddress!,
+                                               hPrev: p.baseAddress!, giRow: index)
+                    }
                   }
                 }
               }
@@ -86,8 +99,8 @@ final class KernelTests: XCTestCase {
       return (state, gates, hn, hp)
     }
     let slow = forward(false), fast = forward(true)
-    assertClose(fast.state, slow.state, relative: 1e-6, absolute: 1e-6)
-    assertClose(fast.gates, slow.gates, relative: 1e-6, absolute: 1e-6)
+    assertClose(fast.state, slow.state, relative: relative, absolute: absolute)
+    assertClose(fast.gates, slow.gates, relative: relative, absolute: absolute)
     XCTAssertEqual(fast.hn, slow.hn)
     XCTAssertEqual(fast.hp, slow.hp)
     XCTAssertFalse(slow.gates[(base * g3)...].contains(-7), "every running row's gates written")
@@ -102,7 +115,10 @@ final class KernelTests: XCTestCase {
             delta.withUnsafeMutableBufferPointer { d in
               dgi.withUnsafeMutableBufferPointer { a in
                 dgh.withUnsafeMutableBufferPointer { b in
-                  if fast {
+                  if fast && avx2 {
+                    kernels.backwardAVX2(rows: rows, base: base, gates: g.baseAddress!, hiddenN: n.baseAddress!,
+                                         hPrev: p.baseAddress!, delta: d.baseAddress!, dgi: a.baseAddress!, dgh: b.baseAddress!)
+                  } else if fast {
                     kernels.backward(rows: rows, base: base, gates: g.baseAddress!, hiddenN: n.baseAddress!,
                                      hPrev: p.baseAddress!, delta: d.baseAddress!, dgi: a.baseAddress!, dgh: b.baseAddress!)
                   } else {
@@ -119,13 +135,22 @@ final class KernelTests: XCTestCase {
       return (delta, dgi, dgh)
     }
     let slowBack = backward(false), fastBack = backward(true)
-    assertClose(fastBack.delta, slowBack.delta, relative: 1e-6, absolute: 1e-7)
-    assertClose(fastBack.dgi, slowBack.dgi, relative: 1e-6, absolute: 1e-7)
-    assertClose(fastBack.dgh, slowBack.dgh, relative: 1e-6, absolute: 1e-7)
+    let backRelative = avx2 ? 2e-5 : 1e-6, backAbsolute = avx2 ? 2e-6 : 1e-7
+    assertClose(fastBack.delta, slowBack.delta, relative: backRelative, absolute: backAbsolute)
+    assertClose(fastBack.dgi, slowBack.dgi, relative: backRelative, absolute: backAbsolute)
+    assertClose(fastBack.dgh, slowBack.dgh, relative: backRelative, absolute: backAbsolute)
   }
 
   func testGRUGatesAtTheTrainingShape() { checkGRUGates(rows: 64, h: 64, base: 100) }  // H of training; rows fewer (debug speed)
   func testGRUGatesWithAScalarTail() { checkGRUGates(rows: 7, h: 20, base: 3) }
+  func testGRUGatesReadingProjectedRowsThroughAnIndex() { checkGRUGates(rows: 64, h: 64, base: 100, indirect: true) }
+
+  func testAVX2GRUGatesAgreeWithTheReference() throws {
+    try XCTSkipUnless(GRUGateKernels.cpuHasAVX2, "this CPU has no AVX2 + FMA: the C gate loops are never used")
+    checkGRUGates(rows: 64, h: 64, base: 100, avx2: true)
+    checkGRUGates(rows: 64, h: 64, base: 100, indirect: true, avx2: true)
+    checkGRUGates(rows: 5, h: 24, base: 3, avx2: true)  // H a multiple of 8, not of 16
+  }
 
   // MARK: - Layer norm, column sums, unary ops, softmax
 
@@ -241,6 +266,33 @@ final class KernelTests: XCTestCase {
       (slow * weights).sum().backward()
       XCTAssertEqual(fast.data, slow.data)  // the same arithmetic in the same order
       XCTAssertEqual(fastGrad, x.grad)
+    }
+  }
+
+  /// The contiguous softmax with `simdExp` (optimised builds) against the general loops with
+  /// libm's exp: values within simdExp's few-ulp error, gradients likewise; a slice with no
+  /// valid entry and one whose only valid entry is −∞ stay all zero.
+  func testContiguousSoftmaxWithTheVectorExponentialAgreesWithTheGeneralLoops() {
+    let (b, l) = (64, 20)
+    var data = values(b * l * l, seed: 52, scale: 30)
+    var mask = [Bool](repeating: true, count: b * l * l)
+    for row in 0..<b { let valid = row % (l + 1); for i in 0..<l { for j in valid..<l { mask[(row * l + i) * l + j] = false } } }
+    for j in 0..<l { mask[l + j] = j == 3; data[l + j] = j == 3 ? -.infinity : 1 }  // slice 1: only −∞ valid
+    let x = Tensor(shape: [b, l, l], data: data, requiresGrad: true)
+    let weights = Tensor(shape: [b, l, l], data: values(b * l * l, seed: 53, scale: 1))
+    for m in [mask, nil] {
+      x.grad = []
+      let fast = x.normalizedExponential(axis: -1, mask: m, logarithm: false, vectorExponential: true)
+      (fast * weights).sum().backward()
+      let fastGrad = x.grad
+      x.grad = []
+      let slow = x.normalizedExponential(axis: -1, mask: m, logarithm: false, reference: true)
+      (slow * weights).sum().backward()
+      assertClose(fast.data, slow.data, relative: 2e-6, absolute: 1e-7, "softmax")
+      assertClose(fastGrad, x.grad, relative: 2e-5, absolute: 1e-6, "gradient")
+      if m != nil {
+        XCTAssertEqual(Array(fast.data[0..<(2 * l)]), [Float](repeating: 0, count: 2 * l), "empty slices stay 0")
+      }
     }
   }
 

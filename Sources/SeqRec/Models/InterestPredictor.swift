@@ -50,9 +50,11 @@ public struct InterestPredictor: ParameterContainer {
   public func callAsFunction(
     history: [Int32], lengths: [Int32], batch b: Int, length l: Int, training: Bool, rng: inout RNG
   ) -> Tensor {
-    let x = Tensor.embedding(itemEmbeddings, indices: history, shape: [b, l])  // (B, L, D)
-    var h = Tensor.gru(x, lengths: lengths.map(Int.init), weightIH: weightIH, weightHH: weightHH,
-                       biasIH: biasIH, biasHH: biasHH)  // (B, D)
+    // GRU(E'[history]) with the embedding lookup fused into the GRU op: the input projection
+    // is computed once per distinct item of the batch (the same result as
+    // `Tensor.gru(Tensor.embedding(…), …)` up to float rounding; GRUTests).
+    var h = Tensor.gru(table: itemEmbeddings, history: history, batch: b, length: l, lengths: lengths.map(Int.init),
+                       weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH)  // (B, D)
     for layer in hidden {
       h = layer(h).dropout(p: 0.5, training: training, rng: &rng).relu()
     }

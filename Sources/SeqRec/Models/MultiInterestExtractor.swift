@@ -75,7 +75,10 @@ public struct MultiInterestExtractor: ParameterContainer {
       for row in 0..<b {
         for i in 0..<l { for j in 0..<l { keyMask[(row * l + i) * l + j] = valid[row * l + j] } }
       }
-      x = transformer(x, keyMask: keyMask) * maskColumn
+      x = transformer(x, keyMask: keyMask)
+      // Zeroes the padding slots; with no padding in the batch (every ML-100K history is full)
+      // the product is by ones, exactly the identity, so it is skipped.
+      if valid.contains(false) { x = x * maskColumn }
     }
     let logits = attention2(attention1(x).tanh()).transpose(1, 2)  // (B, K, L)
     var slotMask = [Bool](repeating: false, count: b * k * l)  // (B, K, L)
