@@ -29,7 +29,7 @@ public final class ExplorerLoop {
   /// composition (presentation + layout), and the terminal's own drawing.
   public private(set) var timings: [(compute: Double, frame: Double, terminal: Double)] = []
   private var lastDraw: (frame: Double, terminal: Double) = (0, 0)
-  /// The case table (`c`), computed on first use and kept (CaseTableCache.swift).
+  /// The case tables (`c`, `p`), each split's computed on first use and kept (CaseTableCache.swift).
   public let cases = CaseTableCache()
   /// Polled between keys; returns a signal number to stop.
   public var stopRequested: () -> Int32? = { nil }
@@ -110,10 +110,10 @@ public final class ExplorerLoop {
     return true
   }
 
-  /// Computes (with a progress frame per block) and orders the case table for the state.
+  /// Computes (with a progress frame per block) and orders the case table of the state's split.
   private func prepareCases(terminal: Terminal?) {
     let size = terminal?.size ?? (rows: 24, columns: 80)
-    let split = cases.split, threads = cases.threads
+    let split = state.caseTable.split, threads = cases.threads
     let (prepared, error) = cases.prepare(session: builder.session, state: state.caseTable,
                                           pageSize: CaseTableScreen.tableRows(screenRows: size.rows)) { done, total in
       terminal?.show(CaseTableScreen.progress(done: done, total: total, split: split, threads: threads,

@@ -5,7 +5,8 @@ import XCTest
 @testable import Explorer
 
 /// The case table (`c`) on the tiny hand-set TiMiRec: it opens with every test user, sorts,
-/// filters, jumps with Enter to the ranks the explorer shows, and fits 80×24.
+/// filters, switches split (`p`), jumps with Enter to the ranks the explorer shows, and fits
+/// 80×24.
 ///
 /// Test rows: user 1 at t = 4 (target 4, "dried"), user 2 at t = 2 (target 5, "berry"),
 /// user 3 at t = 1 (target 1, "fruit|red").
@@ -107,7 +108,136 @@ final class CaseTableTests: XCTestCase {
     XCTAssertEqual(s.handle(.enter, context: context), .redraw)
     XCTAssertEqual(s.mode, .browse)
     XCTAssertFalse(KeyBindings.footerItems.contains { $0.label == "sort" })
-    XCTAssertEqual(KeyBindings.caseFooterItems.map(\.keys), ["↑↓", "c/Esc", "s", "S", "f", "F", "Enter"])
+    XCTAssertEqual(KeyBindings.caseFooterItems.map(\.keys), ["↑↓", "c/Esc", "p", "s/S", "f", "F", "Enter"])
+    XCTAssertEqual(s.handle(.character("p"), context: context), .redraw)
+    XCTAssertEqual(s.status, "p works in the case table (c opens it)")
+    XCTAssertEqual(s.caseTable.split, .test)
+  }
+
+  /// `p` cycles test → dev → every step → test. Each split's table is the one `CaseFinder`
+  /// computes headless on the same session (dev: user 1 at t = 3, user 2 at t = 1; every
+  /// step: t = 1…4, 1…2 and 1 of users 1, 2, 3), computed once with its progress frames
+  /// and then kept; the header names the split; the cursor and category filter stay with
+  /// each table, the sort with all of them; Enter on a dev row or an every-step row opens
+  /// that user at that step, not at their last.
+  func testSplitKeyCyclesTheSplitsAndEnterOpensTheirRows() throws {
+    let (loop, terminal) = openTable()
+    var headless: [CaseSplit: CaseTable] = [:]
+    for split in CaseSplit.allCases {
+      headless[split] = try CaseFinder.find(session.model, corpus: session.corpus, split: split, threads: 1)
+    }
+    XCTAssertEqual(headless.mapValues(\.rows.count), [.test: 3, .dev: 2, .all: 7])
+    XCTAssertEqual(headless[.dev]!.rows.map { [$0.user, $0.step, $0.target] }, [[1, 3, 5], [2, 1, 4]])
+    loop.press(.down, terminal: terminal)
+    XCTAssertEqual(loop.state.caseTable.cursor, 1)
+
+    for (split, name) in [(CaseSplit.dev, "dev"), (.all, "every step"), (.test, "test")] {
+      let frames = terminal.frames.count
+      loop.press(.character("p"), terminal: terminal)
+      XCTAssertEqual(loop.state.mode, .cases)
+      XCTAssertEqual(loop.state.caseTable.split, split)
+      let table = try XCTUnwrap(loop.cases.table)
+      XCTAssertEqual(table.split, split)
+      XCTAssertEqual(table.rows, headless[split]!.rows, "\(split)")
+      XCTAssertEqual(loop.context.cases?.rows.count, headless[split]!.rows.count)
+      XCTAssertEqual(loop.cases.order.count, headless[split]!.rows.count)
+      let frame = terminal.frames.last!
+      XCTAssertTrue(frame.contains("· \(name) ·"), frame)
+      XCTAssertTrue(frame.contains("\(table.rows.count) rows · sorted by gain"), frame)
+      XCTAssertEqual(drawnUsers(frame).count, table.rows.count, frame)
+      let total = table.rows.count
+      if split == .test {
+        XCTAssertEqual(terminal.frames.count, frames + 1, "test was computed on c: kept, no progress frames")
+        XCTAssertEqual(loop.state.caseTable.cursor, 1, "test's cursor is where it was")
+      } else {
+        XCTAssertTrue(terminal.frames[frames...].contains { $0.contains("\(total) of \(total) rows (100 %)") })
+        XCTAssertEqual(loop.state.caseTable.cursor, 0)
+      }
+    }
+    // Each table is kept: a second round draws one frame per key.
+    for split in [CaseSplit.dev, .all, .test] {
+      XCTAssertNotNil(loop.cases.computed(split))
+      let frames = terminal.frames.count
+      loop.press(.character("p"), terminal: terminal)
+      XCTAssertEqual(terminal.frames.count, frames + 1, "\(split) is not recomputed")
+    }
+
+    // Dev, sorted by user: Enter on the second row opens user 2 at t = 1 (its dev target 4,
+    // not its last step 2), with the ranks of the dev table.
+    loop.press(.character("p"), terminal: terminal)
+    XCTAssertEqual(loop.state.caseTable.split, .dev)
+    for _ in 0..<3 { loop.press(.character("s"), terminal: terminal) }
+    XCTAssertEqual(loop.state.caseTable.sort, .user)
+    XCTAssertEqual(drawnUsers(terminal.frames.last!), [1, 2])
+    loop.press(.down, terminal: terminal)
+    let devRow = headless[.dev]!.rows[1]
+    loop.press(.enter, terminal: terminal)
+    XCTAssertEqual(loop.state.mode, .browse)
+    XCTAssertEqual(session.users[loop.state.userIndex], 2)
+    XCTAssertEqual(loop.state.step, 1)
+    XCTAssertEqual(loop.view.target?.id, devRow.target)
+    XCTAssertEqual(loop.view.recommendations?.timirecTargetRank, devRow.model.mix)
+    XCTAssertEqual(loop.view.recommendations?.bestMatchTargetRank, devRow.model.bestMatch)
+
+    // Back in the table (dev, its cursor kept); p: every step, still sorted by user, so its
+    // rows are (1, 1) … (1, 4), (2, 1), (2, 2), (3, 1); its third row opens user 1 at t = 3.
+    loop.press(.character("c"), terminal: terminal)
+    XCTAssertEqual(loop.state.caseTable.split, .dev)
+    XCTAssertEqual(loop.state.caseTable.cursor, 1)
+    loop.press(.character("p"), terminal: terminal)
+    XCTAssertEqual(loop.context.cases?.rows.map { [session.users[$0.userIndex], $0.step] },
+                   [[1, 1], [1, 2], [1, 3], [1, 4], [2, 1], [2, 2], [3, 1]])
+    XCTAssertEqual(loop.state.caseTable.cursor, 0, "the new sort put every table's cursor on its first row")
+    loop.press(.down, terminal: terminal)
+    loop.press(.down, terminal: terminal)
+    loop.press(.enter, terminal: terminal)
+    XCTAssertEqual(session.users[loop.state.userIndex], 1)
+    XCTAssertEqual(loop.state.step, 3)
+    XCTAssertEqual(loop.view.target?.id, 5)
+    let allRow = headless[.all]!.rows.first { $0.user == 1 && $0.step == 3 }!
+    XCTAssertEqual(loop.view.recommendations?.timirecTargetRank, allRow.model.mix)
+    XCTAssertEqual(loop.view.recommendations?.bestMatchTargetRank, allRow.model.bestMatch)
+  }
+
+  /// Every step on data with more interactions than the limit (here a limit of 9 for the 10
+  /// interactions): `p` from dev says why, in the words of `timirec cases --split all`, and
+  /// the dev table stays on screen; the next `p` goes on to test. Nothing is recomputed.
+  func testEveryStepOverTheLimitSaysWhyAndKeepsTheTable() throws {
+    let terminal = MemoryTerminal(rows: 24, columns: 80, keys: [])
+    let loop = ExplorerLoop(session: session, state: .initial(session: session))
+    loop.cases.allStepsLimit = 9
+    loop.draw(on: terminal)
+    loop.press(.character("c"), terminal: terminal)
+    loop.press(.character("p"), terminal: terminal)
+    XCTAssertEqual(loop.cases.table?.split, .dev)
+    let refusal = CaseFinderError.tooManySteps(steps: 10, limit: 9)
+    XCTAssertEqual(refusal.reason, "every step needs ≤ 9 interactions; this dataset has 10")
+    XCTAssertEqual(refusal.description, "--split all: every step needs ≤ 9 interactions; this dataset has 10; use --split test or --split dev")
+
+    let frames = terminal.frames.count
+    loop.press(.character("p"), terminal: terminal)
+    XCTAssertEqual(terminal.frames.count, frames + 1, "no progress frames")
+    XCTAssertEqual(loop.state.mode, .cases)
+    XCTAssertEqual(loop.state.caseTable.split, .dev)
+    XCTAssertEqual(loop.cases.table?.split, .dev)
+    XCTAssertNil(loop.cases.computed(.all))
+    XCTAssertEqual(loop.state.status, "\(refusal.reason); p: test")
+    let frame = terminal.frames.last!
+    XCTAssertTrue(frame.contains("· dev ·"), frame)
+    XCTAssertEqual(drawnUsers(frame).count, 2, frame)
+    XCTAssertTrue(frame.split(separator: "\n").last!.contains(refusal.reason), frame)
+
+    loop.press(.character("p"), terminal: terminal)
+    XCTAssertEqual(terminal.frames.count, frames + 2, "test is kept")
+    XCTAssertEqual(loop.state.caseTable.split, .test)
+    XCTAssertNil(loop.state.status)
+    // From dev again, any other key between the two p's starts over: the reason shows again.
+    loop.press(.character("p"), terminal: terminal)
+    loop.press(.character("p"), terminal: terminal)
+    loop.press(.down, terminal: terminal)
+    loop.press(.character("p"), terminal: terminal)
+    XCTAssertEqual(loop.state.caseTable.split, .dev)
+    XCTAssertEqual(loop.state.status, "\(refusal.reason); p: test")
   }
 
   /// 80×24 with long titles: every row's numbers are whole (the title is cut instead), the
@@ -133,6 +263,16 @@ final class CaseTableTests: XCTestCase {
     }
     XCTAssertTrue(lines.last!.contains("Enter open"), frame)
     XCTAssertTrue(frame.contains("…"), "the long titles are cut, not the numbers")
+    // Dev and every step fit too, their split named in the header.
+    for name in ["dev", "every step"] {
+      loop.press(.character("p"), terminal: terminal)
+      let frame = terminal.frames.last!
+      let lines = frame.split(separator: "\n", omittingEmptySubsequences: false)
+      XCTAssertEqual(lines.count, 24)
+      for line in lines { XCTAssertLessThanOrEqual(cellWidth(String(line)), 80, String(line)) }
+      XCTAssertTrue(lines[0].contains("· \(name) ·"), frame)
+      XCTAssertTrue(lines.last!.contains("p split") && lines.last!.contains("Enter open"), frame)
+    }
   }
 
   /// With `explore --compare` (here the pretrain checkpoint of the same weights as model 2,

@@ -21,13 +21,13 @@ public enum CaseTableScreen {
     var frame = Frame(rows: rows, columns: columns)
     let collapsed = table.collapsedUsers()
     let share = table.collapsedShare()
-    let split = table.split == .all ? "every step" : table.split.rawValue
+    let split = splitName(table.split)
     let title = " TiMiRec Explorer "
     let header = firstFitting([
       "│ Case finder · \(split) · \(table.rows.count) rows · users with a collapsed pair (cos ≥ 0.95): \(collapsed.collapsed)/\(collapsed.users) (\(share) %) ",
       "│ Cases · \(split) · \(table.rows.count) rows · collapsed pair: \(collapsed.collapsed)/\(collapsed.users) users (\(share) %) ",
       "│ Cases · \(split) · collapsed: \(collapsed.collapsed)/\(collapsed.users) users (\(share) %) ",
-      "│ collapsed: \(collapsed.collapsed)/\(collapsed.users) users ",
+      "│ \(split) · collapsed: \(collapsed.collapsed)/\(collapsed.users) users ",
     ], width: columns - cellWidth(title))
     frame.put([Span(title, .header), Span(header, .header)], row: 0, column: 0, fill: .header)
 
@@ -94,6 +94,9 @@ public enum CaseTableScreen {
     frame.put(Panes.footer(state, width: columns, items: KeyBindings.caseFooterItems), row: rows - 1, column: 0, fill: .footer)
     return frame
   }
+
+  /// A split as the header names it: "test", "dev", "every step".
+  static func splitName(_ split: CaseSplit) -> String { split == .all ? "every step" : split.rawValue }
 
   /// The frame shown while the table is computed: how many rows are done.
   public static func progress(done: Int, total: Int, split: CaseSplit, threads: Int, rows: Int, columns: Int) -> Frame {

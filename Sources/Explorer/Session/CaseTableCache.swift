@@ -1,40 +1,55 @@
-// The case table of a session, computed once (on the first `c`) and kept in memory; its
-// order is recomputed only when the sort or the filter changes. The loop owns one.
+// The case tables of a session, one per split, each computed on the first `c` or `p` that
+// shows it and kept in memory; the shown table's order is recomputed only when the split,
+// sort or filter changes. The loop owns one.
 
 import Foundation
 import SeqRec
 
-/// The computed case table and its current order.
+/// The computed case tables (one per split) and the shown one's order.
 ///
 /// Kept in memory only: the explorer never writes next to the checkpoint (demo-data/ is
 /// tracked in git), and one table of Beauty's test users takes seconds to recompute.
 public final class CaseTableCache {
-  /// Rows: each user's test row (the default), dev row, or every step (≤ 100,000 interactions).
-  public var split: CaseSplit = .test
   /// Threads for the per-row work (the machine's cores, at most 2 by default: both cores).
   public var threads = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
+  /// Every step is ranked only on data with at most this many interactions (the rule of
+  /// `timirec cases --split all`, `CaseFinder.maximumAllSteps`; tests set a smaller one).
+  public var allStepsLimit = CaseFinder.maximumAllSteps
   /// A second model on the same dataset (compare mode): gain becomes its rank − the
-  /// session model's. Setting it forgets the table.
+  /// session model's. Setting it forgets every table.
   public var second: (any MultiInterestRecommender)? {
-    didSet { table = nil; orderKey = nil }
+    didSet { tables = [:]; table = nil; orderKey = nil }
   }
+  /// Each split's table and its targets' category labels, most frequent first.
+  private var tables: [CaseSplit: (table: CaseTable, categories: [String])] = [:]
+  /// The table of the last `prepare` (the shown split).
   public private(set) var table: CaseTable?
-  /// The targets' category labels, most frequent first.
+  /// Its targets' category labels, most frequent first.
   public private(set) var categories: [String] = []
   /// Indices into `table.rows` in the order and filter of the last `prepare`.
   public private(set) var order: [Int] = []
-  private var orderKey: CaseTableState?
+  private var orderKey: OrderKey?
+
+  /// What the order depends on.
+  private struct OrderKey: Equatable {
+    var split: CaseSplit, sort: CaseColumn, reversed: Bool, filter: CaseFilter, category: Int?
+  }
 
   public init() {}
 
-  /// Computes the table if needed (`progress` gets rows done and rows in all after each
-  /// block, on the calling thread), orders it for `state`, and says where each shown row
-  /// jumps to.
+  /// The table of `split` if it has been computed.
+  public func computed(_ split: CaseSplit) -> CaseTable? { tables[split]?.table }
+
+  /// Computes the table of `state.split` if needed (`progress` gets rows done and rows in
+  /// all after each block, on the calling thread), orders it for `state`, and says where
+  /// each shown row jumps to.
   /// - Returns: nil when the table cannot be computed (`error` says why).
   public func prepare(session: ExplorerSession, state: CaseTableState, pageSize: Int,
                       progress: (Int, Int) -> Void) -> (context: CaseTableContext?, error: String?) {
-    if table == nil {
+    let split = state.split
+    if tables[split] == nil {
       do {
+        if let refusal = CaseFinder.unavailable(split, corpus: session.corpus, limit: allStepsLimit) { throw refusal }
         let found: CaseTable
         if let second {
           found = try CaseFinder.compare(session.model, second, corpus: session.corpus, split: split, threads: threads,
@@ -43,18 +58,20 @@ public final class CaseTableCache {
           found = try CaseFinder.find(session.model, corpus: session.corpus, split: split, threads: threads,
                                       progress: progress)
         }
-        table = found
         var counts: [String: Int] = [:]
         for row in found.rows { for label in session.categories(row.target) { counts[label, default: 0] += 1 } }
-        categories = counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map(\.key)
-        orderKey = nil
+        let labels = counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map(\.key)
+        tables[split] = (found, labels)
       } catch {
         return (nil, "\(error)")
       }
     }
-    guard let table else { return (nil, nil) }
-    var key = state
-    key.cursor = 0
+    guard let entry = tables[split] else { return (nil, nil) }
+    let table = entry.table, categories = entry.categories
+    self.table = table
+    self.categories = categories
+    let key = OrderKey(split: split, sort: state.sort, reversed: state.reversed, filter: state.filter,
+                       category: state.category)
     if key != orderKey {
       let category = state.category.flatMap { categories.indices.contains($0) ? categories[$0] : nil }
       order = table.order(by: state.sort, reversed: state.reversed, filter: state.filter, category: category,
@@ -65,6 +82,7 @@ public final class CaseTableCache {
       let row = table.rows[i]
       return CaseJump(userIndex: session.userIndex(forId: row.user) ?? 0, step: row.step)
     }
-    return (CaseTableContext(rows: rows, categories: categories, pageSize: pageSize), nil)
+    let unavailable = CaseFinder.unavailable(.all, corpus: session.corpus, limit: allStepsLimit)?.reason
+    return (CaseTableContext(rows: rows, categories: categories, pageSize: pageSize, allStepsUnavailable: unavailable), nil)
   }
 }

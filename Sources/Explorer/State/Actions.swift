@@ -155,7 +155,7 @@ extension ExplorerState {
     case .cases:
       mode = .cases
       return .redraw
-    case .caseSort, .caseReverse, .caseFilter, .caseCategory, .openCase:
+    case .caseSplit, .caseSort, .caseReverse, .caseFilter, .caseCategory, .openCase:
       // Disabled outside the case table, whose handler runs them (CaseTableState.swift).
       return []
     }

@@ -1,20 +1,60 @@
-// The case table's state and keys (`c`): which column sorts it, which rows it keeps, where
-// the cursor is. The rows themselves come from SeqRec's `CaseFinder`, computed by the loop
-// (CaseTableLoop.swift); handlers only move through them (docs/EXPLORER.md, "Rules").
+// The case table's state and keys (`c`): which split it ranks, which column sorts it, which
+// rows it keeps, where the cursor is. The rows themselves come from SeqRec's `CaseFinder`,
+// computed by the loop (`ExplorerLoop.prepareCases`, `CaseTableCache`); handlers only move
+// through them (docs/EXPLORER.md, "Rules").
 
 import SeqRec
 
-/// Sort, filter and cursor of the case table.
+/// Split, sort, filter and cursor of the case table.
+///
+/// The sort, its direction and the outcome filter are one choice for every split (the same
+/// question asked of another split); the category filter and the cursor belong to each
+/// split's table (each has its own target categories; `p` back to a split finds its row
+/// again). A new sort or outcome filter puts every table's cursor on its first row.
 public struct CaseTableState: Equatable, Sendable {
+  /// Which rows: each user's test row (the default), dev row, or every step (`p` cycles).
+  public var split: CaseSplit = .test
   /// The sort column; each has its own direction (gain and JS largest first).
   public var sort: CaseColumn = .gain
   /// True when `S` reversed the column's direction.
   public var reversed = false
   public var filter: CaseFilter = .all
-  /// Index into `CaseTableContext.categories`: only targets of that category; nil for all.
-  public var category: Int?
-  /// Row of the cursor among the shown rows (0-based).
-  public var cursor = 0
+  /// True right after `p` said every step is not available (the data has too many
+  /// interactions); the next `p` goes on to test, any other key forgets it.
+  public var allStepsRefused = false
+  /// Category filter and cursor of each split's table.
+  private var places: [CaseSplit: Place] = [:]
+
+  struct Place: Equatable, Sendable {
+    var category: Int?
+    var cursor = 0
+  }
+
+  /// Index into `CaseTableContext.categories` (this split's): only targets of that category;
+  /// nil for all.
+  public var category: Int? {
+    get { places[split]?.category }
+    set { places[split, default: Place()].category = newValue }
+  }
+  /// Row of the cursor among the shown rows of this split's table (0-based).
+  public var cursor: Int {
+    get { places[split]?.cursor ?? 0 }
+    set { places[split, default: Place()].cursor = newValue }
+  }
+
+  /// Every split's cursor on its first row (the order changed).
+  mutating func cursorsToTop() {
+    for split in places.keys { places[split]?.cursor = 0 }
+  }
+
+  /// The split `p` shows next: test → dev → every step → test.
+  public var nextSplit: CaseSplit {
+    switch split {
+    case .test: return .dev
+    case .dev: return .all
+    case .all: return .test
+    }
+  }
 
   public init() {}
 }
@@ -27,11 +67,14 @@ public struct CaseTableContext: Sendable {
   public var categories: [String]
   /// Table rows per page (PgUp/PgDn).
   public var pageSize: Int
+  /// Why every step cannot be ranked on this data (`CaseFinderError.reason`), nil when it can.
+  public var allStepsUnavailable: String?
 
-  public init(rows: [CaseJump], categories: [String], pageSize: Int) {
+  public init(rows: [CaseJump], categories: [String], pageSize: Int, allStepsUnavailable: String? = nil) {
     self.rows = rows
     self.categories = categories
     self.pageSize = pageSize
+    self.allStepsUnavailable = allStepsUnavailable
   }
 }
 
@@ -49,6 +92,7 @@ extension ExplorerState {
     let count = context.cases?.rows.count ?? 0
     let page = max(1, context.cases?.pageSize ?? 10)
     status = nil
+    if binding.action != .caseSplit { caseTable.allStepsRefused = false }
     func move(to row: Int) -> Reaction {
       caseTable.cursor = min(max(0, row), max(0, count - 1))
       return .redraw
@@ -67,20 +111,34 @@ extension ExplorerState {
     case .pageDown: return move(to: caseTable.cursor + page)
     case .firstStep: return move(to: 0)
     case .lastStep: return move(to: count - 1)
+    case .caseSplit:
+      var next = caseTable.nextSplit
+      if next == .all, let reason = context.cases?.allStepsUnavailable {
+        // The table shown stays; a second `p` goes on to test.
+        if !caseTable.allStepsRefused {
+          caseTable.allStepsRefused = true
+          status = "\(reason); p: test"
+          return .redraw
+        }
+        next = .test
+      }
+      caseTable.allStepsRefused = false
+      caseTable.split = next
+      return .redraw
     case .caseSort:
       let columns = CaseColumn.allCases
       caseTable.sort = columns[((columns.firstIndex(of: caseTable.sort) ?? 0) + 1) % columns.count]
       caseTable.reversed = false
-      caseTable.cursor = 0
+      caseTable.cursorsToTop()
       return .redraw
     case .caseReverse:
       caseTable.reversed.toggle()
-      caseTable.cursor = 0
+      caseTable.cursorsToTop()
       return .redraw
     case .caseFilter:
       let filters = CaseFilter.allCases
       caseTable.filter = filters[((filters.firstIndex(of: caseTable.filter) ?? 0) + 1) % filters.count]
-      caseTable.cursor = 0
+      caseTable.cursorsToTop()
       return .redraw
     case .caseCategory:
       let categories = context.cases?.categories.count ?? 0

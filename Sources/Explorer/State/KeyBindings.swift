@@ -26,7 +26,7 @@ public enum ExplorerAction: String, CaseIterable, Sendable {
   case dropHistoryItem, insertHistoryItem, moveItemEarlier, moveItemLater, undo, resetEdits
   // The case finder (`c`) and its table's own keys, active only while it is open
   // (CaseTableState.swift).
-  case cases, caseSort, caseReverse, caseFilter, caseCategory, openCase
+  case cases, caseSplit, caseSort, caseReverse, caseFilter, caseCategory, openCase
 }
 
 /// Groups of the help screen, in display order.
@@ -195,11 +195,14 @@ public enum KeyBindings {
     KeyBinding([.character("U")], "U", .resetEdits, "Reset the history to the data (another user or step also does)",
                group: .whatIf, disabled: { ExplorerState.editDisabledReason(.resetEdits, $0, $1) }),
     KeyBinding([.character("c")], "c", .cases,
-               "Case finder: a table of every test user with the true next item's rank under TiMiRec and the best match (c or Esc closes it)",
+               "Case finder: a table of every test user (p: dev, every step) with the true next item's rank under TiMiRec and the best match (c or Esc closes it)",
                footer: "back", group: .caseTable),
+    KeyBinding([.character("p")], "p", .caseSplit,
+               "Next split: test users → dev users → every step of every user (data with ≤ 100,000 interactions) → test; each table is computed once and kept",
+               footer: "split", group: .caseTable, disabled: caseTableOnly("p")),
     KeyBinding([.character("s")], "s", .caseSort, "Sort the case table by the next column (gain, JS, the ranks, user, step, interest)",
                footer: "sort", group: .caseTable, disabled: caseTableOnly("s")),
-    KeyBinding([.character("S")], "S", .caseReverse, "Reverse the case table's order", footer: "reverse",
+    KeyBinding([.character("S")], "S", .caseReverse, "Reverse the case table's order",
                group: .caseTable, disabled: caseTableOnly("S")),
     KeyBinding([.character("f")], "f", .caseFilter,
                "Filter the case table: all → TiMiRec hits & best-match misses → the reverse → both hit → both miss → collapsed interests",
@@ -237,10 +240,15 @@ public enum KeyBindings {
     }
   }
 
-  /// The case table's footer: its own bindings, with ↑↓ first and c/Esc as "back".
+  /// The case table's footer: its own bindings, with ↑↓ first, c/Esc as "back" and s/S
+  /// (sort, reverse) as one "sort".
   public static var caseFooterItems: [(keys: String, label: String)] {
     [("↑↓", "move")] + all.filter { $0.inFooter && $0.group == .caseTable }.map { b in
-      b.action == .cases ? ("c/Esc", b.footerLabel) : (b.keyLabel, b.footerLabel)
+      switch b.action {
+      case .cases: return ("c/Esc", b.footerLabel)
+      case .caseSort: return ("s/S", b.footerLabel)
+      default: return (b.keyLabel, b.footerLabel)
+      }
     }
   }
 

@@ -50,10 +50,22 @@ public enum CaseFinderError: Error, Equatable, CustomStringConvertible {
 
   public var description: String {
     switch self {
-    case let .tooManySteps(steps, limit):
-      return "--split all ranks every step of every user, and this dataset has \(steps) interactions (the limit is \(limit)); use --split test or --split dev"
+    case .tooManySteps:
+      return "--split all: \(reason); use --split test or --split dev"
     case let .differentItems(first, second):
       return "the two checkpoints do not share an item table (\(first) and \(second) item rows); compare checkpoints trained on the same dataset"
+    }
+  }
+
+  /// What is wrong, without the command line's advice: the words `timirec cases --split all`
+  /// and the explorer's `p` both say ("every step needs ≤ 100000 interactions; this dataset
+  /// has 198502").
+  public var reason: String {
+    switch self {
+    case let .tooManySteps(steps, limit):
+      return "every step needs ≤ \(limit) interactions; this dataset has \(steps)"
+    case .differentItems:
+      return description
     }
   }
 }
@@ -283,6 +295,15 @@ public enum CaseFinder {
     var splitRow: Int?
   }
 
+  /// Why `split` cannot be ranked on `corpus`, or nil when it can: `.all` needs at most
+  /// `limit` interactions (every split's targets and their histories; `maximumAllSteps`
+  /// unless a test sets a smaller one). `find` and `compare` throw this error.
+  public static func unavailable(_ split: CaseSplit, corpus: SequenceCorpus,
+                                 limit: Int = maximumAllSteps) -> CaseFinderError? {
+    guard split == .all, corpus.sequenceItems.count > limit else { return nil }
+    return .tooManySteps(steps: corpus.sequenceItems.count, limit: limit)
+  }
+
   static func specs(_ corpus: SequenceCorpus, split: CaseSplit) throws -> [Spec] {
     switch split {
     case .test, .dev:
@@ -292,8 +313,8 @@ public enum CaseFinder {
         Spec(user: Int(list.users[$0]), position: Int(list.positions[$0]), split: s, splitRow: Int(list.rows[$0]))
       }.sorted { ($0.user, $0.position) < ($1.user, $1.position) }
     case .all:
+      if let refusal = unavailable(split, corpus: corpus) { throw refusal }
       let total = corpus.sequenceItems.count
-      guard total <= maximumAllSteps else { throw CaseFinderError.tooManySteps(steps: total, limit: maximumAllSteps) }
       var rowOf = [Int32](repeating: -1, count: total)
       for s in [Split.dev, .test] {
         let list = corpus.instances(s)
