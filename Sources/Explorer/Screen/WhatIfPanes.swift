@@ -32,7 +32,8 @@ extension Panes {
   /// Three rows under the lists saying what the edit changed: the true next item's ranks, the
   /// top-10 turnover, and a dropped item back in a list (or the items that left the top 10).
   /// Empty when not edited or not `showing` (a list's cursor item takes those rows).
-  static func whatIfRows(_ view: ExplorerView, width: Int, showing: Bool) -> [StyledLine] {
+  /// - Parameter interactive: false for `--snapshot` (no key hints).
+  static func whatIfRows(_ view: ExplorerView, width: Int, showing: Bool, interactive: Bool = true) -> [StyledLine] {
     guard showing, let w = view.whatIf else { return [] }
     var ranks: [String]
     if view.target == nil {
@@ -54,20 +55,34 @@ extension Panes {
     let top = w.timirecTop.map { t in
       ["top 10 (+ new in, − out): TiMiRec \(counts(t)) · best-match \(best)", "top 10: TiMiRec \(counts(t)) · best \(best)"]
     } ?? ["top 10 (+ new in, − out): best-match \(best)", "top 10: best \(best)"]
-    var third: [String]
+    let third: [String]
     if let back = w.droppedRecommended.first {
       let list = back.list == "timirec" ? "TiMiRec" : "best-match"
       third = ["↺ dropped \(back.item.title) is recommended again: \(list) #\(back.row + 1)",
                "↺ \(back.item.title): \(list) #\(back.row + 1)"]
     } else {
-      let left = ((w.timirecTop?.left ?? []) + w.bestMatchTop.left).map(\.title)
-      var seen = Set<String>()
-      let names = left.filter { seen.insert($0).inserted }
-      third = names.isEmpty ? ["top 10 unchanged in both lists · u undo · U reset"] : ["left the top 10: " + names.joined(separator: " · ")]
+      third = [topTurnover(w) ?? (interactive ? "top 10 unchanged in both lists · u undo · U reset" : "top 10 unchanged in both lists")]
     }
     return [[Span(clip(firstFitting(ranks, width: width), to: width), .emphasis)],
             [Span(firstFitting(top, width: width), .normal)],
             [Span(clip(firstFitting(third, width: width), to: width), w.droppedRecommended.isEmpty ? .dim : .warning)]]
+  }
+
+  /// The items that left each list's top 10 with the edit, each list named ("left the top 10:
+  /// TiMiRec A · B; best-match C"); when none left, the items that entered ("entered the top
+  /// 10: …", e.g. from an empty data history at step 0, which had no lists); nil when both
+  /// lists' tops are unchanged.
+  static func topTurnover(_ w: WhatIfSummary) -> String? {
+    func named(_ pick: (TopChange) -> [ItemLabel]) -> String? {
+      let parts = [("TiMiRec", w.timirecTop), ("best-match", w.bestMatchTop)].compactMap { name, top -> String? in
+        guard let items = top.map(pick), !items.isEmpty else { return nil }
+        return "\(name): " + items.map(\.title).joined(separator: " · ")
+      }
+      return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+    if let left = named(\.left) { return "left the top 10: " + left }
+    if let entered = named(\.entered) { return "entered the top 10: " + entered }
+    return nil
   }
 
   /// The history pane's line for items the edit dropped (above the target), or none.
