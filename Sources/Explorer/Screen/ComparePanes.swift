@@ -83,7 +83,7 @@ extension Panes {
         let plain = ["\(name) · true next #\(rank)/\(r.rankedCount)", "\(name) · next #\(rank)/\(r.rankedCount)",
                      "\(name) · next #\(rank)", "\(model) · next #\(rank)", "\(model) #\(rank)", "#\(rank)"]
         // Edited: the change against the data's history first, where it fits (as in the plain view).
-        options = change(list, v).flatMap(rankChangeText).map { c in plain.dropLast(1).map { "\($0) \(c)" } } ?? []
+        options = rankChangeText(v, list: list.name).map { c in plain.dropLast(1).map { "\($0) \(c)" } } ?? []
         options += plain
       } else {
         options = ["\(name) · —", "\(model)"]

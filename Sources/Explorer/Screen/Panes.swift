@@ -308,7 +308,7 @@ public enum Panes {
         let plain = ["\(name) · true next #\(rank)/\(r.rankedCount)", "\(name) · next #\(rank)/\(r.rankedCount)",
                      "\(name) · next #\(rank)", "\(short) · next #\(rank)", "\(short) #\(rank)", "#\(rank)"]
         // Edited: the change against the data's history first, where it fits.
-        let change = (name == "TiMiRec" ? view.whatIf?.timirecTargetRank : view.whatIf?.bestMatchTargetRank).flatMap(rankChangeText)
+        let change = rankChangeText(view, list: name == "TiMiRec" ? "TiMiRec" : "best-match")
         options = change.map { c in plain.dropLast(2).map { "\($0) \(c)" } } ?? []
         options += plain
       } else {

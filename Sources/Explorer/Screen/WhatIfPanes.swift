@@ -10,10 +10,19 @@ extension Panes {
   }
 
   /// "(Δ-5)" when both ranks exist, "(was in history)" when the data's history held the
-  /// target; nil when the edited list has no rank.
-  static func rankChangeText(_ change: RankChange) -> String? {
+  /// target, "(no list at t=0)" when the data's history is empty (`dataHistoryLength` 0: no
+  /// lists to rank in); nil when the edited list has no rank.
+  static func rankChangeText(_ change: RankChange, dataHistoryLength: Int = 1) -> String? {
     if let delta = change.delta { return "(Δ\(delta > 0 ? "+" : "")\(delta))" }
-    return change.edited != nil ? "(was in history)" : nil
+    guard change.edited != nil else { return nil }
+    return dataHistoryLength == 0 ? "(no list at t=0)" : "(was in history)"
+  }
+
+  /// The change of `list`'s ("TiMiRec" or "best-match") true next rank in `view`'s what-if
+  /// summary, as `rankChangeText` words it; nil when not edited.
+  static func rankChangeText(_ view: ExplorerView, list: String) -> String? {
+    guard let w = view.whatIf, let change = list == "TiMiRec" ? w.timirecTargetRank : w.bestMatchTargetRank else { return nil }
+    return rankChangeText(change, dataHistoryLength: w.dataHistoryLength)
   }
 
   /// "#12→#7" with "–" for a missing rank.
@@ -43,10 +52,10 @@ extension Panes {
       let b = rankTransition(w.bestMatchTargetRank)
       if let tr = w.timirecTargetRank {
         let t = rankTransition(tr)
-        ranks = ["what-if, true next ★ rank: TiMiRec \(t) \(rankChangeText(tr) ?? "") · best-match \(b) \(rankChangeText(w.bestMatchTargetRank) ?? "")",
+        ranks = ["what-if, true next ★ rank: TiMiRec \(t) \(rankChangeText(view, list: "TiMiRec") ?? "") · best-match \(b) \(rankChangeText(view, list: "best-match") ?? "")",
                  "what-if ★: TiMiRec \(t) · best-match \(b)", "★ TiMiRec \(t) · best \(b)"]
       } else {
-        ranks = ["what-if, true next ★ rank: best-match \(b) \(rankChangeText(w.bestMatchTargetRank) ?? "")",
+        ranks = ["what-if, true next ★ rank: best-match \(b) \(rankChangeText(view, list: "best-match") ?? "")",
                  "what-if ★: best-match \(b)"]
       }
     }
