@@ -39,7 +39,10 @@ struct ExploreCommand: ParsableCommand {
   @Option(help: ArgumentHelp("A second checkpoint on the same dataset, shown beside --ckpt (its interests, list and ranks; `v` toggles).",
                              valueName: "ckpt2"))
   var compare: String?
-  @Option(help: ArgumentHelp("What-if: item ids, oldest first, that replace the history before --step (the model reads the last history_max of them, its window; the lists exclude them all); the target stays the user's item at --step.",
+  // Unconditional: the next argument is the list even when it starts with "-" (`--history -3`
+  // then names -3 as not an item id rather than failing as a missing value).
+  @Option(parsing: .unconditional,
+          help: ArgumentHelp("What-if: item ids, oldest first, that replace the history before --step (the model reads the last history_max of them, its window; the lists exclude them all; '' is the empty history); the target stays the user's item at --step.",
                              valueName: "id,id,…"))
   var history: String?
   @Flag(help: "Print the key table as Markdown (docs/KEYS.md) and exit.") var keys = false

@@ -69,3 +69,25 @@ final class ExploreHistoryTests: CLITestCase {
     }
   }
 }
+
+/// The command-line edges of `--history` and `--compare` a new user hit.
+final class ExploreHistoryEdgeTests: CLITestCase {
+  var demo: String { Timirec.packageRoot.appendingPathComponent("demo-data").path }
+
+  func testNegativeAndEmptyHistoriesAndAMissingCompareFolder() throws {
+    // `--history -3` reaches the id check (not ArgumentParser's "Missing value").
+    let negative = try timirec("explore", "--data", demo, "--snapshot", "--user", "1239", "--step", "25", "--history", "-3")
+    assertOneLineError(negative, location: "'-3'", says: "item ids run 1…2400", case: "-3")
+    // `--history ''`: the empty history.
+    let empty = try timirec("explore", "--data", demo, "--snapshot", "--user", "1239", "--step", "25", "--history", "", "--json")
+    XCTAssertEqual(empty.exitCode, 0, empty.transcript)
+    let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(empty.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(json["edited"] as? Bool, true)
+    XCTAssertEqual(json["historyLength"] as? Int, 0)
+    // A --compare folder without a checkpoint: the hint names --compare.
+    let missing = try timirec("explore", "--data", demo, "--snapshot", "--compare", "/nonexistent/ckpt2")
+    XCTAssertNotEqual(missing.exitCode, 0)
+    XCTAssertTrue(missing.stderr.contains("pass it with --compare"), missing.transcript)
+    XCTAssertFalse(missing.stderr.contains("--ckpt"), missing.transcript)
+  }
+}

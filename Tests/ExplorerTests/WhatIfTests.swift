@@ -145,7 +145,7 @@ final class WhatIfTests: XCTestCase {
     XCTAssertEqual(s.mode, .browse)
     XCTAssertEqual(s.historyEdit?.items, [1, 2, 5, 3, 5], "Elderberry inserted after place 1 (item 2)")
     XCTAssertEqual(s.historySelection, 2)
-    XCTAssertEqual(s.status, "inserted Elderberry at history place 3 of 5")
+    XCTAssertEqual(s.status, "inserted Elderberry as history #2 (#0–#4)", "numbered as the history pane: #0 the oldest")
     // Esc cancels without an edit; Backspace removes a letter.
     _ = s.handle(.character("i"), context: context)
     _ = s.handle(.character("x"), context: context)

@@ -59,36 +59,48 @@ extension Panes {
 
   /// Model 1's list beside model 2's, each by its own rule (TiMiRec's mix for a finetuned
   /// checkpoint, the best match for a pretrain one), the true next item's rank above each;
-  /// the cursor row (↓ in a list) scrolls both. Nil without a comparison.
+  /// the cursor row (↓ in a list) scrolls both. With a what-if edit each model's rank change
+  /// (Δ±n) follows its rank where it fits, its rows carry its own + and ↺ marks (`rowMark`),
+  /// and a row above the names gives both models' rank before → after. Nil without a comparison.
   public static func versus(_ view: ExplorerView, state: ExplorerState, height: Int, width: Int) -> PaneContent? {
     guard let other = view.comparedView, let r1 = view.recommendations, let r2 = other.recommendations else { return nil }
-    let sides = [(1, ExplorerView.ruleList(r1, pretrain: Stage(rawValue: view.stage) == .pretrain), r1),
-                 (2, ExplorerView.ruleList(r2, pretrain: Stage(rawValue: other.stage) == .pretrain), r2)]
+    let sides = [(1, ExplorerView.ruleList(r1, pretrain: Stage(rawValue: view.stage) == .pretrain), r1, view),
+                 (2, ExplorerView.ruleList(r2, pretrain: Stage(rawValue: other.stage) == .pretrain), r2, other)]
     let columnWidth = (width - 1) / 2
-    func header(_ model: Int, _ list: (name: String, items: [ScoredItem], rank: Int?), _ r: RecommendationsSummary) -> String {
+    /// The model's rank change with the edit, for the list it recommends with.
+    func change(_ list: (name: String, items: [ScoredItem], rank: Int?), _ v: ExplorerView) -> RankChange? {
+      list.name == "TiMiRec" ? v.whatIf?.timirecTargetRank : v.whatIf?.bestMatchTargetRank
+    }
+    func header(_ model: Int, _ list: (name: String, items: [ScoredItem], rank: Int?), _ r: RecommendationsSummary,
+                _ v: ExplorerView) -> String {
       let name = "\(model) \(list.name)"
-      let options: [String]
+      var options: [String]
       if view.target == nil {
         options = ["\(name) · no target", "\(model) · no target", "\(model)"]
       } else if r.targetInHistory {
         options = ["\(name) · target in history", "\(model) · in history", "\(model)"]
       } else if let rank = list.rank {
-        options = ["\(name) · true next #\(rank)/\(r.rankedCount)", "\(name) · next #\(rank)/\(r.rankedCount)",
-                   "\(name) · next #\(rank)", "\(model) · next #\(rank)", "\(model) #\(rank)", "#\(rank)"]
+        let plain = ["\(name) · true next #\(rank)/\(r.rankedCount)", "\(name) · next #\(rank)/\(r.rankedCount)",
+                     "\(name) · next #\(rank)", "\(model) · next #\(rank)", "\(model) #\(rank)", "#\(rank)"]
+        // Edited: the change against the data's history first, where it fits (as in the plain view).
+        options = rankChangeText(v, list: list.name).map { c in plain.dropLast(1).map { "\($0) \(c)" } } ?? []
+        options += plain
       } else {
         options = ["\(name) · —", "\(model)"]
       }
       return pad(firstFitting(options, width: columnWidth), to: columnWidth)
     }
     let listed = max(sides[0].1.items.count, sides[1].1.items.count)
-    let rows = max(0, height - 2)
-    let cursor = state.focus == .users ? 0 : min(state.selection, max(0, listed - 1))
+    let edited = view.whatIf != nil || other.whatIf != nil
+    let rows = max(0, height - 2 - (edited ? 1 : 0))
+    let cursor = !state.focus.isList ? 0 : min(state.selection, max(0, listed - 1))
     let top = rows > 0 && cursor >= rows ? cursor - rows + 1 : 0
-    func cell(_ items: [ScoredItem], _ row: Int) -> StyledLine {
+    func cell(_ items: [ScoredItem], _ row: Int, _ v: ExplorerView, pane: FocusPane) -> StyledLine {
       guard row < items.count else { return [Span(String(repeating: " ", count: columnWidth))] }
       let item = items[row]
-      let selected = state.focus != .users && row == cursor
-      let left = "\(selected ? "▸" : " ")\(padLeft(String(row + 1), to: 2))\(item.isTarget ? "★" : " ")"
+      let selected = state.focus.isList && row == cursor
+      let mark = item.isTarget ? "★" : rowMark(v, item: item.item.id, pane: pane, row: row)
+      let left = "\(selected ? "▸" : " ")\(padLeft(String(row + 1), to: 2))\(mark)"
       let right = "\(item.interest.map { " i\($0 + 1)" } ?? "") \(format(item.score, 2))"
       let category = item.item.category.isEmpty ? "" : " · " + categoryText(item.item.category)
       let titleWidth = max(4, columnWidth - cellWidth(left) - cellWidth(right))
@@ -96,10 +108,27 @@ extension Panes {
       return [Span(left, selected ? style : .dim), Span(pad(clip(item.item.title + category, to: titleWidth), to: titleWidth), style),
               Span(right, selected ? style : .dim)]
     }
-    var lines: [StyledLine] = [[Span(header(sides[0].0, sides[0].1, sides[0].2), .emphasis), Span(" "),
-                                Span(header(sides[1].0, sides[1].1, sides[1].2), .emphasis)]]
+    func pane(_ list: (name: String, items: [ScoredItem], rank: Int?)) -> FocusPane { list.name == "TiMiRec" ? .timirec : .bestMatch }
+    var lines: [StyledLine] = [[Span(header(sides[0].0, sides[0].1, sides[0].2, sides[0].3), .emphasis), Span(" "),
+                                Span(header(sides[1].0, sides[1].1, sides[1].2, sides[1].3), .emphasis)]]
     for row in top..<min(top + rows, listed) {
-      lines.append(cell(sides[0].1.items, row) + [Span(" ")] + cell(sides[1].1.items, row))
+      lines.append(cell(sides[0].1.items, row, sides[0].3, pane: pane(sides[0].1)) + [Span(" ")]
+        + cell(sides[1].1.items, row, sides[1].3, pane: pane(sides[1].1)))
+    }
+    if edited {
+      // Each model's rank with the data's history → with the edited one, and its top-10 turnover.
+      func part(_ side: (Int, (name: String, items: [ScoredItem], rank: Int?), RecommendationsSummary, ExplorerView),
+                long: Bool) -> String {
+        guard let w = side.3.whatIf else { return "\(side.0) —" }
+        let top = side.1.name == "TiMiRec" ? w.timirecTop : w.bestMatchTop
+        let turnover = top.map { "top 10 +\($0.entered.count) −\($0.left.count)" } ?? ""
+        let rank = view.target == nil ? "" : change(side.1, side.3).map(rankTransition) ?? "–→–"
+        return (long ? "\(side.0) \(side.1.name) " : "\(side.0) ") + [rank, turnover].filter { !$0.isEmpty }.joined(separator: " ")
+      }
+      let text = firstFitting(["what-if ★ " + part(sides[0], long: true) + " · " + part(sides[1], long: true),
+                               "what-if ★ " + part(sides[0], long: false) + " · " + part(sides[1], long: false),
+                               "★ " + part(sides[0], long: false) + " · " + part(sides[1], long: false)], width: width)
+      lines.append([Span(clip(text, to: width), .emphasis)])
     }
     let names = firstFitting(["1 = \(checkpointName(view.checkpoint)) · 2 = \(checkpointName(other.checkpoint)) · scores are on each model's own scale",
                               "1 = \(checkpointName(view.checkpoint)) · 2 = \(checkpointName(other.checkpoint))",
@@ -137,7 +166,7 @@ extension ScreenRenderer {
     // No lists (an empty history): the plain pane says why.
     let pane = Panes.versus(view, state: state, height: rect.height - 1, width: rect.width)
       ?? Panes.recommendations(view, state: state, height: rect.height - 1, width: rect.width)
-    draw(&frame, pane, in: rect, focused: state.focus != .users)
+    draw(&frame, pane, in: rect, focused: state.focus.isList)
     return true
   }
 }

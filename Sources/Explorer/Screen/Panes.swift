@@ -24,7 +24,8 @@ public enum Panes {
 
   /// The status bar, `width` cells at most: when the full bar does not fit, parts get
   /// shorter (then go) from the right, so no number is ever cut.
-  public static func header(_ view: ExplorerView, width: Int = .max) -> StyledLine {
+  /// - Parameter interactive: false for `--snapshot`, which leaves out the undo keys.
+  public static func header(_ view: ExplorerView, width: Int = .max, interactive: Bool = true) -> StyledLine {
     let target = view.targetSplit.map { "target: \($0) item" } ?? "no target"
     // Longest first.
     let mix: [String]
@@ -53,7 +54,7 @@ public enum Panes {
     // every other part, the shortest only when nothing else fits.
     func with(_ edit: String, _ v: [String]) -> [String] { Array(v[..<4]) + [edit] + Array(v[4...]) }
     let variants = !view.edited ? plain
-      : [with("│ history edited (u undo · U reset) ", plain[0])] + plain.map { with("│ history edited ", $0) }
+      : (interactive ? [with("│ history edited (u undo · U reset) ", plain[0])] : []) + plain.map { with("│ history edited ", $0) }
         + [with("│ edited ", plain[plain.count - 1])]
     let chosen = variants.first { $0.reduce(0) { $0 + cellWidth($1) } <= width } ?? variants.last!
     return chosen.map { Span($0, .header) }
@@ -307,7 +308,7 @@ public enum Panes {
         let plain = ["\(name) · true next #\(rank)/\(r.rankedCount)", "\(name) · next #\(rank)/\(r.rankedCount)",
                      "\(name) · next #\(rank)", "\(short) · next #\(rank)", "\(short) #\(rank)", "#\(rank)"]
         // Edited: the change against the data's history first, where it fits.
-        let change = (name == "TiMiRec" ? view.whatIf?.timirecTargetRank : view.whatIf?.bestMatchTargetRank).flatMap(rankChangeText)
+        let change = rankChangeText(view, list: name == "TiMiRec" ? "TiMiRec" : "best-match")
         options = change.map { c in plain.dropLast(2).map { "\($0) \(c)" } } ?? []
         options += plain
       } else {
@@ -348,7 +349,7 @@ public enum Panes {
     var lines: [StyledLine] = [[Span(headerLeft, state.focus == .timirec ? .paneTitleFocused : .emphasis), Span(" "),
                                 Span(headerRight, state.focus == .bestMatch ? .paneTitleFocused : .emphasis)]]
     // The selected item takes three rows below the lists; the hint about Tab one.
-    let detail = whatIfRows(view, width: width, showing: r.selected == nil || !interactive)
+    let detail = whatIfRows(view, width: width, showing: r.selected == nil || !interactive, interactive: interactive)
       + selectedDetail(r.selected, width: width, interactive: interactive && view.whatIf == nil)
     let rows = max(0, height - 1 - detail.count)
     let listed = max(r.timirec?.count ?? 1, r.bestMatch.count)

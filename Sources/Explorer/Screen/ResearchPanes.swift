@@ -32,6 +32,8 @@ extension Panes {
   /// The timeline: one cell per step t = 0…n_u (t = 0 and n_u have no target: blank), three
   /// rows (the strongest mix interest, JS(q,p), the true next item's rank) and a row with ▲
   /// under the current step beside its values. Scrolls to keep the current step in view.
+  /// Always the data's histories: with a what-if edit the title says "data's history"
+  /// ("Timeline (data's)" in a narrow pane).
   public static func timeline(_ view: ExplorerView, width: Int) -> PaneContent {
     let labelWidth = 5
     let cells = view.sequenceLength + 1
@@ -74,10 +76,13 @@ extension Panes {
     }
     let list = view.steps?.list == "best-match" ? "best-match" : "TiMiRec"
     let range = first == 0 && last == cells ? "" : " · t \(first)–\(last - 1)"
+    // The strip is over the data's histories: an edit changes one step's history only, so with
+    // one the strip (and ▲'s values) is not the edited view's and says so.
+    let title = view.edited ? firstFitting(["Timeline · data's history", "Timeline (data's)"], width: width - 4) : "Timeline"
     if view.steps == nil {
-      return PaneContent(title: "Timeline", titleRight: "computing…", lines: [mix, js, rank, marker])
+      return PaneContent(title: title, titleRight: "computing…", lines: [mix, js, rank, marker])
     }
-    return PaneContent(title: "Timeline", titleRight: "rank in \(list) (log)\(range)",
+    return PaneContent(title: title, titleRight: "rank in \(list) (log)\(range)",
                        titleRightShorter: ["log rank\(range)", range.isEmpty ? "▲ t" : "t \(first)–\(last - 1)"],
                        lines: [mix, js, rank, marker])
   }

@@ -30,7 +30,7 @@ public enum ScreenRenderer {
            in: layout.interests, focused: false)
       let recRect = layout.recommendations
       draw(&frame, Panes.recommendations(view, state: state, height: recRect.height - 1, width: recRect.width),
-           in: recRect, focused: state.focus == .timirec || state.focus == .bestMatch)
+           in: recRect, focused: state.focus.isList)
     }
     // The `i` prompt's matches over the right-hand panes.
     if case .insertItem = state.mode {

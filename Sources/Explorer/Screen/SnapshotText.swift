@@ -22,7 +22,7 @@ public enum SnapshotText {
     }
     // The header, wrapped at its separators so nothing is cut at narrow widths.
     var current = ""
-    for span in Panes.header(view) {
+    for span in Panes.header(view, interactive: false) {
       let piece = span.text.trimmingCharacters(in: " ")
       if !current.isEmpty && cellWidth(current) + cellWidth(piece) + 1 > width { out.append(clip(current, to: width)); current = "" }
       current += (current.isEmpty ? "" : " ") + piece
@@ -46,7 +46,8 @@ public enum SnapshotText {
       section(distributions)
       section(Panes.numberedInterests(other, model: 2, width: width, detailed: true, pairwise: true))
       let listed = max(other.recommendations?.bestMatch.count ?? 0, view.recommendations?.bestMatch.count ?? 0)
-      if let versus = Panes.versus(view, state: state, height: listed + 2, width: width) { section(versus) }
+      let whatIfRow = view.whatIf != nil || other.whatIf != nil ? 1 : 0
+      if let versus = Panes.versus(view, state: state, height: listed + 2 + whatIfRow, width: width) { section(versus) }
     }
     return out.map { l in var s = l; while s.last == " " { s.removeLast() }; return s }.joined(separator: "\n") + "\n"
   }

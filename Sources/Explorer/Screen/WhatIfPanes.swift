@@ -10,10 +10,19 @@ extension Panes {
   }
 
   /// "(Δ-5)" when both ranks exist, "(was in history)" when the data's history held the
-  /// target; nil when the edited list has no rank.
-  static func rankChangeText(_ change: RankChange) -> String? {
+  /// target, "(no list at t=0)" when the data's history is empty (`dataHistoryLength` 0: no
+  /// lists to rank in); nil when the edited list has no rank.
+  static func rankChangeText(_ change: RankChange, dataHistoryLength: Int = 1) -> String? {
     if let delta = change.delta { return "(Δ\(delta > 0 ? "+" : "")\(delta))" }
-    return change.edited != nil ? "(was in history)" : nil
+    guard change.edited != nil else { return nil }
+    return dataHistoryLength == 0 ? "(no list at t=0)" : "(was in history)"
+  }
+
+  /// The change of `list`'s ("TiMiRec" or "best-match") true next rank in `view`'s what-if
+  /// summary, as `rankChangeText` words it; nil when not edited.
+  static func rankChangeText(_ view: ExplorerView, list: String) -> String? {
+    guard let w = view.whatIf, let change = list == "TiMiRec" ? w.timirecTargetRank : w.bestMatchTargetRank else { return nil }
+    return rankChangeText(change, dataHistoryLength: w.dataHistoryLength)
   }
 
   /// "#12→#7" with "–" for a missing rank.
@@ -32,7 +41,8 @@ extension Panes {
   /// Three rows under the lists saying what the edit changed: the true next item's ranks, the
   /// top-10 turnover, and a dropped item back in a list (or the items that left the top 10).
   /// Empty when not edited or not `showing` (a list's cursor item takes those rows).
-  static func whatIfRows(_ view: ExplorerView, width: Int, showing: Bool) -> [StyledLine] {
+  /// - Parameter interactive: false for `--snapshot` (no key hints).
+  static func whatIfRows(_ view: ExplorerView, width: Int, showing: Bool, interactive: Bool = true) -> [StyledLine] {
     guard showing, let w = view.whatIf else { return [] }
     var ranks: [String]
     if view.target == nil {
@@ -42,10 +52,10 @@ extension Panes {
       let b = rankTransition(w.bestMatchTargetRank)
       if let tr = w.timirecTargetRank {
         let t = rankTransition(tr)
-        ranks = ["what-if, true next ★ rank: TiMiRec \(t) \(rankChangeText(tr) ?? "") · best-match \(b) \(rankChangeText(w.bestMatchTargetRank) ?? "")",
+        ranks = ["what-if, true next ★ rank: TiMiRec \(t) \(rankChangeText(view, list: "TiMiRec") ?? "") · best-match \(b) \(rankChangeText(view, list: "best-match") ?? "")",
                  "what-if ★: TiMiRec \(t) · best-match \(b)", "★ TiMiRec \(t) · best \(b)"]
       } else {
-        ranks = ["what-if, true next ★ rank: best-match \(b) \(rankChangeText(w.bestMatchTargetRank) ?? "")",
+        ranks = ["what-if, true next ★ rank: best-match \(b) \(rankChangeText(view, list: "best-match") ?? "")",
                  "what-if ★: best-match \(b)"]
       }
     }
@@ -54,20 +64,34 @@ extension Panes {
     let top = w.timirecTop.map { t in
       ["top 10 (+ new in, − out): TiMiRec \(counts(t)) · best-match \(best)", "top 10: TiMiRec \(counts(t)) · best \(best)"]
     } ?? ["top 10 (+ new in, − out): best-match \(best)", "top 10: best \(best)"]
-    var third: [String]
+    let third: [String]
     if let back = w.droppedRecommended.first {
       let list = back.list == "timirec" ? "TiMiRec" : "best-match"
       third = ["↺ dropped \(back.item.title) is recommended again: \(list) #\(back.row + 1)",
                "↺ \(back.item.title): \(list) #\(back.row + 1)"]
     } else {
-      let left = ((w.timirecTop?.left ?? []) + w.bestMatchTop.left).map(\.title)
-      var seen = Set<String>()
-      let names = left.filter { seen.insert($0).inserted }
-      third = names.isEmpty ? ["top 10 unchanged in both lists · u undo · U reset"] : ["left the top 10: " + names.joined(separator: " · ")]
+      third = [topTurnover(w) ?? (interactive ? "top 10 unchanged in both lists · u undo · U reset" : "top 10 unchanged in both lists")]
     }
     return [[Span(clip(firstFitting(ranks, width: width), to: width), .emphasis)],
             [Span(firstFitting(top, width: width), .normal)],
             [Span(clip(firstFitting(third, width: width), to: width), w.droppedRecommended.isEmpty ? .dim : .warning)]]
+  }
+
+  /// The items that left each list's top 10 with the edit, each list named ("left the top 10:
+  /// TiMiRec A · B; best-match C"); when none left, the items that entered ("entered the top
+  /// 10: …", e.g. from an empty data history at step 0, which had no lists); nil when both
+  /// lists' tops are unchanged.
+  static func topTurnover(_ w: WhatIfSummary) -> String? {
+    func named(_ pick: (TopChange) -> [ItemLabel]) -> String? {
+      let parts = [("TiMiRec", w.timirecTop), ("best-match", w.bestMatchTop)].compactMap { name, top -> String? in
+        guard let items = top.map(pick), !items.isEmpty else { return nil }
+        return "\(name): " + items.map(\.title).joined(separator: " · ")
+      }
+      return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+    if let left = named(\.left) { return "left the top 10: " + left }
+    if let entered = named(\.entered) { return "entered the top 10: " + entered }
+    return nil
   }
 
   /// The history pane's line for items the edit dropped (above the target), or none.

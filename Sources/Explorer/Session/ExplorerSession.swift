@@ -21,6 +21,15 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
   /// `--compare`'s checkpoint cannot be shown beside the first (the reason says why).
   indirect case compare(path: String, reason: ExplorerError)
 
+  /// No checkpoint folder at `path`, with the hint to train one and pass it with `option`.
+  private static func noCheckpointText(path: String, data: String, defaulted: Bool, option: String) -> String {
+    let name = URL(fileURLWithPath: data).standardizedFileURL.lastPathComponent
+    let run = "runs/\(name.isEmpty || name == "/" ? "model" : name)"
+    let explore = option == "--ckpt" ? "--ckpt \(run)" : "--compare \(run)"
+    return "no checkpoint at \(path)\(defaulted ? ", the default for --ckpt" : "") (a checkpoint folder holds config.json and model.safetensors)"
+      + "\nhint: train one into a runs/ folder and pass it with \(option): `timirec train --data \(data) --out \(run)`, then `timirec explore --data \(data) \(explore)`"
+  }
+
   public var description: String {
     switch self {
     case let .dataset(path, reason):
@@ -29,10 +38,7 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
       // The reason comes from the strict checkpoint reader and already says what to do.
       return "cannot load the checkpoint \(path): \(reason)"
     case let .noCheckpoint(path, data, defaulted):
-      let name = URL(fileURLWithPath: data).standardizedFileURL.lastPathComponent
-      let run = "runs/\(name.isEmpty || name == "/" ? "model" : name)"
-      return "no checkpoint at \(path)\(defaulted ? ", the default for --ckpt" : "") (a checkpoint folder holds config.json and model.safetensors)"
-        + "\nhint: train one into a runs/ folder and pass it with --ckpt: `timirec train --data \(data) --out \(run)`, then `timirec explore --data \(data) --ckpt \(run)`"
+      return Self.noCheckpointText(path: path, data: data, defaulted: defaulted, option: "--ckpt")
     case let .mismatch(data, checkpoint, what, inCheckpoint, inDataset):
       return "the checkpoint \(checkpoint) does not fit the dataset \(data): \(what) is \(inCheckpoint) in the checkpoint but \(inDataset) in the dataset\nhint: use the checkpoint trained on this dataset folder"
     case let .noUsers(path):
@@ -49,6 +55,9 @@ public enum ExplorerError: Error, CustomStringConvertible, Equatable {
       return "cannot start the terminal UI: \(reason)"
     case let .cannotDraw(reason):
       return "cannot start the terminal UI: \(reason)"
+    case let .compare(path, .noCheckpoint(_, data, _)):
+      // The hint names the option the folder was given with.
+      return "--compare \(path): " + Self.noCheckpointText(path: path, data: data, defaulted: false, option: "--compare")
     case let .compare(path, reason):
       return "--compare \(path): \(reason.description)"
     }

@@ -18,6 +18,9 @@ public enum FocusPane: String, Codable, CaseIterable, Sendable {
     case .history: return "History"
     }
   }
+
+  /// True for the two recommendation lists (the panes whose cursor ▸ is a list row).
+  public var isList: Bool { self == .timirec || self == .bestMatch }
 }
 
 /// What the keyboard currently drives.

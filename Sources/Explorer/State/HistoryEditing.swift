@@ -80,11 +80,16 @@ public final class ItemSearch: Sendable {
 extension HistoryEdit {
   /// The edit `explore --history ID,ID,…` asks for: the ids, oldest first, replace the history
   /// S(u, t) of (`userIndex`, `step`); the model reads their last `historyMax` (its window).
+  /// An empty (or all-space) list is the empty history, as dropping every item makes it: the
+  /// model has nothing to read and the view says so.
   /// - Throws: `ExplorerError.noSuchItem` naming the first token that is not an item id
-  ///   1…N−1 of `session`'s catalogue (an empty list names "").
+  ///   1…N−1 of `session`'s catalogue (an empty token between commas names "").
   public static func parse(_ list: String, session: ExplorerSession, userIndex: Int, step: Int) throws -> HistoryEdit {
     let range = 1...(session.model.itemCount - 1)
     var items: [Int32] = []
+    guard !list.trimmingCharacters(in: Character(" ")).isEmpty else {
+      return HistoryEdit(userIndex: userIndex, step: step, items: [], undoStack: [])
+    }
     for token in list.split(separator: ",", omittingEmptySubsequences: false) {
       let text = String(token).trimmingCharacters(in: Character(" "))
       guard let id = Int(text), range.contains(id) else { throw ExplorerError.noSuchItem(text, available: range) }
@@ -227,7 +232,8 @@ extension ExplorerState {
       mode = .browse
       historySelection = at
       let title = context.itemSearch.titles[Int(id)]
-      status = "inserted \(title.isEmpty ? "item \(id)" : title) at history place \(at + 1) of \(items.count)"
+      // Numbered as the history pane and the prompt number it: #0 is the oldest item.
+      status = "inserted \(title.isEmpty ? "item \(id)" : title) as history #\(at) (#0–#\(items.count - 1))"
       return .recompute
     case .character(let c) where !c.isNewline:
       mode = .insertItem(query: query + String(c), row: 0)

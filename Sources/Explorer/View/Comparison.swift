@@ -20,6 +20,12 @@ public struct ComparedModel: Codable, Equatable, Sendable {
   public var diagnostics: DiagnosticsSummary?
   public var distributions: DistributionsSummary?
   public var recommendations: RecommendationsSummary?
+  /// True when a what-if edit replaced the data's history: model 2 then ranks with the edited
+  /// history too, as model 1 does.
+  public var edited: Bool
+  /// Model 2's own change against the data's history (`WhatIfSummary.compare` on its views of
+  /// the data's and the edited history, the path model 1's `whatIf` takes); nil when not edited.
+  public var whatIf: WhatIfSummary?
 
   init(_ view: ExplorerView) {
     checkpoint = view.checkpoint
@@ -32,6 +38,8 @@ public struct ComparedModel: Codable, Equatable, Sendable {
     diagnostics = view.diagnostics
     distributions = view.distributions
     recommendations = view.recommendations
+    edited = view.edited
+    whatIf = view.whatIf
   }
 }
 
@@ -58,6 +66,8 @@ extension ExplorerView {
     v.diagnostics = c.diagnostics
     v.distributions = c.distributions
     v.recommendations = c.recommendations
+    v.edited = c.edited
+    v.whatIf = c.whatIf
     v.steps = nil
     v.compare = nil
     return v
@@ -66,7 +76,8 @@ extension ExplorerView {
 
 extension ViewBuilder {
   /// The view of `state` with, when a second model is loaded (`comparison`), its view of
-  /// the same (user, step, T, mix) under `compare`. The second model's lists have no cursor.
+  /// the same (user, step, T, mix) under `compare`. The second model's lists have no cursor;
+  /// a what-if edit is the second model's too (its view carries its own `whatIf`).
   public func fullView(for state: ExplorerState) -> ExplorerView {
     var view = self.view(for: state)
     if let comparison {
