@@ -99,7 +99,7 @@ public final class ExplorerLoop {
         let path = try export.run(builder: builder, view: view)
         state.status = ExportEffect.message(path: path, columns: terminal?.size.columns ?? 80)
       } catch {
-        state.status = "export failed: \(error)"
+        state.status = ExportEffect.message(failure: error, columns: terminal?.size.columns ?? 80)
       }
     }
     if state.mode == .cases { prepareCases(terminal: terminal) }

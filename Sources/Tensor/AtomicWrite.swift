@@ -29,9 +29,11 @@ public struct AtomicWriteError: Error, Equatable, Sendable, CustomStringConverti
     self.detail = detail
   }
 
+  /// Why it failed: the errno's text (e.g. "No space left on device"), else `detail`.
+  public var reason: String { code != 0 ? String(cString: strerror(code)) : detail }
+
   public var description: String {
-    let reason = code != 0 ? String(cString: strerror(code)) : detail
-    return "\(path): cannot write it safely: \(operation) failed: \(reason)"
+    "\(path): cannot write it safely: \(operation) failed: \(reason)"
   }
 }
 

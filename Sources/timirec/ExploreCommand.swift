@@ -27,24 +27,10 @@ struct ExploreCommand: ParsableCommand {
   @Flag(help: "Snapshot: print JSON with every number of the view (always the whole history).") var json = false
   @Flag(name: .customLong("full-history"), help: "Snapshot text: every history item, not just the window and target.")
   var fullHistory = false
-  @Flag(name: .customLong("tempered-mix"), help: "Mix the TiMiRec list with softmax(z^q/T) (the `m` key).")
-  var temperedMix = false
-  @Option(help: ArgumentHelp("Select a recommended item, LIST:ROW (1-based), to show its own p; LIST is \(ListSelection.List.allCases.map(\.rawValue).joined(separator: " or ")).",
-                             valueName: "list:row"),
-          transform: ListSelection.init(parsing:))
-  var select: ListSelection?
+  @OptionGroup var shape: ViewOptions
   @Option(name: .customLong("export-dir"),
           help: "Folder where the `e` key writes its timirec-export-… folders (default: the current directory; never inside the dataset or checkpoint folder).")
   var exportDir: String?
-  @Option(help: ArgumentHelp("A second checkpoint on the same dataset, shown beside --ckpt (its interests, list and ranks; `v` toggles).",
-                             valueName: "ckpt2"))
-  var compare: String?
-  // Unconditional: the next argument is the list even when it starts with "-" (`--history -3`
-  // then names -3 as not an item id rather than failing as a missing value).
-  @Option(parsing: .unconditional,
-          help: ArgumentHelp("What-if: item ids, oldest first, that replace the history before --step (the model reads the last history_max of them, its window; the lists exclude them all; '' is the empty history); the target stays the user's item at --step.",
-                             valueName: "id,id,…"))
-  var history: String?
   @Flag(help: "Print the key table as Markdown (docs/KEYS.md) and exit.") var keys = false
 
   /// The widest snapshot: wider than any screen (a 4K display in a tiny font is ~700 columns).
@@ -74,20 +60,10 @@ struct ExploreCommand: ParsableCommand {
   func run() throws {
     if keys { print(KeyBindings.markdown(), terminator: ""); return }
     let session = try DemoPaths.openSession(data: data, ckpt: ckpt)
-    let comparison = try compare.map { try session.comparison(checkpoint: $0) }
-    var state = try ExplorerState.opening(session: session, user: user, step: step, temperature: temp)
-    if let history {
-      state.historyEdit = try HistoryEdit.parse(history, session: session, userIndex: state.userIndex, step: state.step)
-    }
-    if temperedMix { state.mix = .tempered }
-    if let select {
-      state.focus = select.list.pane
-      state.selection = select.row - 1
-    }
+    let comparison = try shape.comparison(session: session)
+    let state = try shape.state(session: session, user: user, step: step, temperature: temp)
     if snapshot {
-      let builder = ViewBuilder(session: session)
-      builder.comparison = comparison.map { ViewBuilder(session: $0) }
-      let view = builder.fullView(for: state)
+      let view = ViewOptions.view(session: session, state: state, comparison: comparison)
       if json {
         // The one encoder, shared with `timirec export view` and the `e` key; NaN or ±inf is
         // refused with its field's path (docs/EXPLORER.md).
@@ -104,6 +80,55 @@ struct ExploreCommand: ParsableCommand {
     case .quit, .inputEnded: return
     case .signal(let s): throw ExitCode(128 + s)
     }
+  }
+}
+
+/// What shapes the view beyond (user, step, T): the mix, a selected row, a compared checkpoint
+/// and an edited history. `explore` and `export view` share these options and build the view
+/// through them, so `export view` writes what `explore --snapshot --json` prints.
+struct ViewOptions: ParsableArguments {
+  @Flag(name: .customLong("tempered-mix"), help: "Mix the TiMiRec list with softmax(z^q/T) (the `m` key).")
+  var temperedMix = false
+  @Option(help: ArgumentHelp("Select a recommended item, LIST:ROW (1-based), to show its own p; LIST is \(ListSelection.List.allCases.map(\.rawValue).joined(separator: " or ")).",
+                             valueName: "list:row"),
+          transform: ListSelection.init(parsing:))
+  var select: ListSelection?
+  @Option(help: ArgumentHelp("A second checkpoint on the same dataset, shown beside --ckpt (its interests, list and ranks; `v` toggles).",
+                             valueName: "ckpt2"))
+  var compare: String?
+  // Unconditional: the next argument is the list even when it starts with "-" (`--history -3`
+  // then names -3 as not an item id rather than failing as a missing value).
+  @Option(parsing: .unconditional,
+          help: ArgumentHelp("What-if: item ids, oldest first, that replace the history before --step (the model reads the last history_max of them, its window; the lists exclude them all; '' is the empty history); the target stays the user's item at --step.",
+                             valueName: "id,id,…"))
+  var history: String?
+
+  /// The session of `--compare` (nil without it).
+  /// - Throws: `ExplorerError` (ExplorerSession.comparison).
+  func comparison(session: ExplorerSession) throws -> ExplorerSession? {
+    try compare.map { try session.comparison(checkpoint: $0) }
+  }
+
+  /// The opening state at (user, step, T) with `--history`, `--tempered-mix` and `--select`.
+  /// - Throws: `ExplorerError` (an unknown user, a step out of range, a bad history).
+  func state(session: ExplorerSession, user: Int?, step: Int?, temperature: Float?) throws -> ExplorerState {
+    var state = try ExplorerState.opening(session: session, user: user, step: step, temperature: temperature)
+    if let history {
+      state.historyEdit = try HistoryEdit.parse(history, session: session, userIndex: state.userIndex, step: state.step)
+    }
+    if temperedMix { state.mix = .tempered }
+    if let select {
+      state.focus = select.list.pane
+      state.selection = select.row - 1
+    }
+    return state
+  }
+
+  /// The view `explore --snapshot` prints and `export view` writes (with the compared model).
+  static func view(session: ExplorerSession, state: ExplorerState, comparison: ExplorerSession?) -> ExplorerView {
+    let builder = ViewBuilder(session: session)
+    builder.comparison = comparison.map { ViewBuilder(session: $0) }
+    return builder.fullView(for: state)
   }
 }
 

@@ -9,10 +9,11 @@ struct ExportCommand: ParsableCommand {
     commandName: "export",
     abstract: "Export the explorer's view as JSON, or the item and interest vectors for the Embedding Projector.",
     discussion: """
-      timirec export view    --data DIR --ckpt CKPT --user U --step T [--temp T] --out FILE.json
+      timirec export view    --data DIR --ckpt CKPT --user U --step T [--temp T] [--history …] [--compare CKPT2] [--select LIST:ROW] --out FILE.json
       timirec export vectors --data DIR --ckpt CKPT [--user U [--step T]] --out FOLDER
-      An existing --out is replaced only with --force; nothing is written inside the dataset or \
-      checkpoint folder. The case table is `timirec cases --csv`.
+      An existing --out is replaced only with --force, and a folder only when it holds nothing but \
+      an earlier export's files (never the current directory, an ancestor of it, or $HOME); \
+      nothing is written inside the dataset or checkpoint folder. The case table is `timirec cases --csv`.
       """,
     subcommands: [ExportViewCommand.self, ExportVectorsCommand.self])
 }
@@ -30,21 +31,20 @@ struct ExportInput: ParsableArguments {
 struct ExportViewCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "view",
-    abstract: "Write the view of (user, step, T) as JSON, exactly what `explore --snapshot --json` prints.")
+    abstract: "Write the view of (user, step, T) as JSON, exactly what `explore --snapshot --json` prints with the same options.")
 
   @OptionGroup var input: ExportInput
   @Option(help: "Temperature T in 0.01…100 (default: the checkpoint's training temperature).") var temp: Float?
-  @Flag(name: .customLong("tempered-mix"), help: "Mix the TiMiRec list with softmax(z^q/T) (the `m` key).")
-  var temperedMix = false
+  @OptionGroup var shape: ViewOptions
   @Option(help: "The JSON file to write.") var out: String
 
   func validate() throws { try ExploreCommand.validateTemperature(temp) }
 
   func run() throws {
     let session = try DemoPaths.openSession(data: input.data, ckpt: input.ckpt)
-    var state = try ExplorerState.opening(session: session, user: input.user, step: input.step, temperature: temp)
-    if temperedMix { state.mix = .tempered }
-    let view = ViewBuilder(session: session).view(for: state)
+    let comparison = try shape.comparison(session: session)
+    let state = try shape.state(session: session, user: input.user, step: input.step, temperature: temp)
+    let view = ViewOptions.view(session: session, state: state, comparison: comparison)
     try ViewExport.writeFile(try ViewExport.jsonFile(view), to: out, force: input.force, session: session)
     print("wrote the view of user \(view.user) at step \(view.step) (T = \(formatTemperature(state.temperature))) to \(out)")
   }

@@ -82,6 +82,62 @@ final class ExportCommandTests: CLITestCase {
     XCTAssertEqual(itemRows.count, n - 1)
   }
 
+  /// The new-user trial's case: `--out . --force` in a folder holding a file of the user's
+  /// used to empty it. Now `.`, `..` and any folder holding more than an earlier export's
+  /// files are refused, with or without --force, and every file stays; an earlier export is
+  /// still replaced.
+  func testForceNeverEmptiesTheCurrentDirectoryNorAnUnrelatedFolder() throws {
+    let important = try write("x/sub/important.txt", "keep\n")
+    let sub = (important as NSString).deletingLastPathComponent
+    let x = (sub as NSString).deletingLastPathComponent
+    for out in [".", "..", "./", sub, x] {
+      let run = try Timirec.run(["export", "vectors", "--data", demo, "--out", out, "--force"], in: sub)
+      assertOneLineError(run, location: out, says: out == "." || out == "./" || out == sub
+                           ? "is the current directory; an export replaces its --out folder whole"
+                           : "is an ancestor of the current directory", case: out)
+      XCTAssertEqual(try String(contentsOfFile: important, encoding: .utf8), "keep\n", out)
+      XCTAssertEqual(entries(sub), ["important.txt"], out)
+      XCTAssertEqual(entries(x), ["sub"], out)
+    }
+
+    let notes = try write("notes/todo.txt", "keep\n")
+    let folder = (notes as NSString).deletingLastPathComponent
+    for force in [["--force"], []] {
+      let run = try Timirec.run(["export", "vectors", "--data", demo, "--out", folder] + force)
+      assertOneLineError(run, location: folder, says: "holds todo.txt, not only an earlier export's files")
+      XCTAssertTrue(run.stderr.contains("choose another --out"), run.transcript)
+    }
+    XCTAssertEqual(entries(folder), ["todo.txt"])
+
+    // An earlier export is replaced with --force; `export view` never replaces a folder.
+    let earlier = path("earlier")
+    XCTAssertEqual(try timirec("export", "vectors", "--data", demo, "--out", earlier).exitCode, 0)
+    let again = try timirec("export", "vectors", "--data", demo, "--user", "1239", "--step", "25", "--out", earlier, "--force")
+    XCTAssertEqual(again.exitCode, 0, again.transcript)
+    XCTAssertEqual(entries(earlier), ["vectors.tsv", "metadata.tsv"])
+    let view = try Timirec.run(["export", "view", "--data", demo, "--out", ".", "--force"], in: sub)
+    assertOneLineError(view, location: ".", says: "is a folder, not a file")
+    XCTAssertEqual(entries(sub), ["important.txt"])
+  }
+
+  /// `export view` takes `explore --snapshot`'s --history, --select and --compare and writes
+  /// byte for byte what `explore --snapshot --json` prints with them.
+  func testViewTakesTheSnapshotsHistorySelectAndCompare() throws {
+    let base = ["--data", demo, "--user", "1239", "--step", "25"]
+    for extra in [["--history", "12,7,40"], ["--select", "best:3"], ["--compare", demo + "/checkpoint"],
+                  ["--history", "12,7,40", "--select", "timirec:2", "--compare", demo + "/checkpoint", "--tempered-mix"]] {
+      let out = path("view-\(extra.joined().filter { $0.isLetter || $0.isNumber }.prefix(40)).json")
+      let export = try Timirec.run(["export", "view"] + base + extra + ["--out", out])
+      XCTAssertEqual(export.exitCode, 0, export.transcript)
+      let snapshot = try Timirec.run(["explore", "--snapshot", "--json"] + base + extra)
+      XCTAssertEqual(snapshot.exitCode, 0, snapshot.transcript)
+      XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), snapshot.stdout, "\(extra)")
+      let view = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(snapshot.stdout.utf8)) as? [String: Any])
+      if extra.contains("--history") { XCTAssertEqual(view["edited"] as? Bool, true, "\(extra)") }
+      if extra.contains("--compare") { XCTAssertNotNil(view["compare"], "\(extra)") }
+    }
+  }
+
   func testNothingIsOverwrittenWithoutForceNorWrittenIntoTheInputs() throws {
     let file = try write("view.json", "keep")
     let before = entries(workDir)

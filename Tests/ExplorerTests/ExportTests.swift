@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 import TestSupport
 import XCTest
 
@@ -91,6 +92,12 @@ final class ExportTests: XCTestCase {
     XCTAssertEqual(edited.vectors, builder.forward(user: 1, step: 4, history: [4, 1]).interests)
     XCTAssertNotEqual(edited.vectors, data.vectors)
     XCTAssertEqual(edited.labels, view.interests.map(\.label))
+    // metadata.tsv says the edited history produced them; the data's do not say so.
+    let metadata = lines(try ViewExport.projectorFiles(session: session, interests: edited)[ViewExport.metadataFile])
+    XCTAssertEqual(metadata.suffix(3), ["interest-1\t\(edited.labels[0])\tuser 1 step 4 (edited history)\tinterest",
+                                        "interest-2\t\(edited.labels[1])\tuser 1 step 4 (edited history)\tinterest", ""])
+    let dataRows = lines(try ViewExport.projectorFiles(session: session, interests: data)[ViewExport.metadataFile])
+    XCTAssertEqual(dataRows[dataRows.count - 2], "interest-2\t\(data.labels[1])\tuser 1 step 4\tinterest")
   }
 
   func testNonFiniteValuesAreRefused() throws {
@@ -157,6 +164,126 @@ final class ExportTests: XCTestCase {
     XCTAssertLessThanOrEqual(cellWidth(cut), 79)
   }
 
+  /// `--force` replaces a folder only when it holds nothing but an earlier export's files:
+  /// any other entry (hidden ones and a folder named like an export file included) is named
+  /// in the refusal, with or without force, and nothing in the folder changes.
+  func testForceReplacesOnlyAnEarlierExport() throws {
+    let session = H.session()
+    let files = try ViewExport.projectorFiles(session: session, interests: nil)
+    let manager = FileManager.default
+    let out = (scratch as NSString).appendingPathComponent("notes")
+    try manager.createDirectory(atPath: out + "/vectors.tsv", withIntermediateDirectories: true)
+    for name in ["important.txt", ".hidden", "metadata.tsv", "b.txt", "c.txt"] {
+      try Data("keep".utf8).write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent(name)))
+    }
+    let before = Set(try manager.contentsOfDirectory(atPath: out))
+    for force in [true, false] {
+      XCTAssertThrowsError(try ViewExport.writeFolder(files, to: out, force: force, session: session)) { error in
+        XCTAssertEqual(error as? ExportError, .notAnExport(path: out, unrelated: [".hidden", "b.txt", "c.txt", "important.txt", "vectors.tsv"]))
+        XCTAssertEqual("\(error)", "\(out) holds .hidden, b.txt, c.txt and 2 more, not only an earlier export's files (metadata.tsv, vectors.tsv, view.json); --force replaces only an earlier export, so nothing was written; choose another --out (a new folder)")
+      }
+    }
+    XCTAssertEqual(Set(try manager.contentsOfDirectory(atPath: out)), before)
+    XCTAssertEqual(try String(contentsOfFile: out + "/important.txt", encoding: .utf8), "keep")
+    XCTAssertEqual(Set(try manager.contentsOfDirectory(atPath: scratch)), ["notes"], "no temporary left beside it")
+
+    // An earlier `e` export (view.json too) is replaced; an empty folder as well.
+    let earlier = (scratch as NSString).appendingPathComponent("earlier")
+    try ViewExport.writeFolder(files.merging([ViewExport.viewFile: Data("{}".utf8)]) { a, _ in a }, to: earlier, force: false,
+                               session: session)
+    try ViewExport.writeFolder(files, to: earlier, force: true, session: session)
+    XCTAssertEqual(Set(try manager.contentsOfDirectory(atPath: earlier)), ["vectors.tsv", "metadata.tsv"])
+    let empty = (scratch as NSString).appendingPathComponent("empty")
+    try manager.createDirectory(atPath: empty, withIntermediateDirectories: false)
+    try ViewExport.writeFolder(files, to: empty, force: true, session: session)
+
+    // A file destination is replaced only when it is a regular file.
+    let link = (scratch as NSString).appendingPathComponent("view-link.json")
+    try manager.createSymbolicLink(atPath: link, withDestinationPath: out + "/important.txt")
+    XCTAssertThrowsError(try ViewExport.writeFile(Data("x".utf8), to: link, force: true, session: session)) { error in
+      XCTAssertEqual(error as? ExportError, .notRegularFile(path: link))
+    }
+    XCTAssertEqual(try String(contentsOfFile: out + "/important.txt", encoding: .utf8), "keep")
+  }
+
+  /// The folders an export never replaces, whatever they hold: the root, the current
+  /// directory and its ancestors (`.`, `..`), $HOME and its ancestors; symbolic links resolved.
+  /// (Pure: the current directory and home are given, so nothing real is at stake.)
+  func testProtectedFolders() throws {
+    let manager = FileManager.default
+    let cwd = (scratch as NSString).appendingPathComponent("x/sub")
+    let home = (scratch as NSString).appendingPathComponent("home/me")
+    for folder in [cwd, home, scratch + "/other", scratch + "/x/sibling"] {
+      try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+    let link = (scratch as NSString).appendingPathComponent("link-to-x")
+    try manager.createSymbolicLink(atPath: link, withDestinationPath: scratch + "/x")
+    func why(_ path: String) -> String? { ViewExport.protectedFolder(path, currentDirectory: cwd, home: home) }
+    XCTAssertEqual(why("/"), "the root folder")
+    XCTAssertEqual(why(cwd), "the current directory")
+    XCTAssertEqual(why(cwd + "/."), "the current directory")
+    XCTAssertEqual(why(cwd + "/.."), "an ancestor of the current directory")
+    XCTAssertEqual(why(scratch), "an ancestor of the current directory")
+    XCTAssertEqual(why(link), "an ancestor of the current directory")
+    XCTAssertEqual(why(home), "your home folder ($HOME)")
+    XCTAssertEqual(why(scratch + "/home"), "an ancestor of your home folder ($HOME)")
+    XCTAssertNil(why(scratch + "/other"))
+    XCTAssertNil(why(scratch + "/x/sibling"))
+    XCTAssertNil(why(cwd + "/new-export"))
+    XCTAssertEqual("\(ExportError.protectedFolder(path: ".", what: "the current directory"))",
+                   ". is the current directory; an export replaces its --out folder whole, so it never goes there; choose another --out (a new folder, e.g. projector)")
+  }
+
+  /// A failed export's footer keeps its reason whole at 80 and 100 columns: the path's first
+  /// folders give way to "…/" (in the failing step too), then the step is left out; the
+  /// export folder's name stays while it fits.
+  func testFailureMessageKeepsTheReason() throws {
+    let folder = "/tmp/timirec-scratch/exports/timirec-export-u1-t40-20261202-233000"
+    let full = ExportError.write(AtomicWriteError(path: folder, operation: "writing /tmp/timirec-scratch/exports/.timirec-export-u1-t40-20261202-233000.tmp-41-0a1b2c3d/vectors.tsv",
+                                                  code: ENOSPC))
+    XCTAssertEqual(ExportEffect.message(failure: full, columns: 100),
+                   "export failed: …/exports/timirec-export-u1-t40-20261202-233000: No space left on device")
+    XCTAssertEqual(ExportEffect.message(failure: full, columns: 80),
+                   "export failed: …/timirec-export-u1-t40-20261202-233000: No space left on device")
+    let wide = ExportEffect.message(failure: full, columns: 250)
+    XCTAssertEqual(wide, "export failed: \(full)")
+    XCTAssertEqual(ExportEffect.message(failure: full, columns: 150), "export failed: \(folder): No space left on device")
+    let medium = ExportEffect.message(failure: full, columns: 210)
+    XCTAssertEqual(medium, "export failed: …/exports/timirec-export-u1-t40-20261202-233000: cannot write it safely: writing …/exports/.timirec-export-u1-t40-20261202-233000.tmp-41-0a1b2c3d/vectors.tsv failed: No space left on device")
+    let denied = ExportError.write(AtomicWriteError(path: "/proc/timirec-export-u1239-t25-20261202-233000",
+                                                    operation: "creating the temporary folder /proc/.timirec-export-u1239-t25-20261202-233000.tmp-41-0a1b2c3d",
+                                                    code: EACCES))
+    for columns in [80, 100] {
+      let message = ExportEffect.message(failure: denied, columns: columns)
+      XCTAssertTrue(message.hasSuffix("Permission denied"), message)
+      XCTAssertTrue(message.contains("timirec-export-u1239-t25-20261202-233000"), message)
+      XCTAssertLessThanOrEqual(cellWidth(message), columns - 1, message)
+    }
+    // Narrower than the name and the reason together: the reason first.
+    XCTAssertEqual(ExportEffect.message(failure: full, columns: 50), "export failed: No space left on device: …/timire…")
+    // Errors with no write step shorten the path the same way.
+    let gone = ExportError.noFolder(path: "/home/someone/projects/recommenders/explorations/exports/gone")
+    XCTAssertEqual(ExportEffect.message(failure: gone, columns: 80),
+                   "export failed: …/gone is not an existing folder; create it or choose another")
+  }
+
+  /// `e` with an export directory where nothing can be created (Linux's /proc): the 80-column
+  /// footer shows the reason, not a cut path.
+  func testEFailureShowsItsReasonInTheFooter() throws {
+    try XCTSkipUnless(FileManager.default.fileExists(atPath: "/proc/self"), "needs Linux's /proc")
+    let session = H.session()
+    let terminal = MemoryTerminal(rows: 24, columns: 80, keys: [])
+    let loop = ExplorerLoop(session: session, state: .initial(session: session))
+    loop.export = try ExportEffect.checked(directory: "/proc", session: session)
+    loop.press(.character("e"), terminal: terminal)
+    let status = try XCTUnwrap(loop.state.status)
+    XCTAssertTrue(status.hasPrefix("export failed: "), status)
+    // The folder's name and the reason do not both fit in 79 cells: the reason comes first.
+    XCTAssertTrue(status.hasPrefix("export failed: No such file or directory: …/timirec-export-u1-t4-"), status)
+    XCTAssertLessThanOrEqual(cellWidth(status), 79, status)
+    XCTAssertTrue(try XCTUnwrap(terminal.frames.last).contains(status), "the footer shows the whole message")
+  }
+
   /// No overwrite without force; a folder replaced whole with force; never inside the
   /// dataset or the checkpoint folder, nor into a missing folder; nothing half-written.
   func testRefusals() throws {
@@ -169,12 +296,12 @@ final class ExportTests: XCTestCase {
     let files = try ViewExport.projectorFiles(session: session, interests: nil)
 
     let out = (scratch as NSString).appendingPathComponent("projector")
-    try ViewExport.writeFolder(["old.txt": Data("old".utf8)], to: out, force: false, session: session)
+    try ViewExport.writeFolder(["view.json": Data("old".utf8), "vectors.tsv": Data()], to: out, force: false, session: session)
     XCTAssertThrowsError(try ViewExport.writeFolder(files, to: out, force: false, session: session)) { error in
       XCTAssertEqual(error as? ExportError, .exists(path: out, isFolder: true))
       XCTAssertEqual("\(error)", "\(out) exists; pass --force to replace it (the whole folder), or choose another --out")
     }
-    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), ["old.txt"])
+    XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: out)), ["view.json", "vectors.tsv"])
     try ViewExport.writeFolder(files, to: out, force: true, session: session)
     XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: out)), ["vectors.tsv", "metadata.tsv"])
 

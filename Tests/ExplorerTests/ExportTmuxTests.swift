@@ -32,4 +32,22 @@ extension TmuxEndToEndTests {
     try keys("export", "q")
     try assertExitedAndRestored("export", code: 0)
   }
+
+  /// `e` into a folder where nothing can be created (Linux's /proc) at 80 and 100 columns: the
+  /// footer shows the reason whole, not a path cut at the screen's edge.
+  func testAFailedExportsFooterShowsTheReason() throws {
+    try XCTSkipUnless(FileManager.default.fileExists(atPath: "/proc/self"), "needs Linux's /proc")
+    for columns in [80, 100] {
+      let session = "exportfail\(columns)"
+      try start(session, arguments: "--data demo-data --user 1239 --step 25 --export-dir /proc", columns: columns, rows: 24)
+      _ = try waitForFrame(session, "the first frame") { $0.step == 25 }
+      try keys(session, "e")
+      let screen = try waitForFrame(session, "the failure in the footer") { ($0.rows.last ?? "").contains("export failed") }
+      let footer = try XCTUnwrap(screen.rows.last).trimmingCharacters(in: .whitespaces)
+      XCTAssertTrue(footer.contains("No such file or directory"), "\(columns) columns: \(footer)")
+      XCTAssertTrue(footer.contains("/timirec-export-u1239-t25-"), "\(columns) columns: \(footer)")
+      try keys(session, "q")
+      try assertExitedAndRestored(session, code: 0)
+    }
+  }
 }

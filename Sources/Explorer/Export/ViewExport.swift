@@ -22,8 +22,19 @@ public enum ExportError: Error, CustomStringConvertible, Equatable {
   case insideInput(path: String, folder: String, what: String)
   /// The folder that should hold the export does not exist or is not a folder.
   case noFolder(path: String)
-  /// Writing failed (the message of `AtomicWriteError`: what and why).
-  case write(String)
+  /// `--force` was given for an existing folder that holds more than an earlier export's files
+  /// (`ViewExport.exportFiles`): `unrelated` names them (sorted).
+  case notAnExport(path: String, unrelated: [String])
+  /// The folder is one an export never replaces: `what` says which ("the current directory",
+  /// "an ancestor of the current directory", "your home folder", "the root folder").
+  case protectedFolder(path: String, what: String)
+  /// The destination exists and is neither a regular file nor a folder (a device, a pipe, a
+  /// symbolic link): an export never replaces it.
+  case notRegularFile(path: String)
+  /// The view could not be encoded (a message saying why).
+  case encode(String)
+  /// Writing failed: AtomicWrite's error (the destination, the step and the reason).
+  case write(AtomicWriteError)
 
   public var description: String {
     switch self {
@@ -38,9 +49,29 @@ public enum ExportError: Error, CustomStringConvertible, Equatable {
     case let .insideInput(path, folder, what):
       return "\(path) is inside the \(what) \(folder), which is only read (the demo's is tracked in git); write the export elsewhere"
     case let .noFolder(path):
-      return "\(path) is not an existing folder; create it first or choose another"
-    case let .write(message):
+      return "\(path) is not an existing folder; create it or choose another"
+    case let .notAnExport(path, unrelated):
+      let shown = unrelated.prefix(3).joined(separator: ", ") + (unrelated.count > 3 ? " and \(unrelated.count - 3) more" : "")
+      return "\(path) holds \(shown), not only an earlier export's files (\(ViewExport.exportFiles.sorted().joined(separator: ", "))); --force replaces only an earlier export, so nothing was written; choose another --out (a new folder)"
+    case let .protectedFolder(path, what):
+      return "\(path) is \(what); an export replaces its --out folder whole, so it never goes there; choose another --out (a new folder, e.g. projector)"
+    case let .notRegularFile(path):
+      return "\(path) exists and is not a regular file; an export never replaces it; choose another --out"
+    case let .encode(message):
       return message
+    case let .write(error):
+      return error.description
+    }
+  }
+
+  /// The path the message starts with (nil for the errors about values, not files).
+  var leadingPath: String? {
+    switch self {
+    case .notFinite, .notFiniteVector, .encode: return nil
+    case let .exists(path, _), let .wrongKind(path, _), let .insideInput(path, _, _), let .noFolder(path),
+         let .notAnExport(path, _), let .protectedFolder(path, _), let .notRegularFile(path):
+      return path
+    case let .write(error): return error.path
     }
   }
 }
@@ -53,6 +84,8 @@ public struct ProjectorInterests: Equatable, Sendable {
   public var labels: [String]
   /// v (K, D) row-major, the vectors the view was computed from.
   public var vectors: [Float]
+  /// True when the vectors come from an edited (what-if) history, not the data's.
+  public var edited: Bool = false
 }
 
 public enum ViewExport {
@@ -60,6 +93,9 @@ public enum ViewExport {
   public static let viewFile = "view.json"
   public static let vectorsFile = "vectors.tsv"
   public static let metadataFile = "metadata.tsv"
+  /// Every file an export folder may hold: `--force` replaces a folder only when it holds
+  /// nothing else (an earlier export).
+  public static let exportFiles: Set<String> = [viewFile, vectorsFile, metadataFile]
 
   /// The view as JSON: pretty-printed with sorted keys, no trailing newline. The one encoder
   /// behind `explore --snapshot --json`, `export view` and the `e` key.
@@ -72,7 +108,7 @@ public enum ViewExport {
       let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
       throw .notFinite(value: "\(value)", path: path)
     } catch {
-      throw .write("cannot encode the view as JSON: \(error)")
+      throw .encode("cannot encode the view as JSON: \(error)")
     }
   }
 
@@ -91,7 +127,9 @@ public enum ViewExport {
   ///   reads back as the same Float;
   /// - metadata.tsv: the header id, title, category, kind (tab-separated), then per item its id, title,
   ///   items.tsv category and `item`; per interest `interest-k` (1-based), its label, `user U
-  ///   step t` and `interest`. Tabs, newlines and carriage returns in text become spaces.
+  ///   step t` (with ` (edited history)` after it for a what-if history) and `interest`. Tabs,
+  ///   newlines and carriage returns in text become spaces. Only the model of `session`: a
+  ///   compared model's interests live in its own item space and are left out.
   /// - Throws: `ExportError.notFiniteVector` when a vector holds NaN or ±inf.
   public static func projectorFiles(session: ExplorerSession, interests: ProjectorInterests?) throws(ExportError)
     -> [String: Data] {
@@ -116,10 +154,11 @@ public enum ViewExport {
       metadata += "\(item)\t\(tsvField(label.title))\t\(tsvField(label.category))\titem\n"
     }
     if let interests {
+      let category = "user \(interests.user) step \(interests.step)" + (interests.edited ? " (edited history)" : "")
       for k in interests.labels.indices {
         try appendRow(interests.vectors[(k * d)..<((k + 1) * d)], what: "interest \(k + 1) of user \(interests.user)")
         let label = interests.labels[k].isEmpty ? "interest \(k + 1)" : interests.labels[k]
-        metadata += "interest-\(k + 1)\t\(tsvField(label))\tuser \(interests.user) step \(interests.step)\tinterest\n"
+        metadata += "interest-\(k + 1)\t\(tsvField(label))\t\(category)\tinterest\n"
       }
     }
     return [vectorsFile: Data(vectors.utf8), metadataFile: Data(metadata.utf8)]
@@ -167,7 +206,7 @@ public enum ViewExport {
   public static func writeFile(_ data: Data, to path: String, force: Bool, session: ExplorerSession) throws(ExportError) {
     try checkOutsideInputs(path, session: session)
     try checkDestination(path, isFolder: false, force: force)
-    do { try AtomicWrite.writeFile(data, to: path) } catch { throw .write(error.description) }
+    do { try AtomicWrite.writeFile(data, to: path) } catch { throw .write(error) }
   }
 
   /// Makes `path` a folder holding exactly `files`, atomically (`AtomicWrite.writeFolder`); an
@@ -177,20 +216,66 @@ public enum ViewExport {
                                  session: ExplorerSession) throws(ExportError) {
     try checkOutsideInputs(path, session: session)
     try checkDestination(path, isFolder: true, force: force)
-    do { try AtomicWrite.writeFolder(path, files: files) } catch { throw .write(error.description) }
+    do { try AtomicWrite.writeFolder(path, files: files) } catch { throw .write(error) }
   }
 
-  /// The parent must be a folder; an existing `path` must be of the right kind and `force` given.
+  /// The parent must be a folder; an existing `path` must be of the right kind and `force`
+  /// given. A folder is replaced only when it holds nothing but an earlier export's files
+  /// (`exportFiles`) and is none of `protectedFolder`'s; a file only when it is a regular file.
   static func checkDestination(_ path: String, isFolder: Bool, force: Bool) throws(ExportError) {
     let parent = (URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()).path
+    var existingIsFolder: ObjCBool = false
+    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &existingIsFolder)
+    if exists && isFolder && existingIsFolder.boolValue, let what = protectedFolder(path) {
+      throw .protectedFolder(path: path, what: what)
+    }
     var parentIsFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: parent, isDirectory: &parentIsFolder), parentIsFolder.boolValue else {
       throw .noFolder(path: parent)
     }
-    var existingIsFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &existingIsFolder) else { return }
+    guard exists else { return }
     guard existingIsFolder.boolValue == isFolder else { throw .wrongKind(path: path, isFolder: existingIsFolder.boolValue) }
+    if isFolder {
+      let unrelated = unrelatedFiles(in: path)
+      guard unrelated.isEmpty else { throw .notAnExport(path: path, unrelated: unrelated) }
+    } else {
+      // Not through a symbolic link: the rename would replace the link, not its file.
+      let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+      guard type == .typeRegular else { throw .notRegularFile(path: path) }
+    }
     guard force else { throw .exists(path: path, isFolder: isFolder) }
+  }
+
+  /// Why `path` (a folder) is never replaced by an export, or nil: the root folder, the home
+  /// folder or one of its ancestors, the current directory or one of its ancestors (`.`, `..`).
+  /// Symbolic links are resolved on every side.
+  static func protectedFolder(_ path: String, currentDirectory: String = FileManager.default.currentDirectoryPath,
+                              home: String? = ProcessInfo.processInfo.environment["HOME"]) -> String? {
+    let target = resolved(path)
+    func isAncestor(of folder: String) -> Bool { folder.hasPrefix(target.hasSuffix("/") ? target : target + "/") }
+    if target == "/" { return "the root folder" }
+    let cwd = resolved(currentDirectory)
+    if target == cwd { return "the current directory" }
+    if isAncestor(of: cwd) { return "an ancestor of the current directory" }
+    if let home, !home.isEmpty {
+      let home = resolved(home)
+      if target == home { return "your home folder ($HOME)" }
+      if isAncestor(of: home) { return "an ancestor of your home folder ($HOME)" }
+    }
+    return nil
+  }
+
+  /// The names in the folder `path` that an export does not write (hidden ones included;
+  /// sorted); an entry named like an export file but that is a folder counts as unrelated.
+  static func unrelatedFiles(in path: String) -> [String] {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+      return ["entries it cannot list"]
+    }
+    return names.filter { name in
+      var isFolder: ObjCBool = false
+      _ = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(name), isDirectory: &isFolder)
+      return !exportFiles.contains(name) || isFolder.boolValue
+    }.sorted()
   }
 }
 
@@ -203,7 +288,8 @@ extension ViewBuilder {
     // entries, in order), as on screen.
     let edited = view.edited ? view.timeline.filter { $0.role == .history || $0.role == .window }.map { Int32($0.item.id) } : nil
     let f = forward(user: view.user, step: view.step, history: edited)
-    return ProjectorInterests(user: view.user, step: view.step, labels: view.interests.map(\.label), vectors: f.interests)
+    return ProjectorInterests(user: view.user, step: view.step, labels: view.interests.map(\.label), vectors: f.interests,
+                              edited: view.edited)
   }
 }
 
@@ -263,5 +349,36 @@ public struct ExportEffect: Sendable {
       if cellWidth(cut) <= room { return cut }
     }
     return clip(short + path, to: room)
+  }
+
+  /// The footer's message for a failed export, at most `columns` − 1 cells, with the reason
+  /// whole (docs/EXPLORER.md: a status is never clipped): the path's first folders give way to
+  /// "…/" as in `message(path:columns:)` (in the failing step's paths too); when that is not
+  /// enough a write failure leaves out the failing step, keeping the folder's name and the
+  /// reason (e.g. "No space left on device").
+  public static func message(failure error: ExportError, columns: Int) -> String {
+    let lead = "export failed: "
+    let room = columns - 1
+    let full = error.description
+    guard let path = error.leadingPath, !path.isEmpty, full.hasPrefix(path) else { return clip(lead + full, to: room) }
+    var details = [String(full.dropFirst(path.count))]
+    var reason: String?
+    if case let .write(failure) = error {
+      reason = failure.reason
+      details.append(": " + failure.reason)
+    }
+    let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    for detail in details {
+      for cut in 0..<parts.count {
+        let dropped = parts[..<cut].joined(separator: "/")
+        let shown = cut == 0 ? path : "…/" + parts[cut...].joined(separator: "/")
+        let text = dropped.isEmpty ? detail : detail.replacingOccurrences(of: dropped + "/", with: "…/")
+        if cellWidth(lead + shown + text) <= room { return lead + shown + text }
+      }
+    }
+    // Narrower still: the reason first, then as much of the folder's name as fits.
+    let name = parts.last ?? path
+    if let reason { return clip(lead + reason + ": …/" + name, to: room) }
+    return clip(lead + "…/" + name + details[0], to: room)
   }
 }
