@@ -55,26 +55,21 @@ struct EvaluateCommand: ParsableCommand {
 
     let start = clock.now
     let ranks: [Int]
-    var catalogueRanks: [Int]? = nil
-    var catalogueSeconds = 0.0, forwardSeconds = 0.0, catalogueCPUSeconds = 0.0, phasesTimedApart = true
+    var catalogue: CatalogueRanking.Result? = nil
     switch candidates {
     case .sampled:
       ranks = Evaluator.ranks(model, batches: batches)
     case .all:
       let result = CatalogueRanking.ranks(model, batches: batches, rows: rowsOfSplit, threads: threads)
       ranks = result.sampled
-      catalogueRanks = result.catalogue
-      catalogueSeconds = result.rankSeconds
-      forwardSeconds = result.forwardSeconds
-      catalogueCPUSeconds = result.rankCPUSeconds
-      phasesTimedApart = result.phasesTimedApart
+      catalogue = result
     }
     let metrics = RankingMetrics.metrics(ranks: ranks, ks: ks)
     let errors = RankingMetrics.standardErrors(ranks: ranks, ks: ks)
     let seconds = self.seconds(clock.now - start)
     let rows = batches.reduce(0) { $0 + $1.batchSize }
     if let perUser {
-      try writePerUser(perUser, rows: rowsOfSplit, ranks: ranks, catalogueRanks: catalogueRanks)
+      try writePerUser(perUser, rows: rowsOfSplit, ranks: ranks, catalogueRanks: catalogue?.catalogue)
     }
     if json {
       var object: [String: Any] = metrics
@@ -88,14 +83,15 @@ struct EvaluateCommand: ParsableCommand {
       object["seconds"] = seconds
       object["load_seconds"] = loadSeconds
       object["standard_error"] = errors
-      if let catalogueRanks {
+      if let result = catalogue {
+        let catalogueRanks = result.catalogue
         var catalogue: [String: Any] = RankingMetrics.metrics(ranks: catalogueRanks, ks: ks)
         catalogue["standard_error"] = RankingMetrics.standardErrors(ranks: catalogueRanks, ks: ks)
         catalogue["items"] = model.itemCount - 1
-        catalogue["forward_seconds"] = forwardSeconds
-        if phasesTimedApart {
-          catalogue["rank_seconds"] = catalogueSeconds
-          catalogue["rank_cpu_seconds"] = catalogueCPUSeconds
+        catalogue["forward_seconds"] = result.forwardSeconds
+        if result.phasesTimedApart {
+          catalogue["rank_seconds"] = result.rankSeconds
+          catalogue["rank_cpu_seconds"] = result.rankCPUSeconds
         }
         object["catalogue"] = catalogue
       }
@@ -104,14 +100,15 @@ struct EvaluateCommand: ParsableCommand {
     } else {
       print("\(ckpt) (\(config.stageLabel), \(config.originSummary)) on \(dataset.name) \(split.rawValue): \(rows) rows, \(batches.first?.candidateCount ?? 0) candidates each, \(String(format: "%.1f", seconds)) s (loading \(String(format: "%.1f", loadSeconds)) s)")
       printTable(metrics, errors, ks)
-      if let catalogueRanks {
+      if let result = catalogue {
+        let catalogueRanks = result.catalogue
         let items = "whole catalogue (\(model.itemCount - 1) items less each user's earlier items)"
-        if phasesTimedApart {
-          print("\(items): scoring and ranking \(String(format: "%.3f", catalogueSeconds)) s on \(threads) thread\(threads == 1 ? "" : "s") (\(String(format: "%.3f", catalogueCPUSeconds)) s CPU), after \(String(format: "%.3f", forwardSeconds)) s of model forward and sampled ranking")
+        if result.phasesTimedApart {
+          print("\(items): scoring and ranking \(String(format: "%.3f", result.rankSeconds)) s on \(threads) thread\(threads == 1 ? "" : "s") (\(String(format: "%.3f", result.rankCPUSeconds)) s CPU), after \(String(format: "%.3f", result.forwardSeconds)) s of model forward and sampled ranking")
         } else {
           // A model without a scoring table (GRU4Rec, SASRec, …) scores every item through its
           // own forward pass: one time for everything, not a ranking phase of 0 s.
-          print("\(items): \(String(format: "%.3f", forwardSeconds)) s for the model's forward with every item a candidate, scoring and ranking together")
+          print("\(items): \(String(format: "%.3f", result.forwardSeconds)) s for the model's forward with every item a candidate, scoring and ranking together")
         }
         printTable(RankingMetrics.metrics(ranks: catalogueRanks, ks: ks), RankingMetrics.standardErrors(ranks: catalogueRanks, ks: ks), ks)
       }
