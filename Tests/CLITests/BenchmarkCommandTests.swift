@@ -181,7 +181,9 @@ final class BenchmarkCommandTests: CLITestCase {
   func testTable4PlansJointWithoutPretrainAndNoStopgradFromTiMiRecsPretrain() throws {
     let data = try tinyDataset()
     let runs = path("runs")
-    let plan = try Timirec.run(["benchmark", "--data", data, "--table", "4", "--seeds", "0", "--runs", runs, "--dry-run"])
+    let plan = try Timirec.run(["benchmark", "--data", data, "--table", "4", "--seeds", "0", "--runs", runs,
+                                 // its own results folder: the repository's results/ml-100k records TiMiRec-s0
+                                 "--results", path("results"), "--dry-run"])
     XCTAssertEqual(plan.exitCode, 0, plan.transcript)
     let lines = plan.stdout.split(separator: "\n").map(String.init)
     XCTAssertEqual(lines.filter { !$0.hasPrefix(" ") }, [
