@@ -115,9 +115,12 @@ final class BenchmarkTests: XCTestCase {
   }
 
   func testSchedulerStartsNoJobOnceAskedToStop() {
-    let jobs = ["a", "b", "c"].map { BenchmarkJob(id: $0, kind: .evaluate(PlannedEvaluation(model: $0, seed: 0, run: $0)), dependencies: []) }
-    // Written by the one worker thread's `execute`, read by `shouldStop` on the same thread;
-    // the lock makes it safe anyway.
+    // b and c wait for a, so the second worker cannot start one before a has run and asked to
+    // stop (with three independent jobs both workers could start one at once: a flaky test).
+    let jobs = ["a", "b", "c"].map { BenchmarkJob(id: $0, kind: .evaluate(PlannedEvaluation(model: $0, seed: 0, run: $0)),
+                                                  dependencies: $0 == "a" ? [] : ["a"]) }
+    // Written by `execute` and read by `shouldStop` on the scheduler's two worker threads:
+    // the lock guards it.
     final class Flag: @unchecked Sendable {
       let lock = NSLock()
       var ran: [String] = []
@@ -127,7 +130,7 @@ final class BenchmarkTests: XCTestCase {
       flag.lock.lock(); flag.ran.append(job.id); flag.lock.unlock()
       return true
     }, shouldStop: { flag.lock.lock(); defer { flag.lock.unlock() }; return !flag.ran.isEmpty })
-    XCTAssertEqual(flag.ran.count, 1)
+    XCTAssertEqual(flag.ran, ["a"])
     XCTAssertEqual(failed.count, 2)
   }
 
