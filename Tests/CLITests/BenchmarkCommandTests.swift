@@ -79,6 +79,10 @@ final class BenchmarkCommandTests: CLITestCase {
     XCTAssertTrue(plan.stdout.contains("--out \(run0) --model TiMiRec --stage pretrain"), plan.stdout)
     XCTAssertTrue(plan.stdout.contains("--threads 1 --resume"), plan.stdout)
 
+    // Hand-written notes beside the table are printed under its own notes when it is rewritten.
+    try "First paragraph,\r\nstill the first.\n\n  \nSecond paragraph.\n".write(toFile: results + "/ml-100k/table-notes.md",
+                                                                                  atomically: true, encoding: .utf8)
+
     // Second run: skips what finished, resumes the killed run, finishes everything.
     let second = try Timirec.run(arguments, timeout: 300)
     XCTAssertEqual(second.exitCode, 0, second.transcript)
@@ -122,6 +126,8 @@ final class BenchmarkCommandTests: CLITestCase {
     XCTAssertTrue(markdown.contains("| without transformer | GRU4Rec (0 of 2 seeds) | "), markdown)
     XCTAssertTrue(markdown.contains("**Shortened runs:** every training run was limited to 2 epochs"), markdown)
     XCTAssertTrue(markdown.contains("| TiMiRec+ | 2 of 2 | "), markdown)
+    XCTAssertTrue(markdown.contains("so these are not the paper's settings.\n\nFirst paragraph,\nstill the first.\n\nSecond paragraph.\n\n## "),
+                  markdown)
   }
 
   func testSensitivitySweepOverTSharesThePretrainAndTablesEachPoint() throws {

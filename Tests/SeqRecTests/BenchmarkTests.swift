@@ -322,6 +322,18 @@ final class BenchmarkTests: XCTestCase {
     }
   }
 
+  func testHandWrittenNotesAreParagraphsAndABadFileIsNamed() throws {
+    XCTAssertEqual(try BenchmarkTable.handWrittenNotes(folder: workDir, name: "table"), [], "no file, no notes")
+    let file = workDir + "/table4-notes.md"
+    try "\n\nOne,\r\ntwo.\n \t\nThree.".write(toFile: file, atomically: true, encoding: .utf8)
+    XCTAssertEqual(try BenchmarkTable.handWrittenNotes(folder: workDir, name: "table4"), ["One,\ntwo.", "Three."])
+    try Data([0x4e, 0xff, 0xfe, 0x0a]).write(to: URL(fileURLWithPath: file))
+    XCTAssertThrowsError(try BenchmarkTable.handWrittenNotes(folder: workDir, name: "table4")) { error in
+      XCTAssertEqual(error as? BenchmarkError, .badNotes(path: file, reason: "is not UTF-8 text"))
+      XCTAssertTrue("\(error)".contains("fix or delete it"), "\(error)")
+    }
+  }
+
   func testARunLockedByAnotherBenchmarkIsLeftAlone() throws {
     let fake = try makeFake()
     let plan = try BenchmarkPlan(dataset: "d", models: ["A"], seeds: [0], recipes: Self.recipes)

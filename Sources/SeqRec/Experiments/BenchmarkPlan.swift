@@ -223,6 +223,7 @@ public enum BenchmarkError: Error, CustomStringConvertible, Equatable {
   case initCycle(model: String)
   case noRunsFolder(variable: String)
   case badResult(path: String, reason: String)
+  case badNotes(path: String, reason: String)
   case failedRuns([String])
 
   public var description: String {
@@ -237,6 +238,8 @@ public enum BenchmarkError: Error, CustomStringConvertible, Equatable {
       return "no folder for the run checkpoints: pass --runs DIR or set \(variable) (a folder outside the repository; it survives restarts)"
     case .badResult(let path, let reason):
       return "\(path): \(reason); delete it and run again to redo that evaluation"
+    case .badNotes(let path, let reason):
+      return "\(path): \(reason); a table's notes file is UTF-8 Markdown (fix or delete it, then run again)"
     case .failedRuns(let names):
       return "\(names.count) job(s) did not finish: \(names.joined(separator: ", ")); their logs are beside the run folders, and running the same command again resumes them"
     }

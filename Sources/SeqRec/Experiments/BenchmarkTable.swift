@@ -308,6 +308,35 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
   }
 
   /// Writes `<folder>/<name>.md` and `<name>.json`, each atomically.
+  /// Hand-written notes for the table `name` in `folder`: the file `<name>-notes.md` beside it
+  /// (e.g. results/ml-100k/table-notes.md), Markdown paragraphs separated by blank lines. The
+  /// table is rewritten after every run, so what was checked about a result (a model that does
+  /// not beat its baseline, a difference from the reference code) lives in this file and is
+  /// printed after the table's own notes each time.
+  /// - Returns: the paragraphs, trimmed; none when the file does not exist.
+  /// - Throws: `BenchmarkError.badNotes` when the file exists but cannot be read as UTF-8.
+  public static func handWrittenNotes(folder: String, name: String) throws -> [String] {
+    let path = (folder as NSString).appendingPathComponent(name + "-notes.md")
+    guard FileManager.default.fileExists(atPath: path) else { return [] }
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw BenchmarkError.badNotes(path: path, reason: "cannot be read")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw BenchmarkError.badNotes(path: path, reason: "is not UTF-8 text")
+    }
+    var paragraphs: [String] = [], current: [Substring] = []
+    // "\r\n" is one Character in Swift: make Windows line ends plain before splitting.
+    for line in text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.allSatisfy(\.isWhitespace) {
+        if !current.isEmpty { paragraphs.append(current.joined(separator: "\n")); current = [] }
+      } else {
+        current.append(line)
+      }
+    }
+    if !current.isEmpty { paragraphs.append(current.joined(separator: "\n")) }
+    return paragraphs.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+  }
+
   public func write(to folder: String, name: String) throws {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     try AtomicWrite.writeFile(Data(markdown.utf8), to: (folder as NSString).appendingPathComponent(name + ".md"))
