@@ -236,7 +236,8 @@ final class InputsCatalogueTests: XCTestCase {
       .outputExists(path: "data/ml-100k"), .badManifest(path: "dataset.json", reason: "missing field 'name'"),
     ]
     let checkpoint: [CheckpointError] = [
-      .missing(path: "runs/x"), .unreadable(path: "runs/x", reason: "resume.json: not valid JSON"),
+      .missing(path: "runs/x"), .datasetFolder(path: "data/ml-100k", found: ["train.csv", "dataset.json"]),
+      .unreadable(path: "runs/x", reason: "resume.json: not valid JSON"),
       .formatVersion(path: "runs/x", found: 3),
       .mismatch(path: "runs/x", what: "K", checkpoint: "2", expected: "4"),
       .badConfig(file: "runs/x/config.json", problem: "missing field 'modelConfig.interestCount'"),

@@ -178,7 +178,21 @@ public enum CaseFilter: String, Sendable, CaseIterable, Codable {
     }
   }
 
+  /// True for the filters that compare the two rankings' hits (hit-miss, miss-hit, both-hit,
+  /// both-miss): a table without a first ranking (a pretrain checkpoint alone, whose rows
+  /// have no TiMiRec rank) cannot answer them.
+  public var needsFirstRanking: Bool {
+    switch self {
+    case .hitMiss, .missHit, .bothHit, .bothMiss: return true
+    case .all, .collapsed: return false
+    }
+  }
+
+  /// Whether `row` passes. A row without a first rank (no mix: a pretrain checkpoint alone)
+  /// passes none of the hit/miss filters: whether the first ranking hits is unknown, not a
+  /// miss.
   public func accepts(_ row: CaseRow) -> Bool {
+    if needsFirstRanking && row.firstRank == nil { return false }
     switch self {
     case .all: return true
     case .hitMiss: return row.firstHit() && !row.secondHit()
@@ -240,14 +254,34 @@ public struct CaseTable: Sendable {
     return "\(tenths / 10).\(tenths % 10)"
   }
 
-  /// Indices of the rows `filter` keeps (and, with `category`, whose target has that
-  /// category label; `categories` gives an item's labels), sorted by `column` (each
-  /// column's default direction, reversed by `reversed`; rows without a value last; ties
-  /// by user, then step).
+  /// True when the rows have a first ranking: always with a second model (each model's own
+  /// rule), else when the checkpoint has TiMiRec's mix (a finetuned one). A pretrain
+  /// checkpoint alone has only the best match: no TiMiRec rank, no gain, no hit/miss filter.
+  public var hasFirstRanking: Bool { compared || rows.contains { $0.model.mix != nil } }
+
+  /// The column a sort by `column` uses on this table: `column` itself, except without a
+  /// first ranking (`hasFirstRanking`), where rank and gain sort by the best match's
+  /// full-catalogue rank and sampled by its sampled rank (the ranking that exists).
+  public func sortColumn(for column: CaseColumn) -> CaseColumn {
+    guard !hasFirstRanking else { return column }
+    switch column {
+    case .rank, .gain: return .bestRank
+    case .sampled: return .bestSampled
+    default: return column
+    }
+  }
+
+  /// Indices of the rows `filter` keeps (and, with `category`, whose target's category
+  /// matches it by `CategoryMatch`'s rule; `categories` gives an item's labels, items.tsv's
+  /// value split on `|`), sorted by `column` (each column's default direction, reversed by
+  /// `reversed`; rows without a value last; ties by user, then step).
   public func order(by column: CaseColumn, reversed: Bool = false, filter: CaseFilter = .all,
                     category: String? = nil, categories: (Int) -> [String] = { _ in [] }) -> [Int] {
     var picked = rows.indices.filter { filter.accepts(rows[$0]) }
-    if let category { picked = picked.filter { categories(rows[$0].target).contains(category) } }
+    if let category {
+      let match = CategoryMatch(category)
+      picked = picked.filter { match.matches(categories(rows[$0].target)) }
+    }
     let descending = column.descendingByDefault != reversed
     func value(_ row: CaseRow) -> Double? {
       switch column {
@@ -275,6 +309,64 @@ public struct CaseTable: Sendable {
       }
     }
     return positions.map { picked[$0] }
+  }
+}
+
+/// The one rule by which `timirec cases --category` and the explorer's `F` (through
+/// `CaseTable.order`) match a target's category to a label: ignoring case (and spaces at the
+/// ends), a query matches an item whose items.tsv category value
+///
+/// - is the query as a whole, with `/` and `|` alike (`Comedy|Romance`; the demo's
+///   `cartoon|preschool`, which the explorer's interest labels write `cartoon/preschool`), or
+/// - has the query as one of its labels: the parts between `|` (MovieLens genres, the levels
+///   of a path such as the demo's `movie|comedy`, at any level), and the parts of those
+///   between `/`.
+///
+/// So `Comedy` matches `Comedy|Romance`, `comedy` matches it too, and `Comedy|Romance`
+/// matches only that value; on the demo `comedy` matches `movie|comedy` (a second level) and
+/// `movie` every `movie|…`.
+public struct CategoryMatch: Sendable, Equatable {
+  /// The query as given.
+  public var query: String
+  private var folded: String
+  private var path: String
+
+  public init(_ query: String) {
+    self.query = query
+    folded = Self.fold(query)
+    path = Self.asPath(folded)
+  }
+
+  /// Whether an item whose category labels (items.tsv's value split on `|`, in order) are
+  /// `labels` matches; an item without labels never does.
+  public func matches(_ labels: [String]) -> Bool {
+    guard !labels.isEmpty, !folded.isEmpty else { return false }
+    let parts = labels.map(Self.fold)
+    if Self.asPath(parts.joined(separator: "|")) == path { return true }
+    for label in parts {
+      if label == folded { return true }
+      if label.contains("/") && label.split(separator: "/").contains(where: { Self.fold(String($0)) == folded }) {
+        return true
+      }
+    }
+    return false
+  }
+
+  /// Each distinct label (items.tsv's values split on `|`, as written) of `items` with the
+  /// number of items that have it, most common first (ties alphabetical): the list an
+  /// unknown `--category` is answered with.
+  public static func labelCounts<S: Sequence>(_ items: S) -> [(label: String, items: Int)] where S.Element == [String] {
+    var counts: [String: Int] = [:]
+    for labels in items { for label in Set(labels) where !label.isEmpty { counts[label, default: 0] += 1 } }
+    return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+  }
+
+  static func fold(_ text: String) -> String { text.trimmingCharacters(in: .whitespaces).lowercased() }
+
+  /// `/` as `|`, and the spaces around each level trimmed.
+  static func asPath(_ text: String) -> String {
+    text.replacingOccurrences(of: "/", with: "|").split(separator: "|", omittingEmptySubsequences: false)
+      .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "|")
   }
 }
 

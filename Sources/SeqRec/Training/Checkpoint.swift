@@ -236,6 +236,9 @@ public struct ResumeState: Codable, Equatable, Sendable {
 /// Why a checkpoint cannot be used.
 public enum CheckpointError: Error, CustomStringConvertible {
   case missing(path: String)
+  /// No config.json, but the folder is a prepared dataset (it holds `found`: train.csv and/or
+  /// dataset.json): a dataset folder given where a checkpoint goes.
+  case datasetFolder(path: String, found: [String])
   case unreadable(path: String, reason: String)
   case formatVersion(path: String, found: Int)
   case mismatch(path: String, what: String, checkpoint: String, expected: String)
@@ -250,6 +253,10 @@ public enum CheckpointError: Error, CustomStringConvertible {
     switch self {
     case let .missing(path):
       return "\(path): no checkpoint here (expected config.json and model.safetensors); train one with `timirec train --out \(path)`"
+    case let .datasetFolder(path, found):
+      let name = URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent
+      let run = "runs/\(name.isEmpty || name == "/" ? "model" : name)"
+      return "\(path) is a prepared dataset folder (it holds \(found.joined(separator: " and "))), not a checkpoint (config.json and model.safetensors); pass it as --data, and as the checkpoint a folder trained on it, e.g. `timirec train --data \(path) --out \(run)`"
     case let .unreadable(path, reason):
       return "\(path): cannot read the checkpoint: \(reason)"
     case let .formatVersion(path, found):
@@ -290,14 +297,20 @@ public enum CheckpointDirectory {
   }
 
   /// Reads and validates `config.json` (format 1 or 2).
-  /// - Throws: `CheckpointError.missing` (no config.json), `.unreadable`, `.formatVersion`
+  /// - Throws: `CheckpointError.missing` (no config.json), `.datasetFolder` (no config.json,
+  ///   but train.csv or dataset.json: a prepared dataset folder), `.unreadable`, `.formatVersion`
   ///   (not 1 or 2), `.unknownModel` (`model` is not registered) or `.badConfig`: one line
   ///   naming the field that is missing, has the wrong type or an impossible value, e.g.
   ///   "runs/x/config.json: missing field 'modelConfig.interestCount'; …".
   public static func readConfig(_ path: String) throws -> CheckpointConfig {
     let url = fileURL(path, "config.json")
     let file = (path as NSString).appendingPathComponent("config.json")
-    guard fileManager.fileExists(atPath: url.path) else { throw CheckpointError.missing(path: path) }
+    guard fileManager.fileExists(atPath: url.path) else {
+      let found = ["train.csv", "dataset.json"].filter {
+        fileManager.fileExists(atPath: (path as NSString).appendingPathComponent($0))
+      }
+      throw found.isEmpty ? CheckpointError.missing(path: path) : CheckpointError.datasetFolder(path: path, found: found)
+    }
     let data: Data
     do { data = try Data(contentsOf: url) } catch { throw CheckpointError.unreadable(path: path, reason: "\(error)") }
     guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
