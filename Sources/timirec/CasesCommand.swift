@@ -35,13 +35,13 @@ struct CasesCommand: ParsableCommand {
   @Option(help: "Checkpoint folder, a multi-interest model (default: <data>/checkpoint).") var ckpt: String?
   @Option(help: "Rows: each user's test row, dev row, or every step of every user (≤ 100,000 interactions).")
   var split: CaseSplit = .test
-  @Option(help: "Sort by: \(CaseColumn.allCases.map(\.rawValue).joined(separator: ", ")) (gain and js largest first, the others smallest first; without a TiMiRec mix rank and gain sort by best-rank, sampled by best-sampled).")
+  @Option(help: "Sort by: \(CaseColumn.allCases.map(\.rawValue).joined(separator: ", ")) (gain and js largest first, the others smallest first; when the checkpoint has no TiMiRec mix, rank and gain sort by best-rank and sampled by best-sampled).")
   var sort: CaseColumn = .gain
   @Flag(help: "Reverse the sort order.") var reverse = false
   @Option(help: "Rows to print (default: 20 in the table, all with --json or --csv).") var top: Int?
   @Option(name: .customLong("filter"), help: "Keep only: \(CaseFilter.allCases.map(\.rawValue).joined(separator: ", ")) (the hit/miss ones need a TiMiRec mix or --compare).")
   var filterName = CaseFilter.all.rawValue
-  @Option(help: "Keep only rows whose target's category (items.tsv) is this value or has it as a label, ignoring case (see below).")
+  @Option(help: "Keep only rows whose target's category (items.tsv) is this value or has it as a label, ignoring case (see above).")
   var category: String?
   @Flag(help: "Print JSON (a summary and the rows) instead of a table.") var json = false
   @Option(help: ArgumentHelp("Also write the kept rows as CSV to this file (not inside the --data, --ckpt or --compare folders).", valueName: "file"))

@@ -163,11 +163,12 @@ final class CasesCommandTests: CLITestCase {
     let all = try XCTUnwrap(try json(try timirec("cases", "--data", data, "--ckpt", pre, "--compare", fine, "--split", "all",
                                                  "--json"))["cases"] as? [[String: Any]])
     XCTAssertEqual(all.count, 26)
-    for (filter, keep) in [("both-hit", { (a: Bool, b: Bool) in a && b }), ("miss-hit", { !$0 && $1 }),
-                           ("hit-miss", { $0 && !$1 }), ("both-miss", { !$0 && !$1 })] {
+    let filters: [(String, (Bool, Bool) -> Bool)] = [("both-hit", { $0 && $1 }), ("miss-hit", { !$0 && $1 }),
+                                                     ("hit-miss", { $0 && !$1 }), ("both-miss", { !$0 && !$1 })]
+    for (filter, keep) in filters {
       let report = try json(try timirec("cases", "--data", data, "--ckpt", pre, "--compare", fine, "--split", "all",
                                         "--filter", filter, "--json"))
-      let expected = all.filter { keep($0["model1_rank"] as! Int <= 10, $0["model2_rank"] as! Int <= 10) }.count
+      let expected = all.filter { keep(($0["model1_rank"] as! Int) <= 10, ($0["model2_rank"] as! Int) <= 10) }.count
       XCTAssertEqual(report["kept"] as? Int, expected, filter)
       XCTAssertEqual(report["sort"] as? String, "gain", filter)
     }
@@ -247,6 +248,9 @@ final class CasesCommandTests: CLITestCase {
                        location: "\(demo) is a prepared dataset folder (it holds train.csv and dataset.json), not a checkpoint",
                        says: "pass it as --data")
     assertOneLineError(try cases("--compare", demo), location: "\(demo) is a prepared dataset folder", says: "pass it as --data")
+    // The message comes from the shared checkpoint reader: evaluate says the same.
+    assertOneLineError(try timirec("evaluate", "--data", demo, "--ckpt", demo, "--threads", "1"),
+                       location: "\(demo) is a prepared dataset folder", says: "pass it as --data")
     // A folder without config.json that is not a dataset keeps the plain message.
     let empty = path("empty/")
     assertOneLineError(try cases("--compare", empty), location: "no checkpoint here", says: "timirec train --out")

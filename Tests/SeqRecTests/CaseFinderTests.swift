@@ -130,6 +130,23 @@ final class CaseFinderTests: XCTestCase {
     XCTAssertEqual(pretrain.rows.map(\.model.bestMatch), [12, 11])
     XCTAssertEqual(pretrain.rows.map(\.gain), [nil, nil])
     XCTAssertNil(pretrain.rows[0].model.jensenShannon)
+    // No first ranking: the hit/miss filters keep nothing (a missing TiMiRec rank is not a
+    // miss), rank and gain sort by the best match's rank, sampled by its sampled rank.
+    XCTAssertFalse(pretrain.hasFirstRanking)
+    XCTAssertTrue(dev.hasFirstRanking)
+    for filter in [CaseFilter.hitMiss, .missHit, .bothHit, .bothMiss] {
+      XCTAssertTrue(filter.needsFirstRanking)
+      XCTAssertEqual(pretrain.order(by: .user, filter: filter), [], "\(filter)")
+    }
+    XCTAssertEqual(pretrain.order(by: .user, filter: .collapsed), [1])
+    XCTAssertEqual(pretrain.order(by: .user, filter: .all), [0, 1])
+    XCTAssertEqual(pretrain.sortColumn(for: .rank), .bestRank)
+    XCTAssertEqual(pretrain.sortColumn(for: .gain), .bestRank)
+    XCTAssertEqual(pretrain.sortColumn(for: .sampled), .bestSampled)
+    XCTAssertEqual(pretrain.sortColumn(for: .js), .js)
+    XCTAssertEqual(pretrain.order(by: pretrain.sortColumn(for: .rank)), [1, 0])  // best match 11 before 12
+    XCTAssertEqual(dev.sortColumn(for: .rank), .rank)
+    XCTAssertEqual(dev.sortColumn(for: .gain), .gain)
 
     // Compare finetune (model 1, the mix) with pretrain (model 2, the best match):
     // gain = model 2 − model 1 = the same numbers as the one-model gain here.
@@ -139,6 +156,52 @@ final class CaseFinderTests: XCTestCase {
     XCTAssertEqual(compared.rows.map(\.firstRank), [1, 11])
     XCTAssertEqual(compared.rows.map(\.secondSampled), [2, 1])
     XCTAssertEqual(compared.collapsedUsers(model: 2).collapsed, 1)
+    // Pretrain as model 1: its own rule (the best match) is a first ranking, so every filter runs.
+    let pretrainFirst = try CaseFinder.compare(HandModel(mix: false), HandModel(), corpus: corpus, split: .dev, threads: 1)
+    XCTAssertTrue(pretrainFirst.hasFirstRanking)
+    XCTAssertEqual(pretrainFirst.rows.map(\.firstRank), [12, 11])
+    XCTAssertEqual(pretrainFirst.sortColumn(for: .rank), .rank)
+    XCTAssertEqual(pretrainFirst.order(by: .user, filter: .missHit), [0])  // model 2's mix ranks user 1's target 1st
+    XCTAssertEqual(pretrainFirst.order(by: .user, filter: .bothMiss), [1])
+  }
+
+  /// `CategoryMatch`: the whole value (with / and | alike) or one label (split on | and
+  /// on /), ignoring case and end spaces.
+  func testCategoryMatchRule() throws {
+    func match(_ query: String, _ value: String) -> Bool {
+      CategoryMatch(query).matches(value.isEmpty ? [] : value.split(separator: "|").map(String.init))
+    }
+    XCTAssertTrue(match("Comedy", "Comedy|Romance"))
+    XCTAssertTrue(match("romance", "Comedy|Romance"))
+    XCTAssertTrue(match("Comedy|Romance", "Comedy|Romance"))
+    XCTAssertTrue(match("comedy/romance", "Comedy|Romance"))
+    XCTAssertTrue(match(" COMEDY ", "Comedy"))
+    XCTAssertFalse(match("Comedy|Romance", "Comedy|Romance|War"))  // a whole value, not a prefix
+    XCTAssertFalse(match("Romance|Comedy", "Comedy|Romance"))  // order counts in a whole value
+    XCTAssertFalse(match("Com", "Comedy"))
+    XCTAssertFalse(match("Comedy", ""))
+    XCTAssertFalse(match("", "Comedy"))
+    // A category path at any level; the explorer's "cartoon/preschool" is "cartoon|preschool".
+    XCTAssertTrue(match("cartoon", "cartoon|preschool"))
+    XCTAssertTrue(match("Preschool", "cartoon|preschool"))
+    XCTAssertTrue(match("cartoon/preschool", "cartoon|preschool"))
+    XCTAssertFalse(match("cartoon/animals", "cartoon|preschool"))
+    // A label holding "/" matches as a whole and by its parts.
+    XCTAssertTrue(match("Skin/Care", "Beauty|Skin/Care"))
+    XCTAssertTrue(match("care", "Beauty|Skin/Care"))
+    XCTAssertTrue(match("beauty/skin/care", "Beauty|Skin/Care"))
+    XCTAssertFalse(match("Beauty/Skin", "Beauty|Skin/Care"))
+
+    let counts = CategoryMatch.labelCounts([["Comedy", "Romance"], ["Comedy"], ["Drama"], ["Romance", "Comedy"], [], ["War"]])
+    XCTAssertEqual(counts.map(\.label), ["Comedy", "Romance", "Drama", "War"])
+    XCTAssertEqual(counts.map(\.items), [3, 2, 1, 1])
+
+    // The table's category filter uses the rule (the explorer's F goes through `order` too).
+    let corpus = Self.handCorpus()
+    let dev = try CaseFinder.find(HandModel(), corpus: corpus, split: .dev, threads: 1)
+    let labels: (Int) -> [String] = { dev.rows[0].target == $0 ? ["Comedy", "Romance"] : ["comedy"] }
+    XCTAssertEqual(dev.order(by: .user, category: "COMEDY", categories: labels), [0, 1])
+    XCTAssertEqual(dev.order(by: .user, category: "comedy|romance", categories: labels), [0])
   }
 
   /// Interests and logits drawn from each history's items, so rows differ; K = 3, D = 4,
