@@ -197,7 +197,7 @@ public enum KeyBindings {
     KeyBinding([.character("U")], "U", .resetEdits, "Reset the history to the data (another user or step also does)",
                group: .whatIf, disabled: { ExplorerState.editDisabledReason(.resetEdits, $0, $1) }),
     KeyBinding([.character("c")], "c", .cases,
-               "Case finder: a table of every test user (p: dev, every step) with the true next item's rank under TiMiRec and the best match (c or Esc closes it; while it is computed, Esc cancels and q quits)",
+               "Case finder: a table of every test user (p: dev, every step) with the true next item's rank under TiMiRec and the best match (↑/↓, PgUp/PgDn, Home/End move; c or Esc closes it; while it is computed, Esc cancels and q quits)",
                footer: "back", group: .caseTable),
     KeyBinding([.character("p")], "p", .caseSplit,
                "Next split: test users → dev users → every step of every user (data with ≤ 100,000 interactions) → test; each table is computed once and kept",
