@@ -3,6 +3,7 @@
 // tests can run the loop against an in-memory terminal.
 
 import Foundation
+import SeqRec
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -71,12 +72,19 @@ public final class ExplorerLoop {
     let help = ScreenRenderer.helpBox(rows: rows, columns: columns)
     context.helpPageRows = help.visible
     context.helpMaxScroll = max(0, help.lines.count - help.visible)
+    context.helpCaseTableLine = help.lines.firstIndex { $0.first?.text == BindingGroup.caseTable.rawValue } ?? 0
     let start = DispatchTime.now().uptimeNanoseconds
     context.cases?.pageSize = CaseTableScreen.tableRows(screenRows: rows)
-    let frame = state.mode == .cases && layout != nil && cases.table != nil
-      ? CaseTableScreen.render(cases.table!, order: cases.order, categories: cases.categories, state: state,
-                               session: builder.session, rows: rows, columns: columns)
-      : ScreenRenderer.render(view: view, state: state, context: context, rows: rows, columns: columns, interestCount: k)
+    // The table, or the table under the help `?` opened from it.
+    let tableShown = state.mode == .cases || (state.mode == .help && state.caseTable.helpOverTable)
+    var frame: Frame
+    if tableShown && layout != nil, let table = cases.table {
+      frame = CaseTableScreen.render(table, order: cases.order, categories: cases.categories, state: state,
+                                     session: builder.session, checkpoints: checkpointNames, rows: rows, columns: columns)
+      if state.mode == .help { ScreenRenderer.drawHelp(&frame, scroll: state.helpScroll) }
+    } else {
+      frame = ScreenRenderer.render(view: view, state: state, context: context, rows: rows, columns: columns, interestCount: k)
+    }
     let composed = DispatchTime.now().uptimeNanoseconds
     terminal.show(frame)
     lastFrame = frame
@@ -87,6 +95,8 @@ public final class ExplorerLoop {
   @discardableResult
   public func press(_ key: Key, terminal: Terminal?) -> Bool {
     let start = DispatchTime.now().uptimeNanoseconds
+    // Where Esc on the progress screen goes back to: the mode and split before this key.
+    let before = (mode: state.mode, split: state.caseTable.split)
     let reaction = state.handle(key, context: context)
     if reaction.contains(.quit) { return false }
     if reaction.contains(.recompute) {
@@ -102,7 +112,7 @@ public final class ExplorerLoop {
         state.status = ExportEffect.message(failure: error, columns: terminal?.size.columns ?? 80)
       }
     }
-    if state.mode == .cases { prepareCases(terminal: terminal) }
+    if state.mode == .cases, !prepareCases(terminal: terminal, backTo: before) { return false }
     let computed = DispatchTime.now().uptimeNanoseconds
     lastDraw = (0, 0)
     if !reaction.isEmpty, let terminal { draw(on: terminal) }
@@ -110,17 +120,71 @@ public final class ExplorerLoop {
     return true
   }
 
+  /// The checkpoint folders' names in compare mode (model 1, model 2), for the case table.
+  var checkpointNames: (first: String, second: String)? {
+    builder.comparison.map {
+      (Panes.checkpointName(builder.session.checkpointPath), Panes.checkpointName($0.session.checkpointPath))
+    }
+  }
+
   /// Computes (with a progress frame per block) and orders the case table of the state's split.
-  private func prepareCases(terminal: Terminal?) {
-    let size = terminal?.size ?? (rows: 24, columns: 80)
-    let split = state.caseTable.split, threads = cases.threads
-    let (prepared, error) = cases.prepare(session: builder.session, state: state.caseTable,
-                                          pageSize: CaseTableScreen.tableRows(screenRows: size.rows)) { done, total in
-      terminal?.show(CaseTableScreen.progress(done: done, total: total, split: split, threads: threads,
-                                              rows: size.rows, columns: size.columns))
+  ///
+  /// Between blocks it reads the keys typed meanwhile: Esc cancels (back to `backTo`: the
+  /// browsing screen after `c`, the table shown before `p`; nothing of the cancelled split is
+  /// kept), q quits, a stop signal ends the computation (the run loop then sees the signal),
+  /// a resize redraws the progress at the new size; other keys are dropped. All of it runs
+  /// on this thread, between the finder's rounds of work, so no state is shared with its
+  /// workers.
+  /// - Returns: false when q asked to quit.
+  private func prepareCases(terminal: Terminal?, backTo before: (mode: InputMode, split: CaseSplit)) -> Bool {
+    let split = state.caseTable.split, threads = cases.threads, names = checkpointNames
+    var quit = false, stopped = false, last = (done: 0, total: 0)
+    let (prepared, error, cancelled) = cases.prepare(
+      session: builder.session, state: state.caseTable,
+      pageSize: CaseTableScreen.tableRows(screenRows: (terminal?.size ?? (rows: 24, columns: 80)).rows),
+      progress: { done, total in
+        last = (done, total)
+        guard let terminal else { return }
+        let size = terminal.size
+        terminal.show(CaseTableScreen.progress(done: done, total: total, split: split, threads: threads,
+                                               checkpoints: names, rows: size.rows, columns: size.columns))
+      },
+      isCancelled: {
+        if stopRequested() != nil { stopped = true; return true }
+        while let key = terminal?.readKey(timeoutMilliseconds: 0) {
+          switch key {
+          case .escape: return true
+          case .character("q"): quit = true; return true
+          case .resize:
+            if let terminal, last.total > 0 {
+              let size = terminal.size
+              terminal.show(CaseTableScreen.progress(done: last.done, total: last.total, split: split, threads: threads,
+                                                     checkpoints: names, rows: size.rows, columns: size.columns))
+            }
+          default: continue
+          }
+        }
+        return false
+      })
+    if quit { return false }
+    if cancelled {
+      let what = CaseTableScreen.cancelledStatus(split: split, done: last.done, total: last.total, compared: names != nil)
+      let back = stopped || cases.computed(before.split) == nil ? InputMode.browse : before.mode
+      state.cancelCaseTable(backTo: back, split: before.split,
+                            status: before.mode == .cases ? "\(what); p computes it again" : "\(what); c computes it again")
+      if state.mode == .cases {
+        // The table shown before `p` is kept: show it again.
+        (context.cases, _, _) = cases.prepare(session: builder.session, state: state.caseTable,
+                                              pageSize: CaseTableScreen.tableRows(screenRows: (terminal?.size ?? (rows: 24, columns: 80)).rows),
+                                              progress: { _, _ in })
+      } else {
+        context.cases = nil
+      }
+      return true
     }
     context.cases = prepared
     if let error { state.leaveCaseTable(status: error) }
+    return true
   }
 
   /// Runs until `q`, a signal, or (with `maxIdleReads`) that many empty reads in a row.

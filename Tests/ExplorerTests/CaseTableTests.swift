@@ -108,7 +108,7 @@ final class CaseTableTests: XCTestCase {
     XCTAssertEqual(s.handle(.enter, context: context), .redraw)
     XCTAssertEqual(s.mode, .browse)
     XCTAssertFalse(KeyBindings.footerItems.contains { $0.label == "sort" })
-    XCTAssertEqual(KeyBindings.caseFooterItems.map(\.keys), ["↑↓", "c/Esc", "p", "s/S", "f", "F", "Enter"])
+    XCTAssertEqual(KeyBindings.caseFooterItems.map(\.keys), ["c/Esc", "p", "s/S", "f/F", "a", "Enter", "?", "q"])
     XCTAssertEqual(s.handle(.character("p"), context: context), .redraw)
     XCTAssertEqual(s.status, "p works in the case table (c opens it)")
     XCTAssertEqual(s.caseTable.split, .test)
@@ -117,8 +117,8 @@ final class CaseTableTests: XCTestCase {
   /// `p` cycles test → dev → every step → test. Each split's table is the one `CaseFinder`
   /// computes headless on the same session (dev: user 1 at t = 3, user 2 at t = 1; every
   /// step: t = 1…4, 1…2 and 1 of users 1, 2, 3), computed once with its progress frames
-  /// and then kept; the header names the split; the cursor and category filter stay with
-  /// each table, the sort with all of them; Enter on a dev row or an every-step row opens
+  /// and then kept; the header names the split; the cursor stays with each table, the sort
+  /// with all of them; Enter on a dev row or an every-step row opens
   /// that user at that step, not at their last.
   func testSplitKeyCyclesTheSplitsAndEnterOpensTheirRows() throws {
     let (loop, terminal) = openTable()
@@ -290,5 +290,145 @@ final class CaseTableTests: XCTestCase {
     XCTAssertEqual(table.rows.map(\.gain), single.rows.map(\.gain))
     XCTAssertEqual(table.rows.map(\.secondRank), single.rows.map(\.model.bestMatch))
     XCTAssertTrue(terminal.frames.last!.contains("ckpt2"), terminal.frames.last!)
+    // The header names both checkpoints (ckpt1 = --ckpt, ckpt2 = --compare); the progress
+    // counted the 3 rows of the table per checkpoint, not 6.
+    XCTAssertTrue(terminal.frames.last!.split(separator: "\n")[0].contains("ckpt1 = tiny-ckpt · ckpt2 = tiny-ckpt"),
+                  terminal.frames.last!)
+    XCTAssertTrue(terminal.frames.contains { $0.contains("ckpt1 (tiny-ckpt): 3 of 3 rows (100 %)") }, terminal.frames.joined())
+    XCTAssertTrue(terminal.frames.contains { $0.contains("ckpt2 (tiny-ckpt): 3 of 3 rows (100 %)") }, terminal.frames.joined())
+    XCTAssertFalse(terminal.frames.contains { $0.contains("of 6 rows") }, terminal.frames.joined())
+    XCTAssertTrue(terminal.frames.contains { $0.contains("under ckpt1 = tiny-ckpt, then ckpt2 = tiny-ckpt") },
+                  terminal.frames.joined())
   }
+
+  /// Esc on the progress screen (here after model 1's pass of a compare: the finder asks
+  /// between rounds, and the tiny table is one round per model) cancels: back to the browsing
+  /// screen with where it stopped, nothing kept, so the next `c` computes the table whole.
+  /// The progress screen names its keys.
+  func testEscOnTheProgressScreenCancelsAndKeepsNothing() throws {
+    let terminal = GatedTerminal(rows: 24, columns: 80) { $0.contains("ckpt1 (tiny-ckpt): 3 of 3 rows") }
+    let loop = ExplorerLoop(session: session, state: .initial(session: session),
+                            comparison: TinyExplorer.session(stage: .pretrain))
+    loop.draw(on: terminal)
+    terminal.keys = [.escape]
+    XCTAssertTrue(loop.press(.character("c"), terminal: terminal))
+    XCTAssertTrue(terminal.keys.isEmpty, "the Esc was read on the progress screen")
+    XCTAssertTrue(terminal.frames.contains { $0.split(separator: "\n").last!.contains("Esc cancels · q quits") })
+    XCTAssertFalse(terminal.frames.contains { $0.contains("ckpt2 (tiny-ckpt)") }, "model 2 never started")
+    XCTAssertEqual(loop.state.mode, .browse)
+    XCTAssertEqual(loop.state.status, "test: cancelled at 3 of 3 rows of ckpt1; c computes it again")
+    XCTAssertNil(loop.cases.computed(.test))
+    XCTAssertNil(loop.context.cases)
+    XCTAssertTrue(terminal.frames.last!.contains("Recommendations") || terminal.frames.last!.contains("Users"),
+                  terminal.frames.last!)
+
+    loop.press(.character("c"), terminal: terminal)
+    XCTAssertEqual(loop.state.mode, .cases)
+    XCTAssertEqual(loop.cases.table?.rows.count, 3)
+    XCTAssertTrue(terminal.frames.contains { $0.contains("ckpt2 (tiny-ckpt): 3 of 3 rows (100 %)") })
+  }
+
+  /// Esc while `p` computes the next split goes back to the table shown before it (the
+  /// split it was on), and q on a progress screen quits the explorer (`press` returns false).
+  func testEscDuringPKeepsTheShownTableAndQQuits() throws {
+    let (loop, terminal) = openTable()
+    loop.press(.down, terminal: terminal)
+    terminal.keys = [.character("j"), .escape]  // j is dropped; Esc is read before the first round
+    XCTAssertTrue(loop.press(.character("p"), terminal: terminal))
+    XCTAssertEqual(loop.state.mode, .cases)
+    XCTAssertEqual(loop.state.caseTable.split, .test)
+    XCTAssertEqual(loop.state.caseTable.cursor, 1)
+    XCTAssertNil(loop.cases.computed(.dev))
+    XCTAssertEqual(loop.state.status, "dev: cancelled; p computes it again")
+    let frame = terminal.frames.last!
+    XCTAssertTrue(frame.contains("· test ·"), frame)
+    XCTAssertEqual(drawnUsers(frame).count, 3, frame)
+
+    terminal.keys = [.character("q")]
+    XCTAssertFalse(loop.press(.character("p"), terminal: terminal), "q on the progress screen quits")
+    XCTAssertNil(loop.cases.computed(.dev))
+  }
+
+  /// The category filter is one choice for every split, as `f` and the sort: chosen in the
+  /// test table it filters the dev table by the same label; `a` clears both filters; the
+  /// cursor ▸ keeps a space before the user id.
+  func testCategoryIsSharedAcrossSplitsAndAShowsAllRows() throws {
+    let (loop, terminal) = openTable()
+    XCTAssertTrue(terminal.frames.last!.split(separator: "\n").contains { $0.hasPrefix("▸ ") }, terminal.frames.last!)
+    loop.press(.character("F"), terminal: terminal)  // berry: user 2's test target 5
+    XCTAssertEqual(loop.state.caseTable.category, "berry")
+    loop.press(.character("f"), terminal: terminal)
+    loop.press(.character("f"), terminal: terminal)
+    loop.press(.character("f"), terminal: terminal)  // both hit
+    XCTAssertEqual(loop.state.caseTable.filter, .bothHit)
+    XCTAssertEqual(drawnUsers(terminal.frames.last!), [2])
+    // Dev: user 1's target is 5 (berry), user 2's is 4 (dried): berry keeps user 1.
+    loop.press(.character("p"), terminal: terminal)
+    XCTAssertEqual(loop.state.caseTable.split, .dev)
+    XCTAssertEqual(loop.state.caseTable.category, "berry")
+    XCTAssertTrue(terminal.frames.last!.contains("category: berry"), terminal.frames.last!)
+    XCTAssertEqual(drawnUsers(terminal.frames.last!), [1])
+    // a: all rows of dev; a again says so.
+    loop.press(.character("a"), terminal: terminal)
+    XCTAssertNil(loop.state.caseTable.category)
+    XCTAssertEqual(loop.state.caseTable.filter, .all)
+    XCTAssertEqual(drawnUsers(terminal.frames.last!).count, 2)
+    XCTAssertTrue(terminal.frames.last!.contains("all rows · category: all"), terminal.frames.last!)
+    loop.press(.character("a"), terminal: terminal)
+    XCTAssertEqual(loop.state.status, "every row is shown already (f and F filter them)")
+    // Outside the table `a` says where it works.
+    loop.press(.escape, terminal: terminal)
+    loop.press(.character("a"), terminal: terminal)
+    XCTAssertEqual(loop.state.status, "a works in the case table (c opens it)")
+  }
+
+  /// `?` in the table opens the help over it at the case table's keys; closing the help
+  /// comes back to the table.
+  func testHelpFromTheTableShowsItsKeysAndComesBack() throws {
+    let (loop, terminal) = openTable()
+    loop.press(.character("?"), terminal: terminal)
+    XCTAssertEqual(loop.state.mode, .help)
+    let frame = terminal.frames.last!
+    let lines = frame.split(separator: "\n")
+    let top = try XCTUnwrap(lines.firstIndex { $0.contains("┌ Help") }, frame)
+    XCTAssertTrue(lines[top + 1].contains("Case table (c opens it; these keys work there)"), frame)
+    XCTAssertTrue(frame.contains("All rows again"), frame)
+    XCTAssertTrue(lines[0].contains("Cases · test"), "the table stays under the help: \(frame)")
+    loop.press(.escape, terminal: terminal)
+    XCTAssertEqual(loop.state.mode, .cases)
+    XCTAssertFalse(terminal.frames.last!.contains("┌ Help"), terminal.frames.last!)
+    XCTAssertTrue(terminal.frames.last!.contains("Cases · test"), terminal.frames.last!)
+    // From browsing, the help still opens at its top and closes to browsing.
+    loop.press(.escape, terminal: terminal)
+    loop.press(.character("?"), terminal: terminal)
+    XCTAssertEqual(loop.state.helpScroll, 0)
+    loop.press(.character("?"), terminal: terminal)
+    XCTAssertEqual(loop.state.mode, .browse)
+  }
+}
+
+/// A `MemoryTerminal` whose keys arrive only once a drawn frame satisfies `opens` (e.g. a
+/// progress frame), so a key can be typed "during" a computation deterministically.
+final class GatedTerminal: Terminal {
+  let rows: Int, columns: Int
+  var keys: [Key] = []
+  var frames: [String] = []
+  let opens: (String) -> Bool
+  private var open = false
+  private var current = Frame(rows: 0, columns: 0)
+
+  init(rows: Int, columns: Int, opens: @escaping (String) -> Bool) {
+    self.rows = rows
+    self.columns = columns
+    self.opens = opens
+  }
+
+  var size: (rows: Int, columns: Int) { (rows, columns) }
+  func beginFrame() { current = Frame(rows: rows, columns: columns) }
+  func draw(row: Int, column: Int, text: String, style: Style) { current.put([Span(text, style)], row: row, column: column) }
+  func endFrame() {
+    frames.append(current.text)
+    if opens(current.text) { open = true }
+  }
+  func readKey(timeoutMilliseconds: Int) -> Key? { open && !keys.isEmpty ? keys.removeFirst() : nil }
 }

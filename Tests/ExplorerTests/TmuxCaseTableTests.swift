@@ -17,7 +17,7 @@ extension TmuxEndToEndTests {
 
   static func caseLines(_ screen: Screen) -> [CaseLine] {
     screen.rows.dropFirst(3).dropLast(2).compactMap { line in
-      let fields = line.dropFirst().split(separator: " ")
+      let fields = line.dropFirst(2).split(separator: " ")
       guard fields.count >= 8, let user = Int(fields[0]), let step = Int(fields[1]), let a = Int(fields[2]),
             let b = Int(fields[3]), let js = Double(fields[7]) else { return nil }
       return CaseLine(cursor: line.hasPrefix("▸"), user: user, step: step, timirec: a, best: b, js: js)
@@ -72,6 +72,50 @@ extension TmuxEndToEndTests {
     XCTAssertEqual(Self.caseLines(screen).first { $0.cursor }, chosen, screen.text)
     try keys(session, "Escape")
     screen = try waitForFrame(session, "the explorer again") { $0.text.contains("Recommendations") }
+    try keys(session, "q")
+    try assertExitedAndRestored(session, code: 0)
+  }
+
+  /// The table's chrome at 80×24, `?` over it, and the progress screen's keys: the cursor
+  /// ▸ keeps a space before the user id, the footer names `?` and q; `?` shows the help at
+  /// the case table's keys and Esc comes back to the table; every step of the demo (about
+  /// 83,000 rows, a minute of work) shows "Esc cancels · q quits" while it is computed, Esc
+  /// there comes back to the dev table at once with the count it stopped at, and q on the
+  /// progress screen of the next `p` quits the explorer with the terminal restored.
+  func testCaseTableProgressKeysCancelAndQuitUnderTmux() throws {
+    let session = "casecancel"
+    try start(session, columns: 80, rows: 24)
+    _ = try waitForFrame(session, "the first frame")
+    try keys(session, "c")
+    var screen = try waitForScreen(session, "the case table", timeout: 300) { Self.isCaseTable($0) }
+    let cursorLine = try XCTUnwrap(screen.rows.first { $0.hasPrefix("▸") }, screen.text)
+    XCTAssertTrue(cursorLine.hasPrefix("▸ "), screen.text)
+    XCTAssertTrue(screen.rows.last!.contains("? keys") && screen.rows.last!.contains("q quit"), screen.text)
+
+    try keys(session, "?")
+    screen = try waitForScreen(session, "the help at the case table's keys") {
+      $0.text.contains("Case table (c opens it") && $0.text.contains("All rows again")
+    }
+    try keys(session, "Escape")
+    screen = try waitForScreen(session, "the table after the help") { Self.isCaseTable($0) && !$0.text.contains("Help: keys") }
+
+    try keys(session, "p")
+    screen = try waitForScreen(session, "the dev table", timeout: 300) {
+      ($0.rows.first?.contains("Cases · dev") ?? false) && ($0.rows.last?.contains("Enter open") ?? false)
+    }
+    try keys(session, "p")
+    screen = try waitForScreen(session, "the progress of every step") {
+      $0.text.contains("Ranking the true next item of every step") && $0.rows.last!.contains("Esc cancels · q quits")
+    }
+    try keys(session, "Escape")
+    screen = try waitForScreen(session, "the dev table again, every step cancelled") {
+      ($0.rows.first?.contains("Cases · dev") ?? false) && $0.rows.last!.contains("every step: cancelled at")
+    }
+    XCTAssertTrue(screen.rows.last!.contains("p computes it again"), screen.text)
+
+    // p again: every step is computed from the start (nothing was kept); q there quits.
+    try keys(session, "p")
+    screen = try waitForScreen(session, "every step's progress again") { $0.rows.last!.contains("Esc cancels · q quits") }
     try keys(session, "q")
     try assertExitedAndRestored(session, code: 0)
   }

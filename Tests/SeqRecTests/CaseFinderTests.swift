@@ -266,6 +266,33 @@ final class CaseFinderTests: XCTestCase {
     return SequenceCorpus(dataset: Dataset(name: "random", train: train, dev: dev, test: test), historyMax: 4)
   }
 
+  /// `isCancelled` is asked on the calling thread before each round of batches: true after
+  /// the first round (256 of 300 rows with one thread) throws `CaseFinderCancelled` and no
+  /// more progress is reported; in compare mode, true before model 2's first round stops
+  /// after model 1's 300 rows (of 600 counted).
+  func testIsCancelledStopsBetweenRounds() throws {
+    let corpus = Self.randomCorpus()
+    let model = RandomModel()
+    var asked = 0
+    var reported: [Int] = []
+    XCTAssertThrowsError(try CaseFinder.find(model, corpus: corpus, split: .test, threads: 1,
+                                             progress: { done, _ in reported.append(done) },
+                                             isCancelled: { asked += 1; return asked == 2 })) { error in
+      XCTAssertEqual(error as? CaseFinderCancelled, CaseFinderCancelled())
+    }
+    XCTAssertEqual(asked, 2)
+    XCTAssertEqual(reported, [256])
+    asked = 0
+    reported = []
+    XCTAssertThrowsError(try CaseFinder.compare(model, model, corpus: corpus, split: .test, threads: 2,
+                                                progress: { done, _ in reported.append(done) },
+                                                isCancelled: { asked += 1; return asked == 2 }))
+    XCTAssertEqual(reported, [300], "model 1's one round (both batches), then stopped before model 2's")
+    // Never cancelled: the same table as without the check.
+    let plain = try CaseFinder.find(model, corpus: corpus, split: .test, threads: 2)
+    XCTAssertEqual(try CaseFinder.find(model, corpus: corpus, split: .test, threads: 2, isCancelled: { false }).rows, plain.rows)
+  }
+
   /// Two threads give the same table as one; the mix ranks are those of the explorer's
   /// formula (`Scoring.mixedScores` of one row's (K, N) scores, then `CatalogueRanking.rank`),
   /// the best-match ranks `CatalogueRanking`'s on the K interests, the sampled best-match

@@ -32,7 +32,7 @@ public final class CaseTableCache {
 
   /// What the order depends on.
   private struct OrderKey: Equatable {
-    var split: CaseSplit, sort: CaseColumn, reversed: Bool, filter: CaseFilter, category: Int?
+    var split: CaseSplit, sort: CaseColumn, reversed: Bool, filter: CaseFilter, category: String?
   }
 
   public init() {}
@@ -41,11 +41,13 @@ public final class CaseTableCache {
   public func computed(_ split: CaseSplit) -> CaseTable? { tables[split]?.table }
 
   /// Computes the table of `state.split` if needed (`progress` gets rows done and rows in
-  /// all after each block, on the calling thread), orders it for `state`, and says where
-  /// each shown row jumps to.
-  /// - Returns: nil when the table cannot be computed (`error` says why).
+  /// all after each block, on the calling thread; `isCancelled` is asked before each block,
+  /// on the calling thread too), orders it for `state`, and says where each shown row jumps to.
+  /// - Returns: nil when the table cannot be computed (`error` says why) or the computation
+  ///   was cancelled (`cancelled`; nothing of it is kept, the next `prepare` starts over).
   public func prepare(session: ExplorerSession, state: CaseTableState, pageSize: Int,
-                      progress: (Int, Int) -> Void) -> (context: CaseTableContext?, error: String?) {
+                      progress: (Int, Int) -> Void,
+                      isCancelled: () -> Bool = { false }) -> (context: CaseTableContext?, error: String?, cancelled: Bool) {
     let split = state.split
     if tables[split] == nil {
       do {
@@ -53,28 +55,29 @@ public final class CaseTableCache {
         let found: CaseTable
         if let second {
           found = try CaseFinder.compare(session.model, second, corpus: session.corpus, split: split, threads: threads,
-                                         progress: progress)
+                                         progress: progress, isCancelled: isCancelled)
         } else {
           found = try CaseFinder.find(session.model, corpus: session.corpus, split: split, threads: threads,
-                                      progress: progress)
+                                      progress: progress, isCancelled: isCancelled)
         }
         var counts: [String: Int] = [:]
         for row in found.rows { for label in session.categories(row.target) { counts[label, default: 0] += 1 } }
         let labels = counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map(\.key)
         tables[split] = (found, labels)
+      } catch is CaseFinderCancelled {
+        return (nil, nil, true)
       } catch {
-        return (nil, "\(error)")
+        return (nil, "\(error)", false)
       }
     }
-    guard let entry = tables[split] else { return (nil, nil) }
+    guard let entry = tables[split] else { return (nil, nil, false) }
     let table = entry.table, categories = entry.categories
     self.table = table
     self.categories = categories
     let key = OrderKey(split: split, sort: state.sort, reversed: state.reversed, filter: state.filter,
                        category: state.category)
     if key != orderKey {
-      let category = state.category.flatMap { categories.indices.contains($0) ? categories[$0] : nil }
-      order = table.order(by: state.sort, reversed: state.reversed, filter: state.filter, category: category,
+      order = table.order(by: state.sort, reversed: state.reversed, filter: state.filter, category: state.category,
                           categories: { session.categories($0) })
       orderKey = key
     }
@@ -83,6 +86,7 @@ public final class CaseTableCache {
       return CaseJump(userIndex: session.userIndex(forId: row.user) ?? 0, step: row.step)
     }
     let unavailable = CaseFinder.unavailable(.all, corpus: session.corpus, limit: allStepsLimit)?.reason
-    return (CaseTableContext(rows: rows, categories: categories, pageSize: pageSize, allStepsUnavailable: unavailable), nil)
+    return (CaseTableContext(rows: rows, categories: categories, pageSize: pageSize, allStepsUnavailable: unavailable),
+            nil, false)
   }
 }

@@ -155,7 +155,7 @@ extension ExplorerState {
     case .cases:
       mode = .cases
       return .redraw
-    case .caseSplit, .caseSort, .caseReverse, .caseFilter, .caseCategory, .openCase:
+    case .caseSplit, .caseSort, .caseReverse, .caseFilter, .caseCategory, .caseShowAll, .openCase:
       // Disabled outside the case table, whose handler runs them (CaseTableState.swift).
       return []
     }
@@ -175,7 +175,9 @@ extension ExplorerState {
     let delta: Int
     switch key {
     case .escape, .character("q"), .character("?"), .enter:
-      mode = .browse
+      // Back to the case table when `?` was pressed there.
+      mode = caseTable.helpOverTable ? .cases : .browse
+      caseTable.helpOverTable = false
       helpScroll = 0
       return .redraw
     case .up, .character("k"): delta = -1

@@ -5,12 +5,12 @@
 
 import SeqRec
 
-/// Split, sort, filter and cursor of the case table.
+/// Split, sort, filters and cursor of the case table.
 ///
-/// The sort, its direction and the outcome filter are one choice for every split (the same
-/// question asked of another split); the category filter and the cursor belong to each
-/// split's table (each has its own target categories; `p` back to a split finds its row
-/// again). A new sort or outcome filter puts every table's cursor on its first row.
+/// The sort, its direction, the outcome filter and the category filter are one choice for
+/// every split (the same question asked of another split); only the cursor belongs to each
+/// split's table (`p` back to a split finds its row again). A new sort or filter puts every
+/// table's cursor on its first row.
 public struct CaseTableState: Equatable, Sendable {
   /// Which rows: each user's test row (the default), dev row, or every step (`p` cycles).
   public var split: CaseSplit = .test
@@ -19,32 +19,27 @@ public struct CaseTableState: Equatable, Sendable {
   /// True when `S` reversed the column's direction.
   public var reversed = false
   public var filter: CaseFilter = .all
+  /// Only targets with this category label (`F` cycles through the shown table's labels,
+  /// `a` clears it); nil for all. A label, not a position, so it means the same in every
+  /// split (a split whose targets lack it shows no rows and says so).
+  public var category: String?
   /// True right after `p` said every step is not available (the data has too many
   /// interactions); the next `p` goes on to test, any other key forgets it.
   public var allStepsRefused = false
-  /// Category filter and cursor of each split's table.
-  private var places: [CaseSplit: Place] = [:]
+  /// True while `?` from the table shows the help over it (closing the help returns to it).
+  public var helpOverTable = false
+  /// The cursor of each split's table.
+  private var cursors: [CaseSplit: Int] = [:]
 
-  struct Place: Equatable, Sendable {
-    var category: Int?
-    var cursor = 0
-  }
-
-  /// Index into `CaseTableContext.categories` (this split's): only targets of that category;
-  /// nil for all.
-  public var category: Int? {
-    get { places[split]?.category }
-    set { places[split, default: Place()].category = newValue }
-  }
   /// Row of the cursor among the shown rows of this split's table (0-based).
   public var cursor: Int {
-    get { places[split]?.cursor ?? 0 }
-    set { places[split, default: Place()].cursor = newValue }
+    get { cursors[split] ?? 0 }
+    set { cursors[split] = newValue }
   }
 
   /// Every split's cursor on its first row (the order changed).
   mutating func cursorsToTop() {
-    for split in places.keys { places[split]?.cursor = 0 }
+    for split in cursors.keys { cursors[split] = 0 }
   }
 
   /// The split `p` shows next: test → dev → every step → test.
@@ -63,7 +58,8 @@ public struct CaseTableState: Equatable, Sendable {
 public struct CaseTableContext: Sendable {
   /// (user index, step) of each shown row, in the table's order.
   public var rows: [CaseJump]
-  /// The targets' category labels, most frequent first (`F` cycles through them).
+  /// The targets' category labels of the shown split, most frequent first (`F` cycles
+  /// through them).
   public var categories: [String]
   /// Table rows per page (PgUp/PgDn).
   public var pageSize: Int
@@ -86,7 +82,8 @@ public struct CaseJump: Equatable, Sendable {
 }
 
 extension ExplorerState {
-  /// Keys while the case table is open: its own bindings, the moves, c/Esc back, q, Ctrl-L.
+  /// Keys while the case table is open: its own bindings, the moves, c/Esc back, `?` (the
+  /// help at the case table's keys), q, Ctrl-L.
   mutating func handleCaseTable(_ key: Key, context: ExplorerContext) -> Reaction {
     guard let binding = KeyBindings.binding(for: key) else { return [] }
     let count = context.cases?.rows.count ?? 0
@@ -141,13 +138,34 @@ extension ExplorerState {
       caseTable.cursorsToTop()
       return .redraw
     case .caseCategory:
-      let categories = context.cases?.categories.count ?? 0
-      guard categories > 0 else {
+      let labels = context.cases?.categories ?? []
+      guard !labels.isEmpty else {
         status = "the items have no categories (items.tsv)"
         return .redraw
       }
-      caseTable.category = caseTable.category.map { $0 + 1 < categories ? $0 + 1 : nil } ?? 0
-      caseTable.cursor = 0
+      // The label after the current one in this split's list, all after the last; from all,
+      // or from a label this split's targets lack (chosen in another split), the first.
+      if let at = caseTable.category.flatMap({ labels.firstIndex(of: $0) }) {
+        caseTable.category = at + 1 < labels.count ? labels[at + 1] : nil
+      } else {
+        caseTable.category = labels[0]
+      }
+      caseTable.cursorsToTop()
+      return .redraw
+    case .caseShowAll:
+      guard caseTable.filter != .all || caseTable.category != nil else {
+        status = "every row is shown already (f and F filter them)"
+        return .redraw
+      }
+      caseTable.filter = .all
+      caseTable.category = nil
+      caseTable.cursorsToTop()
+      return .redraw
+    case .help:
+      // The help over the table, scrolled to the case table's keys; closing it comes back here.
+      mode = .help
+      caseTable.helpOverTable = true
+      helpScroll = min(context.helpCaseTableLine, context.helpMaxScroll)
       return .redraw
     case .openCase:
       guard let rows = context.cases?.rows, caseTable.cursor < rows.count else {
@@ -163,7 +181,7 @@ extension ExplorerState {
       status = "case \(caseTable.cursor + 1) of \(rows.count): user \(context.userIds[jump.userIndex]) at t=\(jump.step) (c: back to the table)"
       return .recompute
     default:
-      status = "\(binding.keyLabel) does nothing in the case table (c or Esc closes it)"
+      status = "\(binding.keyLabel) does nothing in the case table (? lists its keys; c or Esc closes it)"
       return .redraw
     }
   }
@@ -173,6 +191,16 @@ extension ExplorerState {
   /// Back to browsing with `status` (the case table could not be computed).
   mutating func leaveCaseTable(status: String) {
     mode = .browse
+    self.status = status
+  }
+
+  /// The computation of `caseTable.split` was cancelled (Esc on the progress screen): back
+  /// to where the key that started it was pressed, `mode` with the table of `split` (the
+  /// browsing screen after `c`, the table shown before `p`).
+  mutating func cancelCaseTable(backTo mode: InputMode, split: CaseSplit, status: String) {
+    self.mode = mode
+    caseTable.split = split
+    caseTable.allStepsRefused = false
     self.status = status
   }
 }

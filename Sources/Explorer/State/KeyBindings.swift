@@ -26,7 +26,7 @@ public enum ExplorerAction: String, CaseIterable, Sendable {
   case dropHistoryItem, insertHistoryItem, moveItemEarlier, moveItemLater, undo, resetEdits
   // The case finder (`c`) and its table's own keys, active only while it is open
   // (CaseTableState.swift).
-  case cases, caseSplit, caseSort, caseReverse, caseFilter, caseCategory, openCase
+  case cases, caseSplit, caseSort, caseReverse, caseFilter, caseCategory, caseShowAll, openCase
 }
 
 /// Groups of the help screen, in display order.
@@ -98,6 +98,8 @@ public struct ExplorerContext: Sendable {
   /// Help lines that fit in the `?` overlay, and how far it can scroll (set when drawn).
   public var helpPageRows: Int = 20
   public var helpMaxScroll: Int = 0
+  /// The help line of the case table's keys (where `?` from the table opens it; set when drawn).
+  public var helpCaseTableLine: Int = 0
   /// The data's history S(u, t) of (user index, step), item ids oldest first (the what-if
   /// edits start from it).
   public var history: @Sendable (_ userIndex: Int, _ step: Int) -> [Int32]
@@ -195,7 +197,7 @@ public enum KeyBindings {
     KeyBinding([.character("U")], "U", .resetEdits, "Reset the history to the data (another user or step also does)",
                group: .whatIf, disabled: { ExplorerState.editDisabledReason(.resetEdits, $0, $1) }),
     KeyBinding([.character("c")], "c", .cases,
-               "Case finder: a table of every test user (p: dev, every step) with the true next item's rank under TiMiRec and the best match (c or Esc closes it)",
+               "Case finder: a table of every test user (p: dev, every step) with the true next item's rank under TiMiRec and the best match (↑/↓, PgUp/PgDn, Home/End move; c or Esc closes it; while it is computed, Esc cancels and q quits)",
                footer: "back", group: .caseTable),
     KeyBinding([.character("p")], "p", .caseSplit,
                "Next split: test users → dev users → every step of every user (data with ≤ 100,000 interactions) → test; each table is computed once and kept",
@@ -207,8 +209,11 @@ public enum KeyBindings {
     KeyBinding([.character("f")], "f", .caseFilter,
                "Filter the case table: all → TiMiRec hits & best-match misses → the reverse → both hit → both miss → collapsed interests",
                footer: "filter", group: .caseTable, disabled: caseTableOnly("f")),
-    KeyBinding([.character("F")], "F", .caseCategory, "Filter the case table by the target's category (most frequent first, then all)",
+    KeyBinding([.character("F")], "F", .caseCategory,
+               "Filter the case table by the target's category (most frequent first, then all); one choice for every split, like f and the sort",
                footer: "category", group: .caseTable, disabled: caseTableOnly("F")),
+    KeyBinding([.character("a")], "a", .caseShowAll, "All rows again: the outcome filter (f) and the category (F) back to all",
+               footer: "all", group: .caseTable, disabled: caseTableOnly("a")),
     KeyBinding([.enter], "Enter", .openCase, "Open the case under the cursor: that user at that step",
                footer: "open", group: .caseTable, disabled: caseTableOnly("Enter")),
     KeyBinding([.character("e")], "e", .export,
@@ -240,16 +245,19 @@ public enum KeyBindings {
     }
   }
 
-  /// The case table's footer: its own bindings, with ↑↓ first, c/Esc as "back" and s/S
-  /// (sort, reverse) as one "sort".
+  /// The case table's footer: its own bindings, c/Esc as "back", s/S (sort, reverse) as one
+  /// "sort", f/F (outcome, category) as one "filter", then `?` (its keys) and q (quit the
+  /// explorer); ↑↓ and the other moves are left to `?` (the line fits 80 columns).
   public static var caseFooterItems: [(keys: String, label: String)] {
-    [("↑↓", "move")] + all.filter { $0.inFooter && $0.group == .caseTable }.map { b in
+    all.filter { $0.inFooter && $0.group == .caseTable }.compactMap { b -> (keys: String, label: String)? in
       switch b.action {
       case .cases: return ("c/Esc", b.footerLabel)
       case .caseSort: return ("s/S", b.footerLabel)
+      case .caseFilter: return ("f/F", b.footerLabel)
+      case .caseCategory: return nil
       default: return (b.keyLabel, b.footerLabel)
       }
-    }
+    } + [("?", "keys"), ("q", "quit")]
   }
 
   /// docs/KEYS.md, generated from the table.

@@ -70,6 +70,13 @@ public enum CaseFinderError: Error, Equatable, CustomStringConvertible {
   }
 }
 
+/// Thrown by `CaseFinder.find` and `.compare` when their `isCancelled` said true (the
+/// explorer's Esc or q on the progress screen); no table is returned.
+public struct CaseFinderCancelled: Error, Equatable, CustomStringConvertible {
+  public init() {}
+  public var description: String { "the case finder was cancelled" }
+}
+
 /// What one model says about one row.
 public struct CaseRanks: Sendable, Equatable, Codable {
   /// Full-catalogue rank of the target under the mix softmax(z^q) (eq. 4); nil without a
@@ -433,28 +440,39 @@ public enum CaseFinder {
   ///     thread; with 1, the calling thread and BLAS's own setting.
   ///   - progress: called on the calling thread after each round of batches (one per worker)
   ///     with (rows done, rows in all).
-  /// - Throws: `CaseFinderError.tooManySteps` for `.all` on more than 100,000 interactions.
+  ///   - isCancelled: called on the calling thread before each round of batches; true stops
+  ///     the work there (no worker is running then, so it needs no lock).
+  /// - Throws: `CaseFinderError.tooManySteps` for `.all` on more than 100,000 interactions;
+  ///   `CaseFinderCancelled` when `isCancelled` said true.
   public static func find(_ model: any MultiInterestRecommender, corpus: SequenceCorpus, split: CaseSplit = .test,
-                          threads: Int = 2, progress: (Int, Int) -> Void = { _, _ in }) throws -> CaseTable {
+                          threads: Int = 2, progress: (Int, Int) -> Void = { _, _ in },
+                          isCancelled: () -> Bool = { false }) throws -> CaseTable {
     let specs = try specs(corpus, split: split)
-    let ranks = self.ranks(model, corpus: corpus, specs: specs, threads: threads) { progress($0, specs.count) }
+    let ranks = try self.ranks(model, corpus: corpus, specs: specs, threads: threads,
+                               progress: { progress($0, specs.count) }, isCancelled: isCancelled)
     return CaseTable(split: split, rows: zip(specs, ranks).map { row($0, $1, nil, corpus) }, compared: false)
   }
 
   /// The case table of two models on the same dataset: gain = model 2's rank − model 1's,
   /// each under its own evaluation rule (mix when finetuned, best match when pretrain).
-  /// - Parameter progress: (rows done, rows in all) over both models (each row counts twice).
-  /// - Throws: `CaseFinderError.differentItems` when the item tables differ; `.tooManySteps`.
+  /// - Parameters:
+  ///   - progress: (rows done, rows in all) over both models (each row counts twice).
+  ///   - isCancelled: as `find`'s, before each round of either model.
+  /// - Throws: `CaseFinderError.differentItems` when the item tables differ; `.tooManySteps`;
+  ///   `CaseFinderCancelled`.
   public static func compare(_ first: any MultiInterestRecommender, _ second: any MultiInterestRecommender,
                              corpus: SequenceCorpus, split: CaseSplit = .test,
-                             threads: Int = 2, progress: (Int, Int) -> Void = { _, _ in }) throws -> CaseTable {
+                             threads: Int = 2, progress: (Int, Int) -> Void = { _, _ in },
+                             isCancelled: () -> Bool = { false }) throws -> CaseTable {
     guard first.itemCount == second.itemCount else {
       throw CaseFinderError.differentItems(first: first.itemCount, second: second.itemCount)
     }
     let specs = try specs(corpus, split: split)
     let total = 2 * specs.count
-    let a = ranks(first, corpus: corpus, specs: specs, threads: threads) { progress($0, total) }
-    let b = ranks(second, corpus: corpus, specs: specs, threads: threads) { progress(specs.count + $0, total) }
+    let a = try ranks(first, corpus: corpus, specs: specs, threads: threads, progress: { progress($0, total) },
+                      isCancelled: isCancelled)
+    let b = try ranks(second, corpus: corpus, specs: specs, threads: threads,
+                      progress: { progress(specs.count + $0, total) }, isCancelled: isCancelled)
     return CaseTable(split: split, rows: specs.indices.map { row(specs[$0], a[$0], b[$0], corpus) }, compared: true)
   }
 
@@ -468,9 +486,10 @@ public enum CaseFinder {
   /// The rows go in batches of `forwardRows`; with `threads` > 1, `threads` batches at a time,
   /// one per worker, each doing its batch's forward pass, sgemms and per-row work with BLAS on
   /// one thread (as `DataParallelStepper`; the setting is restored afterwards). `progress` is
-  /// called on the calling thread after each round.
+  /// called on the calling thread after each round, `isCancelled` before each (throwing
+  /// `CaseFinderCancelled` when it says true).
   static func ranks(_ model: any MultiInterestRecommender, corpus: SequenceCorpus, specs: [Spec], threads: Int,
-                    progress: (Int) -> Void) -> [CaseRanks] {
+                    progress: (Int) -> Void, isCancelled: () -> Bool = { false }) throws -> [CaseRanks] {
     precondition(threads >= 1, "CaseFinder: threads = \(threads)")
     let k = model.interestCount, n = model.itemCount
     let q = k  // query rows per row: v_1 … v_K
@@ -488,11 +507,12 @@ public enum CaseFinder {
     // its parameters and allocates its own outputs), as are the corpus and specs; worker w
     // writes only its own buffer slice and the result slots of its own batch's rows.
     nonisolated(unsafe) let model = model
-    buffers.withUnsafeMutableBufferPointer { b in
-      out.withUnsafeMutableBufferPointer { results in
+    try buffers.withUnsafeMutableBufferPointer { b in
+      try out.withUnsafeMutableBufferPointer { results in
         nonisolated(unsafe) let b = b, results = results
         var next = 0
         while next < batches.count {
+          if isCancelled() { throw CaseFinderCancelled() }
           let round = Array(batches[next..<min(batches.count, next + workers)])
           DispatchQueue.concurrentPerform(iterations: round.count) { w in
             rankBatch(model, corpus: corpus, specs: specs, rows: round[w], scores: b.baseAddress! + w * bufferSize,
