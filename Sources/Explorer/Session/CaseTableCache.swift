@@ -77,7 +77,8 @@ public final class CaseTableCache {
     let key = OrderKey(split: split, sort: state.sort, reversed: state.reversed, filter: state.filter,
                        category: state.category)
     if key != orderKey {
-      order = table.order(by: state.sort, reversed: state.reversed, filter: state.filter, category: state.category,
+      // A pretrain checkpoint alone has no TiMiRec rank: rank and gain sort by the best match's.
+      order = table.order(by: table.sortColumn(for: state.sort), reversed: state.reversed, filter: state.filter, category: state.category,
                           categories: { session.categories($0) })
       orderKey = key
     }
