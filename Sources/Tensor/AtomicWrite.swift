@@ -69,6 +69,24 @@ public struct AtomicWriteError: Error, Equatable, Sendable, CustomStringConverti
 ///
 /// All functions are stateless and may be called from any thread.
 public enum AtomicWrite {
+  /// An absolute path with symbolic links resolved: its longest existing ancestor through
+  /// `realpath`, then the components that do not exist yet (so a file about to be written can
+  /// be compared with the folders it must stay out of).
+  public static func resolvedPath(_ path: String) -> String {
+    var existing = URL(fileURLWithPath: path).standardizedFileURL
+    var rest: [String] = []
+    while existing.path != "/" && !FileManager.default.fileExists(atPath: existing.path) {
+      rest.insert(existing.lastPathComponent, at: 0)
+      existing.deleteLastPathComponent()
+    }
+    var base = existing.path
+    if let real = realpath(existing.path, nil) {
+      base = String(cString: real)
+      free(real)
+    }
+    return rest.reduce(base) { ($0 as NSString).appendingPathComponent($1) }
+  }
+
   /// How ``writeFolder(_:files:)`` put the new folder in place.
   public enum FolderReplacement: Sendable, Equatable {
     /// There was no folder before.

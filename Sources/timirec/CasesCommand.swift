@@ -215,9 +215,9 @@ struct CasesCommand: ParsableCommand {
   /// file without `force`, and an existing entry that is not a regular file (the atomic
   /// rename would replace a link, not its file). Symbolic links are resolved on both sides.
   static func checkCSVDestination(_ path: String, force: Bool, inputs: [(String, String)]) throws {
-    let target = resolvedPath(path)
+    let target = AtomicWrite.resolvedPath(path)
     for (folder, what) in inputs {
-      let inside = resolvedPath(folder)
+      let inside = AtomicWrite.resolvedPath(folder)
       if target == inside || target.hasPrefix(inside.hasSuffix("/") ? inside : inside + "/") {
         throw CommandError("--csv \(path) is inside the \(what) \(folder), which timirec cases only reads; write the CSV elsewhere, e.g. --csv cases.csv")
       }
@@ -227,23 +227,6 @@ struct CasesCommand: ParsableCommand {
       throw CommandError("--csv \(path) exists and is not a regular file; it is never replaced; choose another file")
     }
     guard force else { throw CommandError("--csv \(path) exists; pass --force to replace it, or choose another file") }
-  }
-
-  /// An absolute path with symbolic links resolved: its longest existing ancestor through
-  /// `realpath`, then the components that do not exist yet.
-  static func resolvedPath(_ path: String) -> String {
-    var existing = URL(fileURLWithPath: path).standardizedFileURL
-    var rest: [String] = []
-    while existing.path != "/" && !FileManager.default.fileExists(atPath: existing.path) {
-      rest.insert(existing.lastPathComponent, at: 0)
-      existing.deleteLastPathComponent()
-    }
-    var base = existing.path
-    if let real = realpath(existing.path, nil) {
-      base = String(cString: real)
-      free(real)
-    }
-    return rest.reduce(base) { ($0 as NSString).appendingPathComponent($1) }
   }
 }
 

@@ -172,31 +172,14 @@ public enum ViewExport {
   /// Refuses a destination inside the session's checkpoint or dataset folder (read only; the
   /// demo's are tracked in git). Symbolic links are resolved on both sides.
   public static func checkOutsideInputs(_ path: String, session: ExplorerSession) throws(ExportError) {
-    let target = resolved(path)
+    let target = AtomicWrite.resolvedPath(path)
     for (folder, what) in [(session.checkpointPath, "checkpoint folder"), (session.datasetPath, "dataset folder")]
     where !folder.isEmpty {
-      let inside = resolved(folder)
+      let inside = AtomicWrite.resolvedPath(folder)
       if target == inside || target.hasPrefix(inside.hasSuffix("/") ? inside : inside + "/") {
         throw .insideInput(path: path, folder: folder, what: what)
       }
     }
-  }
-
-  /// An absolute path with symbolic links resolved: its longest existing ancestor through
-  /// `realpath`, then the components that do not exist yet.
-  static func resolved(_ path: String) -> String {
-    var existing = URL(fileURLWithPath: path).standardizedFileURL
-    var rest: [String] = []
-    while existing.path != "/" && !FileManager.default.fileExists(atPath: existing.path) {
-      rest.insert(existing.lastPathComponent, at: 0)
-      existing.deleteLastPathComponent()
-    }
-    var base = existing.path
-    if let real = realpath(existing.path, nil) {
-      base = String(cString: real)
-      free(real)
-    }
-    return rest.reduce(base) { ($0 as NSString).appendingPathComponent($1) }
   }
 
   /// Writes `data` to the file `path` atomically (`AtomicWrite.writeFile`); an existing file is
@@ -251,14 +234,14 @@ public enum ViewExport {
   /// Symbolic links are resolved on every side.
   static func protectedFolder(_ path: String, currentDirectory: String = FileManager.default.currentDirectoryPath,
                               home: String? = ProcessInfo.processInfo.environment["HOME"]) -> String? {
-    let target = resolved(path)
+    let target = AtomicWrite.resolvedPath(path)
     func isAncestor(of folder: String) -> Bool { folder.hasPrefix(target.hasSuffix("/") ? target : target + "/") }
     if target == "/" { return "the root folder" }
-    let cwd = resolved(currentDirectory)
+    let cwd = AtomicWrite.resolvedPath(currentDirectory)
     if target == cwd { return "the current directory" }
     if isAncestor(of: cwd) { return "an ancestor of the current directory" }
     if let home, !home.isEmpty {
-      let home = resolved(home)
+      let home = AtomicWrite.resolvedPath(home)
       if target == home { return "your home folder ($HOME)" }
       if isAncestor(of: home) { return "an ancestor of your home folder ($HOME)" }
     }
