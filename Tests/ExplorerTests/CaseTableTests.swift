@@ -306,7 +306,8 @@ final class CaseTableTests: XCTestCase {
   /// screen with where it stopped, nothing kept, so the next `c` computes the table whole.
   /// The progress screen names its keys.
   func testEscOnTheProgressScreenCancelsAndKeepsNothing() throws {
-    let terminal = GatedTerminal(rows: 24, columns: 80) { $0.contains("ckpt1 (tiny-ckpt): 3 of 3 rows") }
+    let terminal = MemoryTerminal(rows: 24, columns: 80, keys: [])
+    terminal.holdKeysUntil = { $0.contains("ckpt1 (tiny-ckpt): 3 of 3 rows") }
     let loop = ExplorerLoop(session: session, state: .initial(session: session),
                             comparison: TinyExplorer.session(stage: .pretrain))
     loop.draw(on: terminal)
@@ -405,30 +406,4 @@ final class CaseTableTests: XCTestCase {
     loop.press(.character("?"), terminal: terminal)
     XCTAssertEqual(loop.state.mode, .browse)
   }
-}
-
-/// A `MemoryTerminal` whose keys arrive only once a drawn frame satisfies `opens` (e.g. a
-/// progress frame), so a key can be typed "during" a computation deterministically.
-final class GatedTerminal: Terminal {
-  let rows: Int, columns: Int
-  var keys: [Key] = []
-  var frames: [String] = []
-  let opens: (String) -> Bool
-  private var open = false
-  private var current = Frame(rows: 0, columns: 0)
-
-  init(rows: Int, columns: Int, opens: @escaping (String) -> Bool) {
-    self.rows = rows
-    self.columns = columns
-    self.opens = opens
-  }
-
-  var size: (rows: Int, columns: Int) { (rows, columns) }
-  func beginFrame() { current = Frame(rows: rows, columns: columns) }
-  func draw(row: Int, column: Int, text: String, style: Style) { current.put([Span(text, style)], row: row, column: column) }
-  func endFrame() {
-    frames.append(current.text)
-    if opens(current.text) { open = true }
-  }
-  func readKey(timeoutMilliseconds: Int) -> Key? { open && !keys.isEmpty ? keys.removeFirst() : nil }
 }

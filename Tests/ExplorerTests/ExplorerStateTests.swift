@@ -250,6 +250,9 @@ final class MemoryTerminal: Terminal {
   var frames: [String] = []
   /// How often Ctrl-L asked to forget the screen.
   var invalidations = 0
+  /// When set, keys are held back until a drawn frame satisfies it (e.g. a progress frame), so
+  /// a key can be typed "during" a computation deterministically.
+  var holdKeysUntil: ((String) -> Bool)?
   private var current = Frame(rows: 0, columns: 0)
 
   init(rows: Int, columns: Int, keys: [Key]) {
@@ -261,7 +264,10 @@ final class MemoryTerminal: Terminal {
   var size: (rows: Int, columns: Int) { (rows, columns) }
   func beginFrame() { current = Frame(rows: rows, columns: columns) }
   func draw(row: Int, column: Int, text: String, style: Style) { current.put([Span(text, style)], row: row, column: column) }
-  func endFrame() { frames.append(current.text) }
-  func readKey(timeoutMilliseconds: Int) -> Key? { keys.isEmpty ? nil : keys.removeFirst() }
+  func endFrame() {
+    frames.append(current.text)
+    if let gate = holdKeysUntil, gate(current.text) { holdKeysUntil = nil }
+  }
+  func readKey(timeoutMilliseconds: Int) -> Key? { holdKeysUntil != nil || keys.isEmpty ? nil : keys.removeFirst() }
   func invalidate() { invalidations += 1 }
 }
