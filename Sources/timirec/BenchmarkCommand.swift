@@ -68,7 +68,7 @@ struct BenchmarkCommand: ParsableCommand {
         let table = try BenchmarkTable(title: title, plan: tablePlan, results: try whole.results(),
                                        protocols: benchmark.protocols, command: command,
                                        notes: try BenchmarkTable.handWrittenNotes(folder: benchmark.resultsFolder, name: tableName),
-                                       significance: significance, perUser: reader)
+                                       significance: significance, grouped: table == 2, perUser: reader)
         try table.write(to: benchmark.resultsFolder, name: tableName)
       })
     try ExperimentFolders.runOrDescribe(benchmark, dryRun: dryRun)

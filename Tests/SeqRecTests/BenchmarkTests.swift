@@ -419,4 +419,29 @@ final class BenchmarkTests: XCTestCase {
     let decoded = try JSONDecoder().decode(BenchmarkTable.self, from: table.json())
     XCTAssertEqual(decoded.rows.first { $0.model == "TiMiRec" }?.cells["sampled"]?["HR@10"]?.test?.against, "B")
   }
+
+  /// Table 4: the variants' recipes have no Table 2 group and TiMiRec has one; ungrouped, the
+  /// bold is the best of all three rows (it once compared each row with itself).
+  func testAnUngroupedTableBoldsTheBestOfAllRows() throws {
+    let book: RecipeBook = { model, _ in ModelRecipe(model: model, group: model == "TiMiRec" ? .withoutTransformer : nil, arguments: []) }
+    let plan = try BenchmarkPlan(dataset: "d", models: ["TiMiRec-joint", "TiMiRec-nostopgrad", "TiMiRec"], seeds: [0], recipes: book)
+    // HR@10 over 4 users: joint 3/4, nostopgrad 1/4, TiMiRec 2/4.
+    let results = [
+      try result("TiMiRec-joint", nil, seed: 0, ranks: [1, 2, 3, 40]),
+      try result("TiMiRec-nostopgrad", nil, seed: 0, ranks: [1, 20, 30, 40]),
+      try result("TiMiRec", .withoutTransformer, seed: 0, ranks: [1, 2, 30, 40]),
+    ]
+    let best = { (table: BenchmarkTable) in
+      table.rows.filter { $0.cells["sampled"]?["HR@10"]?.best == true }.map(\.model)
+    }
+    let ungrouped = try BenchmarkTable(title: "t", plan: plan, results: results, protocols: [.sampled], command: "c",
+                                       significance: false, grouped: false)
+    XCTAssertEqual(best(ungrouped), ["TiMiRec-joint"])
+    XCTAssertEqual(ungrouped.rows.first { $0.model == "TiMiRec" }?.cells["sampled"]?["HR@10"]?.mean ?? 0, 0.5, accuracy: 1e-12)
+    XCTAssertTrue(ungrouped.markdown.contains("| TiMiRec | 0.5000 |"), ungrouped.markdown)
+    XCTAssertTrue(ungrouped.markdown.contains("best of all rows in that column"), ungrouped.markdown)
+    // Grouped, the variants belong to no group and get no bold; TiMiRec is alone in its group.
+    let grouped = try BenchmarkTable(title: "t", plan: plan, results: results, protocols: [.sampled], command: "c", significance: false)
+    XCTAssertEqual(best(grouped), ["TiMiRec"])
+  }
 }

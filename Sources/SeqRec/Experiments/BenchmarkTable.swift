@@ -164,10 +164,12 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
   /// - Parameters:
   ///   - significance: mark TiMiRec/TiMiRec+ against their group's best baseline (needs the
   ///     per-user files the results name).
+  ///   - grouped: rows keep their recipes' Table 2 groups (bold per group); false makes every
+  ///     row one group (Table 4, whose rows are all plain TiMiRec: bold over the whole table).
   /// - Throws: `BenchmarkError.badResult` for an unreadable per-user file.
   public init(title: String, plan: BenchmarkPlan, results: [RunResult], protocols: [EvaluationProtocol],
               metrics: [String] = BenchmarkTable.tableMetrics, command: String, notes: [String] = [],
-              significance: Bool, perUser: PerUserReader = PerUserReader(), now: Date = Date()) throws {
+              significance: Bool, grouped: Bool = true, perUser: PerUserReader = PerUserReader(), now: Date = Date()) throws {
     self.title = title
     dataset = plan.dataset
     self.command = command
@@ -190,7 +192,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
         }
         if !column.isEmpty { cells[p.rawValue] = column }
       }
-      rows.append(Row(model: recipe.model, group: recipe.group, seeds: own.map(\.seed), cells: cells,
+      rows.append(Row(model: recipe.model, group: grouped ? recipe.group : nil, seeds: own.map(\.seed), cells: cells,
                       epochs: Statistics.mean(own.map { Double($0.epochs) }),
                       bestEpoch: Statistics.mean(own.compactMap { $0.chain.last?.bestEpoch.map(Double.init) }),
                       seconds: Statistics.mean(own.map(\.seconds)), startsFrom: recipe.initFrom))
@@ -250,8 +252,10 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
     let planned = seedsPlanned.count
     let complete = rows.allSatisfy { $0.seeds.count == planned }
     lines.append("Written by `\(command)` on \(generated). Test split, leave-one-out; each cell is the mean over seeds "
-                 + "± the seeds' standard deviation; **bold**: best of its group in that column"
-                 + (rows.contains { $0.group != nil } ? " (the paper's Table 2 groups: without and with a transformer layer)." : "."))
+                 + "± the seeds' standard deviation; **bold**: "
+                 + (rows.contains { $0.group != nil }
+                    ? "best of its group in that column (the paper's Table 2 groups: without and with a transformer layer)."
+                    : "best of all rows in that column."))
     if rows.contains(where: { $0.group != nil }) {
       lines.append("`*`/`**`: TiMiRec (TiMiRec+) better than the best other model of its group in that column (by mean) "
                    + "with p ≤ 0.05/0.01, two-sided paired t-test over the test users' values of that metric, each averaged "
