@@ -420,6 +420,60 @@ final class BenchmarkTests: XCTestCase {
     XCTAssertEqual(decoded.rows.first { $0.model == "TiMiRec" }?.cells["sampled"]?["HR@10"]?.test?.against, "B")
   }
 
+  /// The reference code's runs beside ours: differences in our standard errors, the verdict,
+  /// and the mark in the main table.
+  func testReferenceRunsStandBesideOursAndAFarOneIsMarkedNotReproduced() throws {
+    let book: RecipeBook = { model, _ in ModelRecipe(model: model, group: .withoutTransformer, arguments: []) }
+    let plan = try BenchmarkPlan(dataset: "d", models: ["A", "B", "C"], seeds: [0, 1], recipes: book)
+    // 4 users. A: HR@10 1/2 in both seeds (ranks 1, 2, 30, 40): per-user sd √(1/3), SE √(1/3)/2.
+    var results = [
+      try result("A", nil, seed: 0, ranks: [1, 2, 30, 40]), try result("A", nil, seed: 1, ranks: [2, 1, 40, 30]),
+      try result("B", nil, seed: 0, ranks: [1, 2, 30, 40]),
+    ]
+    for i in results.indices {
+      let hr = RankingMetrics.metrics(ranks: [1, 2, 30, 40], ks: [10])
+      results[i].standardErrors = ["sampled": ["HR@10": (1.0 / 3).squareRoot() / 2, "NDCG@10": 0.1]]
+      XCTAssertEqual(results[i].metrics["sampled"]?["HR@10"] ?? -1, hr["HR@10"]!, accuracy: 1e-12)
+    }
+    let ndcg = results[0].metrics["sampled"]!["NDCG@10"]!
+    let se = (1.0 / 3).squareRoot() / 2  // 0.2887
+    let reference = ReferenceResults(models: [
+      // A: 0.5 − 0.3 = 0.2 = 0.69 SE: reproduced. B: 0.5 − 0.95 = −1.56 SE on HR@10, but NDCG@10 3 SE away.
+      "A": .init(seed: 0, epochs: 30, bestEpoch: 20, seconds: 100, sampled: ["HR@10": 0.3, "NDCG@10": ndcg], command: "python main.py --model_name A"),
+      "B": .init(seed: 0, epochs: 40, bestEpoch: 30, seconds: 100, sampled: ["HR@10": 0.95, "NDCG@10": ndcg - 0.3], command: "python main.py --model_name B"),
+      "C": .init(seed: 0, epochs: 40, bestEpoch: 30, seconds: 100, sampled: ["HR@10": 0.5, "NDCG@10": ndcg], command: "c"),
+    ])
+    let table = try BenchmarkTable(title: "t", plan: plan, results: results, protocols: [.sampled], command: "c",
+                                   significance: false, reference: reference)
+    XCTAssertEqual(table.referenceChecks.map(\.model), ["A", "B"], "C has no result of ours: no check")
+    let a = table.referenceChecks[0], b = table.referenceChecks[1]
+    XCTAssertEqual(a.metrics[0].inStandardErrors, 0.2 / se, accuracy: 1e-12)
+    XCTAssertTrue(a.reproduced)
+    XCTAssertEqual(b.metrics[0].inStandardErrors, -0.45 / se, accuracy: 1e-12)
+    XCTAssertEqual(b.metrics[1].inStandardErrors, 3, accuracy: 1e-12)
+    XCTAssertFalse(b.reproduced)
+    XCTAssertEqual(table.rows.map(\.reproduced), [true, false, nil])
+    let markdown = table.markdown
+    XCTAssertTrue(markdown.contains("| B (1 of 2 seeds) (not reproduced) |"), markdown)
+    XCTAssertTrue(markdown.contains("| A (2 seeds) | 0.5000 ± 0.2887 | 0.3000 | +0.2000 (+0.7 SE) |"), markdown)
+    XCTAssertTrue(markdown.contains("| 10.0 (5.0) / 40 (30) | **not reproduced** |"), markdown)
+    XCTAssertTrue(markdown.contains("- B: `python main.py --model_name B`"), markdown)
+  }
+
+  func testABadReferenceFileIsNamedWithWhatIsWrong() throws {
+    XCTAssertNil(try ReferenceResults.load(folder: workDir))
+    let path = workDir + "/" + ReferenceResults.fileName
+    try #"{"models": {"GRU4Rec": {"seed": 0, "epochs": 3, "bestEpoch": 2, "seconds": 1, "command": "x"}}}"#
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try ReferenceResults.load(folder: workDir)) { error in
+      XCTAssertEqual(error as? BenchmarkError, .badReference(path: path, reason: "no \"sampled\" at models.GRU4Rec"))
+    }
+    try "not json".write(toFile: path, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try ReferenceResults.load(folder: workDir)) { error in
+      XCTAssertTrue("\(error)".contains("reference.json: not JSON"), "\(error)")
+    }
+  }
+
   /// Table 4: the variants' recipes have no Table 2 group and TiMiRec has one; ungrouped, the
   /// bold is the best of all three rows (it once compared each row with itself).
   func testAnUngroupedTableBoldsTheBestOfAllRows() throws {

@@ -224,6 +224,7 @@ public enum BenchmarkError: Error, CustomStringConvertible, Equatable {
   case noRunsFolder(variable: String)
   case badResult(path: String, reason: String)
   case badNotes(path: String, reason: String)
+  case badReference(path: String, reason: String)
   case failedRuns([String])
 
   public var description: String {
@@ -240,6 +241,8 @@ public enum BenchmarkError: Error, CustomStringConvertible, Equatable {
       return "\(path): \(reason); delete it and run again to redo that evaluation"
     case .badNotes(let path, let reason):
       return "\(path): \(reason); a table's notes file is UTF-8 Markdown (fix or delete it, then run again)"
+    case .badReference(let path, let reason):
+      return "\(path): \(reason); it holds the reference code's runs as benchmarks/reference-baselines.sh writes them (fix or delete it, then run again)"
     case .failedRuns(let names):
       return "\(names.count) job(s) did not finish: \(names.joined(separator: ", ")); their logs are beside the run folders, and running the same command again resumes them"
     }

@@ -142,6 +142,8 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
     public var seconds: Double?
     /// The model whose run this one starts from (`--init`), if any.
     public var startsFrom: String?
+    /// Whether the figures match the reference code's (``ReferenceCheck``); nil: not checked.
+    public var reproduced: Bool?
   }
 
   public var title: String
@@ -156,6 +158,8 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
   public var notes: [String]
   /// The first column's title: "model", or the swept parameter of a sensitivity table.
   public var rowTitle = "model"
+  /// The models also trained by the reference code, beside ours (results/<dataset>/reference.json).
+  public var referenceChecks: [ReferenceCheck] = []
 
   /// The table's metric columns: HR@5/10/20 and NDCG@5/10/20 (Table 2).
   public static let tableMetrics = ["HR@5", "HR@10", "HR@20", "NDCG@5", "NDCG@10", "NDCG@20"]
@@ -164,12 +168,14 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
   /// - Parameters:
   ///   - significance: mark TiMiRec/TiMiRec+ against their group's best baseline (needs the
   ///     per-user files the results name).
+  ///   - reference: the reference code's runs to set beside ours (``ReferenceCheck``).
   ///   - grouped: rows keep their recipes' Table 2 groups (bold per group); false makes every
   ///     row one group (Table 4, whose rows are all plain TiMiRec: bold over the whole table).
   /// - Throws: `BenchmarkError.badResult` for an unreadable per-user file.
   public init(title: String, plan: BenchmarkPlan, results: [RunResult], protocols: [EvaluationProtocol],
               metrics: [String] = BenchmarkTable.tableMetrics, command: String, notes: [String] = [],
-              significance: Bool, grouped: Bool = true, perUser: PerUserReader = PerUserReader(), now: Date = Date()) throws {
+              significance: Bool, grouped: Bool = true, reference: ReferenceResults? = nil,
+              perUser: PerUserReader = PerUserReader(), now: Date = Date()) throws {
     self.title = title
     dataset = plan.dataset
     self.command = command
@@ -179,7 +185,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
     self.protocols = protocols
     self.metrics = metrics
     self.notes = notes
-    var rows: [Row] = []
+    var rows: [Row] = [], checks: [ReferenceCheck] = []
     for recipe in plan.models {
       let own = results.filter { $0.model == recipe.model && plan.seeds.contains($0.seed) }.sorted { $0.seed < $1.seed }
       var cells: [String: [String: Cell]] = [:]
@@ -196,6 +202,10 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
                       epochs: Statistics.mean(own.map { Double($0.epochs) }),
                       bestEpoch: Statistics.mean(own.compactMap { $0.chain.last?.bestEpoch.map(Double.init) }),
                       seconds: Statistics.mean(own.map(\.seconds)), startsFrom: recipe.initFrom))
+      if let run = reference?.models[recipe.model], let check = ReferenceCheck.check(model: recipe.model, results: own, reference: run) {
+        checks.append(check)
+        rows[rows.count - 1].reproduced = check.reproduced
+      }
     }
     // Best of each group (all rows form one group when no row has one).
     let groups: [ModelGroup?] = rows.contains { $0.group != nil } ? ModelGroup.table2 : [nil]
@@ -223,6 +233,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
       }
     }
     self.rows = rows
+    referenceChecks = checks
   }
 
   /// User → the metric's per-user value (1[r ≤ K] or 1[r ≤ K]/log2(r + 1), RankingMetrics),
@@ -278,7 +289,8 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
       lines.append("| " + (showGroup ? "group | " : "") + rowTitle + " | " + metrics.joined(separator: " | ") + " |")
       lines.append("|" + String(repeating: "---|", count: metrics.count + (showGroup ? 2 : 1)))
       for row in rows {
-        let name = row.seeds.count == planned ? row.model : "\(row.model) (\(row.seeds.count) of \(planned) seeds)"
+        var name = row.seeds.count == planned ? row.model : "\(row.model) (\(row.seeds.count) of \(planned) seeds)"
+        if row.reproduced == false { name += " (not reproduced)" }
         let cells = metrics.map { metric -> String in
           guard let cell = row.cells[p.rawValue]?[metric] else { return "–" }
           var text = String(format: "%.4f", cell.mean)
@@ -290,6 +302,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
         lines.append("| " + (showGroup ? "\(row.group?.rawValue ?? "") | " : "") + name + " | " + cells.joined(separator: " | ") + " |")
       }
     }
+    lines += ReferenceCheck.markdown(referenceChecks)
     lines += ["", "## Training", "",
               "Means per seed: epochs the model's own run trained (best dev-NDCG@5 epoch), and wall-clock training time of its "
               + "whole chain (a finetune's pretrain included) under whatever else the machine was running.", "",
