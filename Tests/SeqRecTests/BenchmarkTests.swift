@@ -283,6 +283,18 @@ final class BenchmarkTests: XCTestCase {
     XCTAssertTrue(after.split(separator: "\n").allSatisfy { $0.contains("finished") || $0.contains("evaluated") }, after)
   }
 
+  /// Ctrl-C before anything ran: no job starts and the error says interrupted (resumable),
+  /// not failed.
+  func testAnInterruptedBenchmarkSaysSoAndNamesWhatIsLeft() throws {
+    let fake = try makeFake()
+    let plan = try BenchmarkPlan(dataset: "d", models: ["TiMiRec+"], seeds: [0], recipes: Self.recipes, maxEpochs: 3)
+    XCTAssertThrowsError(try benchmark(plan, fake: fake, jobs: 1).run(log: { _ in }, shouldStop: { true })) { error in
+      XCTAssertEqual(error as? BenchmarkError, .interrupted(notDone: ["train P-s0", "train TiMiRec+-s0", "evaluate TiMiRec+-s0"]))
+      XCTAssertTrue("\(error)".contains("running the same command again resumes them"), "\(error)")
+    }
+    XCTAssertEqual(calls(), [])
+  }
+
   /// Results outlive the run folders (a new machine): a model and seed whose result and
   /// ranks table are in results/ is neither trained nor evaluated again; a pretrain is trained
   /// again only when a finetune still to train needs it.

@@ -250,8 +250,10 @@ public struct Benchmark: Sendable {
 
   /// Runs every job that is not done, `jobs` at a time, rewriting the tables after each.
   /// - Parameter stop: polled before each new job (Ctrl-C).
-  /// - Throws: `BenchmarkError.failedRuns` naming the jobs that failed or could not start;
-  ///   everything else has been done and reported.
+  /// - Throws: `BenchmarkError.interrupted` naming the jobs not done when `shouldStop` asked
+  ///   to stop (Ctrl-C; the running trainings stopped after their batch, resumable), else
+  ///   `.failedRuns` naming the jobs that failed or could not start; everything else has
+  ///   been done and reported.
   public func run(log: @escaping @Sendable (String) -> Void, shouldStop: @escaping @Sendable () -> Bool = { false }) throws {
     let all = try steps()
     let toDo = all.filter { $0.command != nil }.map(\.job)
@@ -287,7 +289,7 @@ public struct Benchmark: Sendable {
       do { try benchmark.report(benchmark) } catch { log("cannot write the table: \(error)") }
     }, shouldStop: shouldStop)
     children.close()
-    if !failed.isEmpty { throw BenchmarkError.failedRuns(failed) }
+    if !failed.isEmpty { throw children.wasInterrupted || shouldStop() ? BenchmarkError.interrupted(notDone: failed) : BenchmarkError.failedRuns(failed) }
   }
 
   /// Runs one job's child process(es); false when one fails.
@@ -317,6 +319,10 @@ public struct Benchmark: Sendable {
       let end = ChildRun.run(executable, command, output: logFile(run.name + ".train"), append: true, registry: children)
       let minutes = String(format: "%.1f min", Date().timeIntervalSince(started) / 60)
       guard end == 0 else {
+        if children.wasInterrupted {
+          log("\(job.id) interrupted after \(minutes) (resumable); log: \(logFile(run.name + ".train"))")
+          return false
+        }
         log("\(job.id) failed (\(end.map { "exit \($0)" } ?? "killed by a signal")) after \(minutes); log: \(logFile(run.name + ".train"))")
         return false
       }
@@ -447,15 +453,19 @@ final class ChildRegistry: @unchecked Sendable {
   private var running: Set<pid_t> = []
   private var interrupted: Set<pid_t> = []
   private var closed = false
+  private var interruptRequested = false
 
   func add(_ pid: pid_t) { lock.lock(); running.insert(pid); lock.unlock() }
   func remove(_ pid: pid_t) { lock.lock(); running.remove(pid); interrupted.remove(pid); lock.unlock() }
   func close() { lock.lock(); closed = true; lock.unlock() }
   var isClosed: Bool { lock.lock(); defer { lock.unlock() }; return closed }
+  /// Whether ``interruptAll()`` has been called (a child ending then was interrupted).
+  var wasInterrupted: Bool { lock.lock(); defer { lock.unlock() }; return interruptRequested }
 
   /// Sends SIGINT once to every running child not sent one yet.
   func interruptAll() {
     lock.lock()
+    interruptRequested = true
     for pid in running.subtracting(interrupted) { kill(pid, SIGINT) }
     interrupted.formUnion(running)
     lock.unlock()

@@ -226,6 +226,7 @@ public enum BenchmarkError: Error, CustomStringConvertible, Equatable {
   case badNotes(path: String, reason: String)
   case badReference(path: String, reason: String)
   case failedRuns([String])
+  case interrupted(notDone: [String])
 
   public var description: String {
     switch self {
@@ -243,6 +244,8 @@ public enum BenchmarkError: Error, CustomStringConvertible, Equatable {
       return "\(path): \(reason); a table's notes file is UTF-8 Markdown (fix or delete it, then run again)"
     case .badReference(let path, let reason):
       return "\(path): \(reason); it holds the reference code's runs as benchmarks/reference-baselines.sh writes them (fix or delete it, then run again)"
+    case .interrupted(let names):
+      return "interrupted: \(names.count) job(s) not done (\(names.joined(separator: ", "))); running the same command again resumes them, and finished runs are kept"
     case .failedRuns(let names):
       return "\(names.count) job(s) did not finish: \(names.joined(separator: ", ")); their logs are beside the run folders, and running the same command again resumes them"
     }
