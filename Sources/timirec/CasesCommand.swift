@@ -38,7 +38,9 @@ struct CasesCommand: ParsableCommand {
   @Option(help: "Sort by: \(CaseColumn.allCases.map(\.rawValue).joined(separator: ", ")) (gain and js largest first, the others smallest first; when the checkpoint has no TiMiRec mix, rank and gain sort by best-rank and sampled by best-sampled).")
   var sort: CaseColumn = .gain
   @Flag(help: "Reverse the sort order.") var reverse = false
-  @Option(help: "Rows to print (default: 20 in the table, all with --json or --csv).") var top: Int?
+  // .unconditional: "--top -1" reaches validate() (a clear "at least 1") instead of being
+  // read as an unknown option "-1".
+  @Option(parsing: .unconditional, help: "Rows to print (default: 20 in the table, all with --json or --csv).") var top: Int?
   @Option(name: .customLong("filter"), help: "Keep only: \(CaseFilter.allCases.map(\.rawValue).joined(separator: ", ")) (the hit/miss ones need a TiMiRec mix or --compare).")
   var filterName = CaseFilter.all.rawValue
   @Option(help: "Keep only rows whose target's category (items.tsv) is this value or has it as a label, ignoring case (see above).")
@@ -54,7 +56,7 @@ struct CasesCommand: ParsableCommand {
   /// `--filter`, checked in `run` so a bad name is one error line (no usage text).
   static func parseFilter(_ text: String) throws -> CaseFilter {
     guard let filter = CaseFilter(name: text) else {
-      throw CommandError("--filter must be one of \(CaseFilter.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+      throw CommandError("--filter must be one of \(CaseFilter.allCases.map(\.rawValue).joined(separator: ", ")) (or the long forms timirec-hit-bestmatch-miss, bestmatch-hit-timirec-miss), not '\(text)'")
     }
     return filter
   }
@@ -161,7 +163,8 @@ struct CasesCommand: ParsableCommand {
     if column != sort {
       sorted += " (--sort \(sort.rawValue): a \(model.config.stageLabel) checkpoint has no TiMiRec mix, so by the best match's \(column == .bestSampled ? "sampled rank" : "rank"))"
     }
-    print("\(filter.summary(compare: table.compared))\(category.map { ", target category \($0)" } ?? ""): \(order.count) rows; \(sorted)\(reverse ? " (reversed)" : "")")
+    let kept = [filter == .all ? nil : filter.summary(compare: table.compared), category.map { "target category \($0)" }].compactMap { $0 }
+    print((kept.isEmpty ? "" : kept.joined(separator: ", ") + ": ") + "\(order.count) rows; \(sorted)\(reverse ? " (reversed)" : "")")
     let shown = Array(order.prefix(top ?? 20))
     for line in CaseTableText.table(table, rows: shown, title: { catalog?.title($0) ?? "" }) { print(line) }
     if shown.count < order.count { print("… \(order.count - shown.count) more (--top N)") }
@@ -297,17 +300,21 @@ enum CaseTableText {
     let (a, b) = table.compared ? ("ckpt1", "ckpt2") : ("TiMiRec", "best")
     func right(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
     func number(_ v: Int?) -> String { v.map(String.init) ?? "—" }
-    var lines = [[right("user", 7), right("step", 5), right(a, 8), right(b, 7), right("gain", 7), right("\(a)@smp", 12),
-                  right("\(b)@smp", 10), right("JS", 6), right("int", 4), right("coll", 5), "  target"].joined(separator: " ")]
+    // A split column only when the rows mix splits (--split all): train steps, then dev, test.
+    let showSplit = Set(rows.map { table.rows[$0].split }).count > 1
+    var header = [right("user", 7), right("step", 5)] + (showSplit ? [right("split", 5)] : [])
+    header += [right(a, 8), right(b, 7), right("gain", 7), right("\(a)@smp", 12),
+               right("\(b)@smp", 10), right("JS", 6), right("int", 4), right("coll", 5), "  target"]
+    var lines = [header.joined(separator: " ")]
     for i in rows {
       let r = table.rows[i]
       let js = r.model.jensenShannon.flatMap { $0.isFinite ? String(format: "%.3f", $0) : nil } ?? "—"
       let gain = r.gain.map { $0 > 0 ? "+\($0)" : String($0) } ?? "—"
-      lines.append([right(String(r.user), 7), right(String(r.step), 5), right(number(r.firstRank), 8),
-                    right(String(r.secondRank), 7), right(gain, 7), right(number(r.firstSampled), 12),
-                    right(number(r.secondSampled), 10), right(js, 6),
-                    right(r.model.strongestInterest.map { "i\($0 + 1)" } ?? "—", 4),
-                    right(r.model.collapsed ? "yes" : "no", 5), "  \(r.target) \(clipped(title(r.target), 60))"].joined(separator: " "))
+      var fields = [right(String(r.user), 7), right(String(r.step), 5)] + (showSplit ? [right(splitName(r.split), 5)] : [])
+      fields += [right(number(r.firstRank), 8), right(String(r.secondRank), 7), right(gain, 7), right(number(r.firstSampled), 12),
+                 right(number(r.secondSampled), 10), right(js, 6), right(r.model.strongestInterest.map { "i\($0 + 1)" } ?? "—", 4),
+                 right(r.model.collapsed ? "yes" : "no", 5), "  \(r.target) \(clipped(title(r.target), 60))"]
+      lines.append(fields.joined(separator: " "))
     }
     return lines
   }

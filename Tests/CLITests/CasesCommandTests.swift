@@ -90,6 +90,10 @@ final class CasesCommandTests: CLITestCase {
 
     let bad = try cases("--filter", "nope")
     assertOneLineError(bad, location: "--filter", says: "hit-miss")
+    // A negative count reaches the check (not the parser's "missing value").
+    let negative = try cases("--top", "-1")
+    XCTAssertNotEqual(negative.exitCode, 0)
+    XCTAssertTrue(negative.stderr.contains("--top must be at least 1, not -1"), negative.transcript)
   }
 
   static let tinyModel = ["--emb-size", "8", "--K", "2", "--history-max", "5", "--batch-size", "8", "--threads", "1"]
@@ -156,7 +160,14 @@ final class CasesCommandTests: CLITestCase {
     let table = try timirec("cases", "--data", data, "--ckpt", pre, "--split", "all")
     XCTAssertEqual(table.exitCode, 0, table.transcript)
     let third = table.stdout.split(separator: "\n")[2]
-    XCTAssertEqual(String(third), "all rows: 26 rows; sorted by best-rank (--sort gain: a pretrain checkpoint has no TiMiRec mix, so by the best match's rank)")
+    XCTAssertEqual(String(third), "26 rows; sorted by best-rank (--sort gain: a pretrain checkpoint has no TiMiRec mix, so by the best match's rank)")
+    // Rows of several splits: the table has a split column.
+    let tableHeader = table.stdout.split(separator: "\n")[3]
+    XCTAssertTrue(tableHeader.hasPrefix("   user  step split  TiMiRec "), String(tableHeader))
+    let rowLines = table.stdout.split(separator: "\n").dropFirst(4).filter { $0.split(separator: " ").first.map { Int($0) != nil } ?? false }
+    let splits = Set(rowLines.compactMap { $0.split(separator: " ").dropFirst(2).first.map(String.init) })
+    XCTAssertEqual(splits.intersection(["train", "dev", "test"]).count, splits.count, "\(splits)")
+    XCTAssertTrue(splits.contains("train"), table.stdout)
 
     // With --compare (model 1 the pretrain's best match, model 2 the finetune's mix) every
     // filter runs, each on both models' own ranks.
