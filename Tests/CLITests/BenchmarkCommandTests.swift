@@ -175,8 +175,9 @@ final class BenchmarkCommandTests: CLITestCase {
     benchmark.send(SIGINT)
     XCTAssertNotNil(benchmark.wait(timeout: 120), "the benchmark did not stop")
     XCTAssertEqual(benchmark.end, .exited(1), benchmark.stdout + benchmark.stderr)
-    XCTAssertTrue(benchmark.stderr.contains("did not finish: train ComiRec+-s0, evaluate ComiRec+-s0, train ComiRec+-s1, evaluate ComiRec+-s1"),
+    XCTAssertTrue(benchmark.stderr.contains("interrupted: 4 job(s) not done (train ComiRec+-s0, evaluate ComiRec+-s0, train ComiRec+-s1, evaluate ComiRec+-s1); running the same command again resumes them"),
                   benchmark.stderr)
+    XCTAssertTrue(benchmark.stdout.contains("train ComiRec+-s0 interrupted after"), benchmark.stdout)
     for seed in [0, 1] {
       let log = try String(contentsOfFile: runs + "/ml-100k/logs/ComiRec+-s\(seed).train.log", encoding: .utf8)
       XCTAssertTrue(log.contains("interrupted after"), log)

@@ -486,6 +486,42 @@ final class BenchmarkTests: XCTestCase {
     }
   }
 
+  /// Beauty's plan: the baselines one seed, the TiMiRec family three. A table over seeds
+  /// 0,1,2 is complete with the baseline's seed 0 and says why that row has one seed.
+  func testARowThatExpectsOneSeedIsCompleteWithIt() throws {
+    XCTAssertEqual(Recipes.recipe("GRU4Rec", dataset: "beauty")?.tableSeeds, 1)
+    XCTAssertEqual(Recipes.recipe("TiSASRec", dataset: "beauty")?.tableSeeds, 1)
+    XCTAssertNil(Recipes.recipe("TiMiRec+", dataset: "beauty")?.tableSeeds)
+    XCTAssertNil(Recipes.recipe("ComiRec", dataset: "beauty")?.tableSeeds)
+    XCTAssertNil(Recipes.recipe("GRU4Rec", dataset: "ml-100k")?.tableSeeds)
+    XCTAssertEqual(try Recipes.book("MIND", "beauty").tableSeeds, 1)
+
+    let book: RecipeBook = { model, _ in
+      ModelRecipe(model: model, group: .withoutTransformer, arguments: [], tableSeeds: model == "A" ? 1 : nil)
+    }
+    let plan = try BenchmarkPlan(dataset: "d", models: ["A", "TiMiRec"], seeds: [0, 1, 2], recipes: book)
+    var results = [try result("A", nil, seed: 0, ranks: [1, 20])]
+    for seed in 0..<3 { results.append(try result("TiMiRec", nil, seed: seed, ranks: [1, 2])) }
+    let complete = try BenchmarkTable(title: "t", plan: plan, results: results, protocols: [.sampled], command: "c", significance: false)
+    XCTAssertEqual(complete.rows.map(\.expectedSeeds), [1, nil])
+    var markdown = complete.markdown
+    XCTAssertTrue(markdown.contains("| without transformer | A (1 of 1 seed) | "), markdown)
+    XCTAssertTrue(markdown.contains("| without transformer | TiMiRec | "), markdown)
+    XCTAssertFalse(markdown.contains("**Partial:**"), markdown)
+    XCTAssertTrue(markdown.contains("A row marked \"of 1 seed\" expects fewer seeds than the 3 asked"), markdown)
+    XCTAssertTrue(markdown.contains("| A | 1 of 1 |"), markdown)
+    // Without A's seed the table is partial; with seeds 0 alone every row expects one.
+    let partial = try BenchmarkTable(title: "t", plan: plan, results: Array(results.dropFirst()), protocols: [.sampled], command: "c",
+                                     significance: false)
+    markdown = partial.markdown
+    XCTAssertTrue(markdown.contains("| without transformer | A (0 of 1 seed) | "), markdown)
+    XCTAssertTrue(markdown.contains("**Partial:**"), markdown)
+    let oneSeed = try BenchmarkTable(title: "t", plan: try BenchmarkPlan(dataset: "d", models: ["A", "TiMiRec"], seeds: [0], recipes: book),
+                                     results: results, protocols: [.sampled], command: "c", significance: false)
+    XCTAssertEqual(oneSeed.rows.map(\.expectedSeeds), [nil, nil])
+    XCTAssertFalse(oneSeed.markdown.contains("of 1 seed"), oneSeed.markdown)
+  }
+
   /// Table 4: the variants' recipes have no Table 2 group and TiMiRec has one; ungrouped, the
   /// bold is the best of all three rows (it once compared each row with itself).
   func testAnUngroupedTableBoldsTheBestOfAllRows() throws {

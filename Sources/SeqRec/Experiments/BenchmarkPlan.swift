@@ -33,12 +33,15 @@ public struct ModelRecipe: Equatable, Sendable {
   public var arguments: [String]
   /// The model whose run (same dataset, same seed) is this one's `--init`, or nil.
   public var initFrom: String?
+  /// How many of the asked seeds its table row expects (`Recipe.tableSeeds`), nil for all.
+  public var tableSeeds: Int?
 
-  public init(model: String, group: ModelGroup?, arguments: [String], initFrom: String? = nil) {
+  public init(model: String, group: ModelGroup?, arguments: [String], initFrom: String? = nil, tableSeeds: Int? = nil) {
     self.model = model
     self.group = group
     self.arguments = arguments
     self.initFrom = initFrom
+    self.tableSeeds = tableSeeds
   }
 
   /// The value of option `name` in `arguments` (the last occurrence), e.g. "--K" → "4".

@@ -133,6 +133,9 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
     public var group: ModelGroup?
     /// Seeds with a result, of `seedsPlanned`.
     public var seeds: [Int]
+    /// How many seeds this row expects when fewer than `seedsPlanned` (Beauty's baselines:
+    /// one, `Recipe.tableSeeds`); nil for all of them.
+    public var expectedSeeds: Int?
     /// Protocol → metric → cell (absent without results).
     public var cells: [String: [String: Cell]]
     /// Means over seeds of the model's own stage: epochs run and the best epoch.
@@ -198,7 +201,8 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
         }
         if !column.isEmpty { cells[p.rawValue] = column }
       }
-      rows.append(Row(model: recipe.model, group: grouped ? recipe.group : nil, seeds: own.map(\.seed), cells: cells,
+      rows.append(Row(model: recipe.model, group: grouped ? recipe.group : nil, seeds: own.map(\.seed),
+                      expectedSeeds: recipe.tableSeeds.flatMap { $0 < plan.seeds.count ? $0 : nil }, cells: cells,
                       epochs: Statistics.mean(own.map { Double($0.epochs) }),
                       bestEpoch: Statistics.mean(own.compactMap { $0.chain.last?.bestEpoch.map(Double.init) }),
                       seconds: Statistics.mean(own.map(\.seconds)), startsFrom: recipe.initFrom))
@@ -261,7 +265,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
   public var markdown: String {
     var lines = ["# \(title)", ""]
     let planned = seedsPlanned.count
-    let complete = rows.allSatisfy { $0.seeds.count == planned }
+    let complete = rows.allSatisfy { $0.seeds.count >= ($0.expectedSeeds ?? planned) }
     lines.append("Written by `\(command)` on \(generated). Test split, leave-one-out; each cell is the mean over seeds "
                  + "± the seeds' standard deviation; **bold**: "
                  + (rows.contains { $0.group != nil }
@@ -274,8 +278,14 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
     }
     if !complete {
       lines.append("")
-      lines.append("**Partial:** runs are still missing; a model with fewer seeds than \(planned) says \"n of \(planned) seeds\", and its "
+      lines.append("**Partial:** runs are still missing; a model with fewer seeds than it expects says \"n of m seeds\", and its "
                    + "mean and the tests use the seeds it has.")
+    }
+    if let fewer = rows.compactMap(\.expectedSeeds).min() {
+      lines.append("")
+      lines.append("A row marked \"of \(fewer) seed\(fewer == 1 ? "" : "s")\" expects fewer seeds than the \(planned) asked: the recipe table "
+                   + "plans \(fewer == 1 ? "one seed" : "\(fewer) seeds") for it on this dataset (issue 13: on Beauty the baselines one seed, ComiRec(+) and "
+                   + "TiMiRec(+) three).")
     }
     if let maxEpochs {
       lines.append("")
@@ -289,7 +299,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
       lines.append("| " + (showGroup ? "group | " : "") + rowTitle + " | " + metrics.joined(separator: " | ") + " |")
       lines.append("|" + String(repeating: "---|", count: metrics.count + (showGroup ? 2 : 1)))
       for row in rows {
-        var name = row.seeds.count == planned ? row.model : "\(row.model) (\(row.seeds.count) of \(planned) seeds)"
+        var name = row.seeds.count == planned ? row.model : "\(row.model) (\(row.seeds.count) of \(row.expectedSeeds ?? planned) seed\((row.expectedSeeds ?? planned) == 1 ? "" : "s"))"
         if row.reproduced == false { name += " (not reproduced)" }
         let cells = metrics.map { metric -> String in
           guard let cell = row.cells[p.rawValue]?[metric] else { return "–" }
@@ -311,7 +321,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
       let epochs = row.epochs.map { String(format: "%.1f", $0) } ?? "–"
       let best = row.bestEpoch.map { String(format: " (%.1f)", $0) } ?? ""
       let time = row.seconds.map { String(format: "%.1f min", $0 / 60) } ?? "–"
-      lines.append("| \(row.model) | \(row.seeds.count) of \(planned) | \(epochs)\(best) | \(time) | \(row.startsFrom ?? "–") |")
+      lines.append("| \(row.model) | \(row.seeds.count) of \(row.expectedSeeds ?? planned) | \(epochs)\(best) | \(time) | \(row.startsFrom ?? "–") |")
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -13,6 +13,6 @@ extension Recipes {
       throw BenchmarkError.unknownModel(model: model, dataset: dataset, known: Recipes.tableModels)
     }
     return ModelRecipe(model: recipe.name, group: ModelGroup.table2.contains(recipe.group) ? recipe.group : nil, arguments: recipe.arguments,
-                       initFrom: recipe.initFrom)
+                       initFrom: recipe.initFrom, tableSeeds: recipe.tableSeeds)
   }
 }
