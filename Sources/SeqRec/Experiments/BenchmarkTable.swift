@@ -299,7 +299,9 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
       lines.append("| " + (showGroup ? "group | " : "") + rowTitle + " | " + metrics.joined(separator: " | ") + " |")
       lines.append("|" + String(repeating: "---|", count: metrics.count + (showGroup ? 2 : 1)))
       for row in rows {
-        var name = row.seeds.count == planned ? row.model : "\(row.model) (\(row.seeds.count) of \(row.expectedSeeds ?? planned) seed\((row.expectedSeeds ?? planned) == 1 ? "" : "s"))"
+        let expected = row.expectedSeeds ?? planned, count = row.seeds.count
+        var name = count == planned ? row.model
+          : count > expected ? "\(row.model) (\(count) seeds)" : "\(row.model) (\(count) of \(expected) seed\(expected == 1 ? "" : "s"))"
         if row.reproduced == false { name += " (not reproduced)" }
         let cells = metrics.map { metric -> String in
           guard let cell = row.cells[p.rawValue]?[metric] else { return "–" }
