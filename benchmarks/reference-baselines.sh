@@ -26,8 +26,7 @@ python=${PYTHON:-python3}
 logs=${REF_LOGS:-/tmp/reference-logs}
 mkdir -p "$logs"
 k=2; [ "$dataset" = beauty ] && k=4
-common=(--dataset "$dataset" --path "$(cd "$data_root" && pwd)/" --random_seed "$seed" --num_workers 0
-        --emb_size 64 --history_max 20)
+data_path="$(cd "$data_root" && pwd)/"
 for model in "$@"; do
   case $model in
     GRU4Rec)  extra=(--hidden_size 128 --lr 1e-3 --l2 1e-4) ;;
@@ -39,10 +38,10 @@ for model in "$@"; do
     *) echo "reference-baselines.sh: unknown model '$model' (GRU4Rec, YouTube, MIND, ComiRec, SASRec, TiSASRec)" >&2; exit 2 ;;
   esac
   log="$logs/$model-$dataset-s$seed.txt"
+  # What the JSON records (no machine paths), then what runs.
   shown=(main.py --model_name "$model" --dataset "$dataset" --random_seed "$seed" --num_workers 0
          --emb_size 64 --history_max 20 "${extra[@]}")
-  args=(main.py --model_name "$model" "${common[@]}" "${extra[@]}" --log_file "$log"
-        --model_path "$logs/$model-$dataset-s$seed.pt")
+  args=("${shown[@]}" --path "$data_path" --log_file "$log" --model_path "$logs/$model-$dataset-s$seed.pt")
   rm -f "$log"
   started=$(date +%s)
   (cd "$ref_src" && OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$python" "${args[@]}" > /dev/null)

@@ -85,9 +85,9 @@ public struct ReferenceCheck: Codable, Equatable, Sendable {
   /// The metrics compared (issue 13: test HR@10 and NDCG@10).
   public static let criterionMetrics = ["HR@10", "NDCG@10"]
 
-  /// The check of `model` from its results (any seeds) and the reference's run; nil when
+  /// The check of a table row from its results (any seeds) and the reference's run; nil when
   /// either side lacks a criterion metric or its standard error.
-  public static func check(model: String, results: [RunResult], reference: ReferenceResults.Run) -> ReferenceCheck? {
+  public static func check(_ row: BenchmarkTable.Row, results: [RunResult], reference: ReferenceResults.Run) -> ReferenceCheck? {
     guard !results.isEmpty else { return nil }
     let sampled = EvaluationProtocol.sampled.rawValue
     var metrics: [Metric] = []
@@ -101,9 +101,7 @@ public struct ReferenceCheck: Codable, Equatable, Sendable {
                             inStandardErrors: (ours - theirs) / error))
     }
     return ReferenceCheck(
-      model: model, seeds: results.count, metrics: metrics,
-      epochs: Statistics.mean(results.map { Double($0.epochs) }),
-      bestEpoch: Statistics.mean(results.compactMap { $0.chain.last?.bestEpoch.map(Double.init) }),
+      model: row.model, seeds: results.count, metrics: metrics, epochs: row.epochs, bestEpoch: row.bestEpoch,
       reference: reference, reproduced: metrics.allSatisfy { abs($0.inStandardErrors) <= limit })
   }
 
