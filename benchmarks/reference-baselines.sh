@@ -7,7 +7,7 @@
 #
 # REF_SRC    the reference's src/ folder (a checkout you made; nothing of it is in this repo)
 # DATA_ROOT  folder holding DATASET/{train,dev,test}.csv (copied from `timirec prepare`'s output)
-# OUT.json   created or updated: one entry per model, replaced when the model is run again
+# OUT.json   created or updated: one run per model and seed, replaced when that seed is run again
 # MODEL      GRU4Rec, YouTube, MIND, ComiRec, SASRec or TiSASRec
 #
 # Python comes from $PYTHON (default: python3); one thread (OMP_NUM_THREADS=1), no loader
@@ -58,8 +58,10 @@ if not test or not best:
     sys.exit(f"reference-baselines.sh: {log} has no test result; the run did not finish")
 metrics = {k: float(v) for k, v in (p.split(":") for p in test[-1].split(","))}
 table = json.load(open(out)) if os.path.exists(out) else {"models": {}}
-table["models"][model] = {"seed": int(seed), "epochs": int(epochs[-1]), "bestEpoch": int(best[-1]),
-                          "seconds": int(seconds), "sampled": metrics, "command": command}
+runs = [run for run in table["models"].get(model, []) if run["seed"] != int(seed)]
+runs.append({"seed": int(seed), "epochs": int(epochs[-1]), "bestEpoch": int(best[-1]),
+             "seconds": int(seconds), "sampled": metrics, "command": command})
+table["models"][model] = sorted(runs, key=lambda run: run["seed"])
 tmp = out + ".tmp"
 with open(tmp, "w") as f:
     json.dump(table, f, indent=1, sort_keys=True)

@@ -450,10 +450,12 @@ final class BenchmarkTests: XCTestCase {
     let ndcg = results[0].metrics["sampled"]!["NDCG@10"]!
     let se = (1.0 / 3).squareRoot() / 2  // 0.2887
     let reference = ReferenceResults(models: [
-      // A: 0.5 − 0.3 = 0.2 = 0.69 SE: reproduced. B: 0.5 − 0.95 = −1.56 SE on HR@10, but NDCG@10 3 SE away.
-      "A": .init(seed: 0, epochs: 30, bestEpoch: 20, seconds: 100, sampled: ["HR@10": 0.3, "NDCG@10": ndcg], command: "python main.py --model_name A"),
-      "B": .init(seed: 0, epochs: 40, bestEpoch: 30, seconds: 100, sampled: ["HR@10": 0.95, "NDCG@10": ndcg - 0.3], command: "python main.py --model_name B"),
-      "C": .init(seed: 0, epochs: 40, bestEpoch: 30, seconds: 100, sampled: ["HR@10": 0.5, "NDCG@10": ndcg], command: "c"),
+      // A: two reference seeds (listed out of order), mean HR@10 0.3: 0.5 − 0.3 = 0.2 = 0.69 SE: reproduced.
+      // B: 0.5 − 0.95 = −1.56 SE on HR@10, but NDCG@10 3 SE away.
+      "A": [.init(seed: 1, epochs: 50, bestEpoch: 30, seconds: 100, sampled: ["HR@10": 0.2, "NDCG@10": ndcg], command: "python main.py --model_name A --random_seed 1"),
+            .init(seed: 0, epochs: 30, bestEpoch: 20, seconds: 100, sampled: ["HR@10": 0.4, "NDCG@10": ndcg], command: "python main.py --model_name A --random_seed 0")],
+      "B": [.init(seed: 0, epochs: 40, bestEpoch: 30, seconds: 100, sampled: ["HR@10": 0.95, "NDCG@10": ndcg - 0.3], command: "python main.py --model_name B")],
+      "C": [.init(seed: 0, epochs: 40, bestEpoch: 30, seconds: 100, sampled: ["HR@10": 0.5, "NDCG@10": ndcg], command: "c")],
     ])
     let table = try BenchmarkTable(title: "t", plan: plan, results: results, protocols: [.sampled], command: "c",
                                    significance: false, reference: reference)
@@ -467,7 +469,11 @@ final class BenchmarkTests: XCTestCase {
     XCTAssertEqual(table.rows.map(\.reproduced), [true, false, nil])
     let markdown = table.markdown
     XCTAssertTrue(markdown.contains("| B (1 of 2 seeds) (not reproduced) |"), markdown)
-    XCTAssertTrue(markdown.contains("| A (2 seeds) | 0.5000 ± 0.2887 | 0.3000 | +0.2000 (+0.7 SE) |"), markdown)
+    XCTAssertEqual(a.references.map(\.seed), [0, 1])
+    XCTAssertEqual(a.metrics[1].reference, ndcg, accuracy: 1e-12)
+    XCTAssertTrue(markdown.contains("| A (2 seeds) | 0.5000 ± 0.2887 | 0.3000 (2 seeds) | +0.2000 (+0.7 SE) |"), markdown)
+    XCTAssertTrue(markdown.contains("| 10.5 (5.0) / 30, 50 (20, 30) | reproduced |"), markdown)
+    XCTAssertTrue(markdown.contains("- A, seed 0: `python main.py --model_name A --random_seed 0`\n- A, seed 1: `"), markdown)
     XCTAssertTrue(markdown.contains("| 10.0 (5.0) / 40 (30) | **not reproduced** |"), markdown)
     XCTAssertTrue(markdown.contains("- B: `python main.py --model_name B`"), markdown)
   }
@@ -475,10 +481,16 @@ final class BenchmarkTests: XCTestCase {
   func testABadReferenceFileIsNamedWithWhatIsWrong() throws {
     XCTAssertNil(try ReferenceResults.load(folder: workDir))
     let path = workDir + "/" + ReferenceResults.fileName
-    try #"{"models": {"GRU4Rec": {"seed": 0, "epochs": 3, "bestEpoch": 2, "seconds": 1, "command": "x"}}}"#
+    try #"{"models": {"GRU4Rec": [{"seed": 0, "epochs": 3, "bestEpoch": 2, "seconds": 1, "command": "x"}]}}"#
       .write(toFile: path, atomically: true, encoding: .utf8)
     XCTAssertThrowsError(try ReferenceResults.load(folder: workDir)) { error in
-      XCTAssertEqual(error as? BenchmarkError, .badReference(path: path, reason: "no \"sampled\" at models.GRU4Rec"))
+      XCTAssertEqual(error as? BenchmarkError, .badReference(path: path, reason: "no \"sampled\" at models.GRU4Rec.Index 0"))
+    }
+    // The one-run-per-model form of before: the model's entry must be a list of runs.
+    try #"{"models": {"GRU4Rec": {"seed": 0, "epochs": 3, "bestEpoch": 2, "seconds": 1, "sampled": {}, "command": "x"}}}"#
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try ReferenceResults.load(folder: workDir)) { error in
+      XCTAssertEqual(error as? BenchmarkError, .badReference(path: path, reason: "wrong type at models.GRU4Rec"))
     }
     try "not json".write(toFile: path, atomically: true, encoding: .utf8)
     XCTAssertThrowsError(try ReferenceResults.load(folder: workDir)) { error in

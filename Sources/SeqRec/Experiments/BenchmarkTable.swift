@@ -206,7 +206,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
                       epochs: Statistics.mean(own.map { Double($0.epochs) }),
                       bestEpoch: Statistics.mean(own.compactMap { $0.chain.last?.bestEpoch.map(Double.init) }),
                       seconds: Statistics.mean(own.map(\.seconds)), startsFrom: recipe.initFrom))
-      if let run = reference?.models[recipe.model], let check = ReferenceCheck.check(rows[rows.count - 1], results: own, reference: run) {
+      if let runs = reference?.models[recipe.model], let check = ReferenceCheck.check(rows[rows.count - 1], results: own, references: runs) {
         checks.append(check)
         rows[rows.count - 1].reproduced = check.reproduced
       }
