@@ -35,6 +35,7 @@ dictionary() {
     movielens-*) echo "$FUZZ_DIR/dict/movielens.dict" ;;
     safetensors-*|import-architecture) echo "$FUZZ_DIR/dict/safetensors.dict" ;;
     amazon-gzip) echo "" ;;
+    per-user-ranks) echo "$FUZZ_DIR/dict/ranks.dict" ;;
     *) echo "$FUZZ_DIR/dict/json.dict" ;;
   esac
 }

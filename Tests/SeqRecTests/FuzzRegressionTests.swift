@@ -178,8 +178,8 @@ final class FuzzRegressionTests: XCTestCase {
 }
 
 /// docs/INPUTS.md's catalogue of refusals stays true: every error case declared in the code
-/// is listed there by name, and for the data, checkpoint, import and weights errors the exact
-/// message of a sample (the one the catalogue shows) appears verbatim.
+/// is listed there by name, and for the data, checkpoint, import, weights and benchmark errors
+/// the exact message of a sample (the one the catalogue shows) appears verbatim.
 final class InputsCatalogueTests: XCTestCase {
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
@@ -259,10 +259,20 @@ final class InputsCatalogueTests: XCTestCase {
       .notFloatingPoint(name: "interest_extractor.W1.weight", dtype: "I64", source: "model.safetensors"),
       .nonFinite(name: "interest_extractor.W1.weight", index: 3, value: .nan, source: "model.safetensors"),
     ]
+    let benchmark: [BenchmarkError] = [
+      .unknownModel(model: "GRU4Recc", dataset: "ml-100k", known: ["GRU4Rec", "TiMiRec"]),
+      .unknownDataset(dataset: "ml-1m", known: ["beauty", "ml-100k"]), .initCycle(model: "TiMiRec+"),
+      .noRunsFolder(variable: "TIMIREC_RUNS"),
+      .badResult(path: "GRU4Rec-s0.tsv:3", reason: "expected 3 integers separated by tabs"),
+      .badNotes(path: "table-notes.md", reason: "is not UTF-8 text"),
+      .badReference(path: "reference.json", reason: "no \"seed\" at models.GRU4Rec"),
+      .failedRuns(["train GRU4Rec-s0"]), .interrupted(notDone: ["train GRU4Rec-s1", "evaluate GRU4Rec-s1"]),
+    ]
     // The case name of an enum value with a payload (its description is the message).
     func name(_ value: Any) -> String { Mirror(reflecting: value).children.first?.label ?? "?" }
     return data.map { ("DataError", name($0), $0.message) } + checkpoint.map { ("CheckpointError", name($0), $0.description) }
       + imports.map { ("ImportError", name($0), $0.description) } + weights.map { ("WeightsError", name($0), $0.description) }
+      + benchmark.map { ("BenchmarkError", name($0), $0.description) }
   }()
 
   func testEveryErrorCaseIsCataloguedWithItsMessage() throws {
@@ -272,6 +282,7 @@ final class InputsCatalogueTests: XCTestCase {
       ("CheckpointError", "Sources/SeqRec/Training/Checkpoint.swift", true),
       ("ImportError", "Sources/SeqRec/Training/WeightsImport.swift", true),
       ("WeightsError", "Sources/SeqRec/Models/TiMiRec.swift", true),
+      ("BenchmarkError", "Sources/SeqRec/Experiments/BenchmarkPlan.swift", true),
       ("Problem", "Sources/Tensor/SafeTensors.swift", false),
     ]
     var missing: [String] = []

@@ -13,6 +13,7 @@ public enum FuzzHarnesses {
     movieLensRatings, movieLensItems, movieLensGenres,
     amazonReviews, amazonMetadata, amazonGzip,
     checkpointConfig, resumeJSON, safetensorsModel, safetensorsOptimizer, importArchitecture,
+    perUserRanks, benchmarkJSON,
   ]
 
   public static func named(_ name: String) -> FuzzHarness? { all.first { $0.name == name } }
@@ -180,6 +181,66 @@ public enum FuzzHarnesses {
         try model.loadAllParameters(from: file, source: "fuzz.safetensors")
       }
     }
+  }
+
+  // MARK: benchmark results (`benchmark`: results/<dataset>/ and the runs' checkpoints)
+
+  /// A per-user ranks file as `benchmark` reads it for the significance tests: the input as
+  /// a ranks table (`ranks/<run>.tsv`) and as `evaluate --per-user` lines (`.jsonl`), each
+  /// read for both protocols by one new reader (so its cache starts empty for every input).
+  static let perUserRanks = FuzzHarness(
+    name: "per-user-ranks",
+    summary: "ranks/<run>.tsv and evaluate --per-user <run>.jsonl (the same bytes) -> PerUserReader().ranks(_:protocol:), both protocols"
+  ) { bytes in
+    let folder = scratch.folder("per-user-ranks")
+    let reader = PerUserReader()
+    for file in ["GRU4Rec-s0.tsv", "GRU4Rec-s0.jsonl"] {
+      let path = scratch.write(bytes, to: file, in: folder)
+      for evaluationProtocol in EvaluationProtocol.allCases {
+        refusalIsFine { _ = try reader.ranks(path, protocol: evaluationProtocol) }
+      }
+    }
+  }
+
+  /// The JSON files `benchmark` decodes: runs/<run>.json (through `Benchmark.results()` of a
+  /// one-evaluation plan, as the CLI reads them), reference.json, and a run's checkpoint
+  /// config.json (+ resume.json) as `CheckpointRecord` reads them. NUL-separated sections of
+  /// one input; a missing reference or config section repeats the section before it (a single
+  /// JSON file goes to all three readers); an empty section, and a missing resume.json, is an
+  /// absent file (Foundation leaks the 4 KB buffer of an empty file it reads, lsan.supp: with
+  /// empty files a third of the inputs unbalanced malloc/free and ran LeakSanitizer, 15x slower).
+  static let benchmarkJSON = FuzzHarness(
+    name: "benchmark-json",
+    summary: "runs/<run>.json NUL reference.json NUL config.json [NUL resume.json] -> Benchmark.results(), ReferenceResults.load(folder:), CheckpointRecord.read(_:)"
+  ) { bytes in
+    let benchmark = BenchmarkInput.benchmark(resultsRoot: scratch.folder("benchmark-json"))
+    let runs = scratch.folder("benchmark-json/\(BenchmarkInput.dataset)/runs")
+    precondition(benchmark.resultFile(BenchmarkInput.run) == runs + "/\(BenchmarkInput.run).json", "the result file moved")
+    let checkpoint = scratch.folder("benchmark-json/checkpoint")
+    let parts = sections(bytes, parts: 4)
+    let files = [(BenchmarkInput.run + ".json", runs), (ReferenceResults.fileName, benchmark.resultsFolder),
+                 ("config.json", checkpoint), ("resume.json", checkpoint)]
+    for (i, (file, folder)) in files.enumerated() {
+      let part: UnsafeRawBufferPointer? = i < 3 ? parts[min(i, parts.count - 1)] : parts.count == 4 ? parts[3] : nil
+      if let part, !part.isEmpty { scratch.write(part, to: file, in: folder) } else { scratch.remove(file, in: folder) }
+    }
+    refusalIsFine { _ = try benchmark.results() }
+    refusalIsFine { _ = try ReferenceResults.load(folder: benchmark.resultsFolder) }
+    refusalIsFine { _ = try CheckpointRecord.read(checkpoint) }
+  }
+}
+
+/// The benchmark whose results folder `benchmark-json` fills: one evaluation (GRU4Rec seed 0)
+/// of "ml-100k", its results under `<resultsRoot>/ml-100k/`; nothing is trained or run.
+enum BenchmarkInput {
+  static let dataset = "ml-100k"
+  static let run = "GRU4Rec-s0"
+
+  static func benchmark(resultsRoot: String) -> Benchmark {
+    let plan = BenchmarkPlan(dataset: dataset, models: [], seeds: [0], runs: [],
+                             evaluations: [PlannedEvaluation(model: "GRU4Rec", seed: 0, run: run)])
+    return Benchmark(plan: plan, data: resultsRoot, runsRoot: resultsRoot, resultsRoot: resultsRoot,
+                     executable: "/nonexistent/timirec", jobs: 1, report: { _ in })
   }
 }
 

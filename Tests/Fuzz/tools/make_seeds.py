@@ -184,3 +184,67 @@ hb += b" " * ((8 - len(hb) % 8) % 8)
 put("import-architecture", "module-prefixed.safetensors", len(hb).to_bytes(8, "little") + hb + data[8 + n:])
 put("safetensors-optimizer", "tiny-pretrain-as-optimizer.safetensors", fx("tiny-pretrain.safetensors"))
 put("safetensors-optimizer", "bf16-finetune.safetensors", fx("tiny-finetune-L1-bf16.safetensors"))
+
+# Benchmark results (results/<dataset>/ of this repository): per-user ranks tables and the
+# `evaluate --per-user` lines they were made from, run results, reference.json, and the
+# config.json / resume.json of a run's checkpoint. Targets come from the prepared ML-100K
+# test.csv when it is at hand (the reader ignores them).
+results = os.path.join(here, "..", "..", "..", "results", "ml-100k")
+def ranks_rows(run, start, count):
+    rows = read(os.path.join(results, "ranks", run + ".tsv")).decode().split("\n")[1:-1]
+    return [[int(v) for v in r.split("\t")] for r in rows[start:start + count]], start
+def ranks_tsv(run, start, count, catalogue=True):
+    rows, _ = ranks_rows(run, start, count)
+    head = "user\trank\tcatalogue_rank\n" if catalogue else "user\trank\n"
+    return head + "".join("\t".join(map(str, r if catalogue else r[:2])) + "\n" for r in rows)
+test_csv = "/work/data/ml-100k/test.csv"
+targets = [int(l.split(b"\t")[1]) for l in read(test_csv).split(b"\n")[1:] if l] if os.path.exists(test_csv) else []
+def per_user_jsonl(run, start, count, catalogue=True):
+    rows, _ = ranks_rows(run, start, count)
+    out = ""
+    for i, r in enumerate(rows, start):
+        target = targets[i] if i < len(targets) else 0
+        out += '{"index": %d, "user": %d, "row": %d, "target": %d, "rank": %d' % (i, r[0], i, target, r[1])
+        out += (', "catalogue_rank": %d}\n' % r[2]) if catalogue else "}\n"
+    return out
+put("per-user-ranks", "GRU4Rec-s0-head.tsv", ranks_tsv("GRU4Rec-s0", 0, 120))
+put("per-user-ranks", "TiMiRec+-s0-middle.tsv", ranks_tsv("TiMiRec+-s0", 400, 120))
+put("per-user-ranks", "MIND-s0-sampled-only.tsv", ranks_tsv("MIND-s0", 800, 100, catalogue=False))
+put("per-user-ranks", "GRU4Rec-s0-head.jsonl", per_user_jsonl("GRU4Rec-s0", 0, 36))
+put("per-user-ranks", "YouTube-s1-sampled-only.jsonl", per_user_jsonl("YouTube-s1", 600, 36, catalogue=False))
+
+def result_json(run):
+    return json.loads(read(os.path.join(results, "runs", run + ".json")))
+def swift_json(value):
+    """JSONEncoder's .prettyPrinted + .sortedKeys layout, as `timirec` writes its JSON."""
+    return json.dumps(value, indent=2, sort_keys=True, separators=(",", " : "))
+reference = json.loads(read(os.path.join(results, "reference.json")))
+def reference_of(*models):
+    return {"models": {m: reference["models"][m] for m in models}}
+config = {"bestDev": {"HR@5": 0.3478, "NDCG@5": 0.2291}, "bestEpoch": 58,
+          "dataset": {"devRows": 943, "itemCount": 1683, "name": "ml-100k", "testRows": 943, "trainRows": 98114,
+                      "userCount": 944},
+          "formatVersion": 2, "initializedFrom": "runs/ml-100k/ComiRec+-s0", "model": "TiMiRec",
+          "modelConfig": {"addPosition": True, "addTransformer": True, "attentionSize": 8, "embeddingSize": 64,
+                          "historyMax": 20, "interestCount": 2, "itemCount": 1683, "projectionLayers": 2,
+                          "stopGradient": True, "temperature": 0.5},
+          "stage": "finetune",
+          "training": {"batchSize": 256, "evalBatchSize": 256, "l2": 1e-6, "learningRate": 0.0001, "maxEpochs": 200,
+                       "seed": 0, "threads": 1}}
+gru_config = {"bestDev": {"HR@5": 0.2566, "NDCG@5": 0.1702}, "bestEpoch": 56, "dataset": config["dataset"],
+              "formatVersion": 2, "model": "GRU4Rec",
+              "modelConfig": {"embeddingSize": 64, "hiddenSize": 128, "historyMax": 20, "itemCount": 1683},
+              "training": {"batchSize": 256, "evalBatchSize": 256, "l2": 1e-4, "learningRate": 0.001, "maxEpochs": 200,
+                           "seed": 0, "threads": 2}}
+resume = {"adamSteps": 30342, "devHistory": [round(0.2 + 0.002 * i - 0.00003 * i * i, 4) for i in range(78)],
+          "epochsDone": 78, "finished": True, "seconds": 1216.8716994524002}
+put("benchmark-json", "TiMiRec+-s0.json", swift_json(result_json("TiMiRec+-s0")))
+legacy = result_json("GRU4Rec-s0")
+legacy["perUser"] = {p: "/runs/ml-100k/eval/GRU4Rec-s0.jsonl" for p in ("all", "sampled")}
+legacy["maxEpochs"] = 20
+put("benchmark-json", "GRU4Rec-s0-absolute-jsonl-maxEpochs.json", swift_json(legacy))
+put("benchmark-json", "reference.json", json.dumps(reference_of("ComiRec", "SASRec", "YouTube"), indent=1, sort_keys=True))
+put("benchmark-json", "GRU4Rec-config.json", swift_json(gru_config))
+put("benchmark-json", "run-reference-config-resume",
+    "\0".join([swift_json(result_json("TiMiRec+-s0")), json.dumps(reference_of("MIND"), indent=1, sort_keys=True),
+               swift_json(config), swift_json(resume)]))
