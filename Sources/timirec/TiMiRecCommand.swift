@@ -8,7 +8,11 @@ import Tensor
 enum Entry {
   static func main() {
     chooseBLASKernel()
-    TiMiRecCommand.main()
+    // TiMiRecCommand.main() split in two, so that the errors of a command's run (never
+    // ArgumentParser's own parse errors and help) are shown on one line (CommandError.oneLine).
+    var command: ParsableCommand
+    do { command = try TiMiRecCommand.parseAsRoot() } catch { TiMiRecCommand.exit(withError: error) }
+    do { try command.run() } catch { TiMiRecCommand.exit(withError: CommandError.oneLine(error)) }
   }
 
   /// OpenBLAS picks its kernel when the library loads, before `main`. When it fell back to
@@ -43,4 +47,29 @@ struct TiMiRecCommand: ParsableCommand {
 struct CommandError: Error, CustomStringConvertible {
   let description: String
   init(_ message: String) { description = message }
+
+  /// `error` as one line on the terminal: control characters that a file's bytes put into a
+  /// message (a JSON key holding a newline, an escape sequence in a field) are shown escaped
+  /// (`\n`, `\u{1B}`), so that a bad input gives one line and cannot drive the terminal
+  /// (docs/INPUTS.md, promise 2). An error without any, and ArgumentParser's own
+  /// (exit codes, help, validation), pass unchanged.
+  static func oneLine(_ error: Error) -> Error {
+    if error is ExitCode || error is CleanExit || error is ValidationError { return error }
+    let text = "\(error)"
+    let escaped = escapingControlCharacters(text)
+    return escaped == text ? error : CommandError(escaped)
+  }
+
+  /// `text` with every control character but the tab written as its Swift escape.
+  static func escapingControlCharacters(_ text: String) -> String {
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+      if scalar.properties.generalCategory == .control && scalar != "\t" {
+        out.append(contentsOf: scalar.escaped(asASCII: false).unicodeScalars)
+      } else {
+        out.append(scalar)
+      }
+    }
+    return String(out)
+  }
 }

@@ -50,6 +50,10 @@ final class DatasetFolderErrorTests: CLITestCase {
            location: "dev.csv:4:", hint: "user 3 has no rows in train.csv; every dev/test user needs training history"),
     Defect(name: "non-integer item id", file: "train.csv", text: "user_id\titem_id\ttime\n1\t1\t1\n1\tb2\t2\n2\t3\t1\n2\t4\t2\n",
            location: "train.csv:3:", hint: "item_id 'b2' is not an integer; ids and times must be whole numbers"),
+    // A field's bytes reach the message; a terminal escape in them is shown escaped, not sent.
+    Defect(name: "item id holding a terminal escape", file: "train.csv",
+           text: "user_id\titem_id\ttime\n1\t1\t1\n1\t\u{1B}[2Jb2\t2\n2\t3\t1\n2\t4\t2\n",
+           location: "train.csv:3:", hint: "item_id '\\u{1B}[2Jb2' is not an integer"),
     Defect(name: "user id 0", file: "train.csv", text: "user_id\titem_id\ttime\n1\t1\t1\n1\t2\t2\n0\t3\t1\n2\t4\t2\n",
            location: "train.csv:4:", hint: "user_id 0 is not >= 1; ids start at 1 (0 is padding), re-index the data"),
     Defect(name: "row with 2 fields", file: "train.csv", text: "user_id\titem_id\ttime\n1\t1\t1\n1\t2\n2\t3\t1\n2\t4\t2\n",

@@ -129,6 +129,8 @@ class CLITestCase: XCTestCase {
     XCTAssertNotEqual(run.exitCode, 0, "exit code 0 for bad input:\n\(run.transcript)", file: file, line: line)
     XCTAssertEqual(run.errorLines.count, 1, "expected exactly one error line:\n\(run.transcript)", file: file, line: line)
     XCTAssertFalse(run.stdout.lowercased().contains("error"), "error text on stdout:\n\(run.transcript)", file: file, line: line)
+    XCTAssertFalse(run.stderr.unicodeScalars.contains { $0.properties.generalCategory == .control && $0 != "\t" && $0 != "\n" },
+                   "a raw control character in the error (a file's bytes must be shown escaped):\n\(run.transcript)", file: file, line: line)
     guard let message = run.errorLines.first else { return }
     XCTAssertTrue(message.hasPrefix("Error: "), "the error line does not start 'Error: ':\n\(run.transcript)", file: file, line: line)
     XCTAssertTrue(message.contains(location), "the error does not name '\(location)':\n\(run.transcript)", file: file, line: line)

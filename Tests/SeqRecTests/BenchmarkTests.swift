@@ -484,17 +484,22 @@ final class BenchmarkTests: XCTestCase {
     try #"{"models": {"GRU4Rec": [{"seed": 0, "epochs": 3, "bestEpoch": 2, "seconds": 1, "command": "x"}]}}"#
       .write(toFile: path, atomically: true, encoding: .utf8)
     XCTAssertThrowsError(try ReferenceResults.load(folder: workDir)) { error in
-      XCTAssertEqual(error as? BenchmarkError, .badReference(path: path, reason: "no \"sampled\" at models.GRU4Rec.Index 0"))
+      XCTAssertEqual(error as? BenchmarkError, .badReference(path: path, reason: "missing field 'models.GRU4Rec[0].sampled'"))
     }
     // The one-run-per-model form of before: the model's entry must be a list of runs.
     try #"{"models": {"GRU4Rec": {"seed": 0, "epochs": 3, "bestEpoch": 2, "seconds": 1, "sampled": {}, "command": "x"}}}"#
       .write(toFile: path, atomically: true, encoding: .utf8)
     XCTAssertThrowsError(try ReferenceResults.load(folder: workDir)) { error in
-      XCTAssertEqual(error as? BenchmarkError, .badReference(path: path, reason: "wrong type at models.GRU4Rec"))
+      XCTAssertEqual(error as? BenchmarkError, .badReference(path: path, reason: "field 'models.GRU4Rec' should be a list"))
     }
     try "not json".write(toFile: path, atomically: true, encoding: .utf8)
     XCTAssertThrowsError(try ReferenceResults.load(folder: workDir)) { error in
-      XCTAssertTrue("\(error)".contains("reference.json: not JSON"), "\(error)")
+      XCTAssertEqual(error as? BenchmarkError, .badReference(path: path, reason: "not valid JSON"))
+    }
+    // JSON allows control characters in keys; the message names the field with them escaped.
+    try #"{"models": {"a\nb": [{"seed": "zero"}]}}"#.write(toFile: path, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try ReferenceResults.load(folder: workDir)) { error in
+      XCTAssertEqual(error as? BenchmarkError, .badReference(path: path, reason: #"field 'models.a\nb[0].seed' should be an integer"#))
     }
   }
 

@@ -265,7 +265,7 @@ final class InputsCatalogueTests: XCTestCase {
       .noRunsFolder(variable: "TIMIREC_RUNS"),
       .badResult(path: "GRU4Rec-s0.tsv:3", reason: "expected 3 integers separated by tabs"),
       .badNotes(path: "table-notes.md", reason: "is not UTF-8 text"),
-      .badReference(path: "reference.json", reason: "no \"seed\" at models.GRU4Rec"),
+      .badReference(path: "reference.json", reason: "missing field 'models.GRU4Rec[0].seed'"),
       .failedRuns(["train GRU4Rec-s0"]), .interrupted(notDone: ["train GRU4Rec-s1", "evaluate GRU4Rec-s1"]),
     ]
     // The case name of an enum value with a payload (its description is the message).

@@ -404,7 +404,7 @@ public struct Benchmark: Sendable {
     do {
       result = try JSONDecoder().decode(RunResult.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
     } catch {
-      throw BenchmarkError.badResult(path: file, reason: "\(error)")
+      throw BenchmarkError.badResult(path: file, reason: CheckpointDirectory.describe(error))
     }
     result.perUser = result.perUser.mapValues { $0.hasPrefix("/") ? $0 : (resultsFolder as NSString).appendingPathComponent($0) }
     return result

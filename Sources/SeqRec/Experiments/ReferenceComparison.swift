@@ -43,18 +43,9 @@ public struct ReferenceResults: Codable, Equatable, Sendable {
     guard let data = FileManager.default.contents(atPath: path) else { return nil }
     do {
       return try JSONDecoder().decode(ReferenceResults.self, from: data)
-    } catch let DecodingError.keyNotFound(key, context) {
-      throw BenchmarkError.badReference(path: path, reason: "no \"\(key.stringValue)\" at \(Self.place(context))")
-    } catch let DecodingError.typeMismatch(_, context) {
-      throw BenchmarkError.badReference(path: path, reason: "wrong type at \(Self.place(context))")
     } catch {
-      throw BenchmarkError.badReference(path: path, reason: "not JSON of the form benchmarks/reference-baselines.sh writes")
+      throw BenchmarkError.badReference(path: path, reason: CheckpointDirectory.describe(error))
     }
-  }
-
-  private static func place(_ context: DecodingError.Context) -> String {
-    let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-    return path.isEmpty ? "the top level" : path
   }
 }
 

@@ -60,7 +60,7 @@ public struct CheckpointRecord: Codable, Equatable, Sendable {
     do {
       record = try JSONDecoder().decode(CheckpointRecord.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
     } catch {
-      throw CheckpointError.unreadable(path: path, reason: "config.json: \(error)")
+      throw CheckpointError.unreadable(path: path, reason: "config.json: \(CheckpointDirectory.describe(error))")
     }
     if let state = try CheckpointDirectory.readResumeState(path) {
       record.epochsDone = state.epochsDone

@@ -334,11 +334,18 @@ public enum CheckpointDirectory {
     return config
   }
 
-  /// One line for a decoding failure, naming the field by its dotted path.
+  /// One line for a JSON file that could not be read or decoded: a `DecodingError` described
+  /// by field, anything else (the file could not be read) by its own text.
+  static func describe(_ error: Error) -> String {
+    (error as? DecodingError).map { describe($0) } ?? "cannot read it (\(error.localizedDescription))"
+  }
+
+  /// One line for a decoding failure, naming the field by its dotted path (a key with control
+  /// characters, which JSON allows, is shown with them escaped).
   static func describe(_ error: DecodingError) -> String {
     func path(_ keys: [CodingKey]) -> String {
-      keys.map { key in key.intValue.map { "[\($0)]" } ?? key.stringValue }.joined(separator: ".")
-        .replacingOccurrences(of: ".[", with: "[")
+      keys.map { key in key.intValue.map { "[\($0)]" } ?? String(key.stringValue.debugDescription.dropFirst().dropLast()) }
+        .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
     }
     func expected(_ type: Any.Type) -> String {
       switch type {
@@ -385,7 +392,7 @@ public enum CheckpointDirectory {
     let url = fileURL(path, "resume.json")
     guard fileManager.fileExists(atPath: url.path) else { return nil }
     do { return try JSONDecoder().decode(ResumeState.self, from: Data(contentsOf: url)) } catch {
-      throw CheckpointError.unreadable(path: path, reason: "resume.json: \(error)")
+      throw CheckpointError.unreadable(path: path, reason: "resume.json: \(describe(error))")
     }
   }
 
