@@ -6,6 +6,8 @@
 #   Tests/Fuzz/run.sh NAME SECONDS [FLAGS]   fuzz NAME for SECONDS (FLAGS go to libFuzzer)
 #   Tests/Fuzz/run.sh --all SECONDS          every harness for SECONDS each (CI)
 #   Tests/Fuzz/run.sh NAME 1800 -runs=10000000   the acceptance run: 30 min or 10M inputs
+#   Tests/Fuzz/run.sh --minimize NAME INPUT  shrink a crashing INPUT (same settings as fuzzing)
+#                                            into .build/fuzz/artifacts/NAME-minimized
 #
 # Each run starts from the committed seeds in Tests/Fuzz/corpus/NAME (copied into a working
 # corpus under .build/fuzz/corpus, so new inputs never land in the repository), uses
@@ -40,12 +42,35 @@ dictionary() {
   esac
 }
 
+# The driver under the settings every run uses: per-input limits, the leak suppressions, and
+# scratch files in $scratch (set by the caller). Arguments: NAME, then libFuzzer's.
+run_driver() {
+  local name=$1
+  shift
+  # detect_leaks: LeakSanitizer on (see docs/INPUTS.md for what is suppressed and why).
+  # SWIFT_BACKTRACE=enable=no: Swift's own crash handler would read memory ASan reports as a
+  # wild read and hide the real trap; libFuzzer prints the stack of a trap itself.
+  TMPDIR="$scratch" SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0" \
+    LSAN_OPTIONS="suppressions=$PWD/$FUZZ_DIR/lsan.supp:print_suppressions=0" \
+    "$(binary)" "$name" -timeout=10 -malloc_limit_mb=512 -rss_limit_mb=2048 "$@"
+}
+
+# Scratch files of the harness go to a folder removed afterwards, even after a crash; in
+# /dev/shm where there is one (a disk-backed /tmp made every input ~10x slower here).
+make_scratch() { scratch=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d); }
+
+# Before any build: every harness has its seed folder (CorpusReplayTests checks that).
+known_harness() {
+  [[ -n "$1" && -d "$FUZZ_DIR/corpus/$1" ]] || { echo "no harness '$1'; $0 --list names them" >&2; exit 2; }
+}
+
 fuzz_one() {
   local name=$1 seconds=$2
   shift 2
   local work="$BUILD/corpus/$name" artifacts="$BUILD/artifacts" log="$BUILD/logs/$name.log"
   mkdir -p "$work" "$artifacts" "$BUILD/logs"
-  cp -n "$FUZZ_DIR/corpus/$name"/* "$work"/ 2>/dev/null || true
+  # The committed seeds, refreshed (a seed changed in the repository replaces its old copy).
+  cp "$FUZZ_DIR/corpus/$name"/* "$work"/ 2>/dev/null || true
   local dict flags=()
   dict=$(dictionary "$name")
   [[ -n "$dict" ]] && flags+=("-dict=$dict")
@@ -53,18 +78,10 @@ fuzz_one() {
   # unbalance malloc/free in every input, so libFuzzer's per-input leak check would run a full
   # LeakSanitizer scan each time (13x slower). For that harness leaks are checked once, at exit.
   [[ "$name" == rechorus-folder ]] && flags+=("-detect_leaks=0")
-  # Scratch files of the harness go to a folder removed afterwards, even after a crash; in
-  # /dev/shm where there is one (a disk-backed /tmp made every input ~10x slower here).
-  local scratch
-  scratch=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
-  local status=0
-  # detect_leaks: LeakSanitizer on (see docs/INPUTS.md for what is suppressed and why).
-  # SWIFT_BACKTRACE=enable=no: Swift's own crash handler would read memory ASan reports as a
-  # wild read and hide the real trap; libFuzzer prints the stack of a trap itself.
-  TMPDIR="$scratch" SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0" \
-    LSAN_OPTIONS="suppressions=$PWD/$FUZZ_DIR/lsan.supp:print_suppressions=0" \
-    "$(binary)" "$name" -max_total_time="$seconds" -timeout=10 -malloc_limit_mb=512 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$artifacts/$name-" "${flags[@]}" "$@" "$work" >"$log" 2>&1 || status=$?
+  local scratch status=0
+  make_scratch
+  run_driver "$name" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$artifacts/$name-" \
+    "${flags[@]}" "$@" "$work" >"$log" 2>&1 || status=$?
   rm -rf "$scratch"
   local runs cov ft corp
   runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
@@ -98,16 +115,29 @@ case "${1:-}" in
     done
     exit $failed
     ;;
+  --minimize)
+    [[ $# -eq 3 && -f "$3" ]] || { echo "usage: $0 --minimize NAME INPUT (INPUT: a file, e.g. from .build/fuzz/artifacts)" >&2; exit 2; }
+    known_harness "$2"
+    build
+    mkdir -p "$BUILD/artifacts"
+    out="$BUILD/artifacts/$2-minimized"
+    make_scratch
+    status=0
+    run_driver "$2" -minimize_crash=1 -runs=100000 -exact_artifact_path="$out" "$3" || status=$?
+    rm -rf "$scratch"
+    [[ -f "$out" ]] || { echo "$2: nothing written (does $3 crash the harness? status $status)" >&2; exit 1; }
+    echo "$2: minimized $(wc -c < "$3") bytes to $(wc -c < "$out") in $out"
+    ;;
   ""|-h|--help)
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
-    exit 2
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    [[ -n "${1:-}" ]] && exit 0 || exit 2
     ;;
   *)
     [[ $# -ge 2 ]] || { echo "usage: $0 NAME SECONDS [libFuzzer flags]" >&2; exit 2; }
     name=$1 seconds=$2
     shift 2
+    known_harness "$name"
     build
-    "$(binary)" --list | cut -f1 | grep -qx "$name" || { echo "no harness '$name'; $0 --list names them" >&2; exit 2; }
     fuzz_one "$name" "$seconds" "$@"
     ;;
 esac

@@ -4,6 +4,9 @@
 //
 //   fuzz-readers --list
 //   fuzz-readers NAME [libFuzzer flags] [corpus folders]     (fuzzing build)
+//   FUZZ_HARNESS=NAME fuzz-readers [libFuzzer flags] [inputs] (the same; how libFuzzer runs
+//                                                              the program again to minimise,
+//                                                              merge or fork)
 //   fuzz-readers NAME FILE_OR_FOLDER...                       (normal build: replay)
 //   fuzz-readers --write-generated-seeds CORPUS_ROOT          (seeds that need the tiny model)
 
@@ -38,7 +41,17 @@ if arguments[1] == "--write-generated-seeds" {
   exit(0)
 }
 
-guard let harness = FuzzHarnesses.named(arguments[1]) else {
+// The harness is the first argument, or, when that is not a harness name, $FUZZ_HARNESS.
+let harness: FuzzHarness
+let rest: ArraySlice<String>
+if let named = FuzzHarnesses.named(arguments[1]) {
+  harness = named
+  rest = arguments.dropFirst(2)
+} else if let name = ProcessInfo.processInfo.environment["FUZZ_HARNESS"] {
+  guard let named = FuzzHarnesses.named(name) else { fail("no harness '\(name)' (FUZZ_HARNESS); --list names them") }
+  harness = named
+  rest = arguments.dropFirst(1)
+} else {
   fail("no harness '\(arguments[1])'; --list names them")
 }
 
@@ -46,8 +59,10 @@ guard let harness = FuzzHarnesses.named(arguments[1]) else {
 // Set once here, before libFuzzer starts, and only read afterwards (libFuzzer calls the
 // callback on this thread, one input at a time).
 nonisolated(unsafe) var selected: FuzzHarness = harness
-// libFuzzer sees argv without the harness name.
-var fuzzerArguments = [arguments[0]] + arguments.dropFirst(2)
+// libFuzzer sees argv without the harness name, and runs this program again with that argv
+// for -minimize_crash, -merge and -fork: the environment carries the name to those runs.
+setenv("FUZZ_HARNESS", harness.name, 1)
+var fuzzerArguments = [arguments[0]] + rest
 var cArguments: [UnsafeMutablePointer<CChar>?] = fuzzerArguments.map { strdup($0) } + [nil]
 var argc = Int32(fuzzerArguments.count)
 let status = cArguments.withUnsafeMutableBufferPointer { buffer -> Int32 in
@@ -61,7 +76,7 @@ exit(status)
 #else
 // Replay: every file given, or every file under a folder given, in name order.
 var files: [String] = []
-for path in arguments.dropFirst(2) {
+for path in rest {
   var isFolder: ObjCBool = false
   guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { fail("\(path): no such file or folder") }
   if isFolder.boolValue {

@@ -28,6 +28,16 @@ final class CorpusReplayTests: XCTestCase {
     }
   }
 
+  /// Every folder of crash inputs names a harness (a misspelt one would never be replayed).
+  func testEveryRegressionFolderNamesAHarness() throws {
+    let folders = try FileManager.default.contentsOfDirectory(atPath: Self.fuzzFolder + "/regressions")
+    XCTAssertFalse(folders.isEmpty)
+    let names = Set(FuzzHarnesses.all.map(\.name))
+    for folder in folders {
+      XCTAssertTrue(names.contains(folder), "Tests/Fuzz/regressions/\(folder) is not a harness's name; --list names them")
+    }
+  }
+
   /// Seeds and crash inputs go through their harness without a crash (a refusal is fine).
   func testCorporaAndCrashInputsReplayWithoutCrashing() throws {
     var replayed = 0
