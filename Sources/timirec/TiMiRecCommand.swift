@@ -48,17 +48,20 @@ struct CommandError: Error, CustomStringConvertible {
   let description: String
   init(_ message: String) { description = message }
 
-  /// `error` as one line on the terminal: control characters that a file's bytes put into a
-  /// message (a JSON key holding a newline, an escape sequence in a field) are shown escaped
-  /// (`\n`, `\u{1B}`), so that a bad input gives one line and cannot drive the terminal
-  /// (docs/INPUTS.md, promise 2). An error without any, and ArgumentParser's own
-  /// (exit codes, help, validation), pass unchanged.
+  /// `error` as one line on the terminal (plus the "hint: " lines some errors end with):
+  /// control characters that a file's bytes put into a message (a JSON key holding a newline,
+  /// an escape sequence in a field) are shown escaped (`\n`, `\u{1B}`), so that a bad input
+  /// gives one line and cannot drive the terminal (docs/INPUTS.md, promise 2). An error
+  /// without any, and ArgumentParser's own (exit codes, help, validation), pass unchanged.
   static func oneLine(_ error: Error) -> Error {
     if error is ExitCode || error is CleanExit || error is ValidationError { return error }
     let text = "\(error)"
-    let escaped = escapingControlCharacters(text)
+    let escaped = text.components(separatedBy: hintSeparator).map(escapingControlCharacters).joined(separator: hintSeparator)
     return escaped == text ? error : CommandError(escaped)
   }
+
+  /// Where a message's hint line begins (ExplorerError's messages end with one).
+  static let hintSeparator = "\nhint: "
 
   /// `text` with every control character but the tab written as its Swift escape.
   static func escapingControlCharacters(_ text: String) -> String {
