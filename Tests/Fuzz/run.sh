@@ -121,6 +121,7 @@ case "${1:-}" in
     build
     mkdir -p "$BUILD/artifacts"
     out="$BUILD/artifacts/$2-minimized"
+    rm -f "$out"
     make_scratch
     status=0
     run_driver "$2" -minimize_crash=1 -runs=100000 -exact_artifact_path="$out" "$3" || status=$?
