@@ -89,10 +89,10 @@ public struct ReferenceCheck: Codable, Equatable, Sendable {
     for name in criterionMetrics {
       let values = results.compactMap { $0.metrics[sampled]?[name] }
       let errors = results.compactMap { $0.standardErrors[sampled]?[name] }
-      guard values.count == results.count, errors.count == results.count,
+      let theirValues = references.compactMap { $0.sampled[name] }
+      guard values.count == results.count, errors.count == results.count, theirValues.count == references.count,
             let ours = Statistics.mean(values), let error = Statistics.mean(errors), error > 0,
-            let theirs = Statistics.mean(references.compactMap { $0.sampled[name] }),
-            references.allSatisfy({ $0.sampled[name] != nil }) else { return nil }
+            let theirs = Statistics.mean(theirValues) else { return nil }
       metrics.append(Metric(metric: name, ours: ours, standardError: error, reference: theirs,
                             inStandardErrors: (ours - theirs) / error))
     }
