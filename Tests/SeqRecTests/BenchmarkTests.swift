@@ -432,6 +432,51 @@ final class BenchmarkTests: XCTestCase {
     XCTAssertEqual(decoded.rows.first { $0.model == "TiMiRec" }?.cells["sampled"]?["HR@10"]?.test?.against, "B")
   }
 
+  /// TiMiRec against ComiRec (the extractor it distils) whatever the group's best baseline:
+  /// the same paired t-test, on hand-computed per-user values.
+  func testTiMiRecIsTestedAgainstItsExtractorBesideTheBestBaseline() throws {
+    let book: RecipeBook = { model, _ in ModelRecipe(model: model, group: model.hasSuffix("+") ? .withTransformer : .withoutTransformer, arguments: []) }
+    let plan = try BenchmarkPlan(dataset: "d", models: ["B", "ComiRec", "TiMiRec", "ComiRec+"], seeds: [0], recipes: book)
+    // 10 users, HR@10 per user: TiMiRec hits users 0–7, ComiRec users 0–1, B users 0–8.
+    let results = [
+      try result("TiMiRec", .withoutTransformer, seed: 0, ranks: [1, 2, 3, 4, 5, 6, 7, 8, 50, 60]),
+      try result("ComiRec", .withoutTransformer, seed: 0, ranks: [1, 2, 30, 30, 30, 30, 30, 30, 30, 30]),
+      try result("B", .withoutTransformer, seed: 0, ranks: [1, 2, 3, 4, 5, 6, 7, 8, 9, 60]),
+      try result("ComiRec+", .withTransformer, seed: 0, ranks: [1, 2, 3, 4, 5, 6, 7, 8, 9, 60]),
+    ]
+    let table = try BenchmarkTable(title: "t", plan: plan, results: results, protocols: [.sampled], command: "c", significance: true)
+    // The mark tests the best baseline, B, which TiMiRec does not beat: no mark.
+    let cell = try XCTUnwrap(table.rows.first { $0.model == "TiMiRec" }?.cells["sampled"]?["HR@10"])
+    XCTAssertEqual(cell.test?.against, "B")
+    XCTAssertEqual(cell.test?.mark, "")
+    XCTAssertEqual(cell.test?.meanDifference ?? 0, -0.1, accuracy: 1e-12)
+    // Against ComiRec: differences 0,0,1,1,1,1,1,1,0,0; mean 0.6, Σ(d − 0.6)² = 4·0.36 + 6·0.16
+    // = 2.4, sd = √(2.4/9), t = 0.6/(sd/√10) = 3.674…, 9 degrees of freedom, p ≈ 0.005.
+    XCTAssertEqual(table.comparisons.map(\.model), ["TiMiRec"], "TiMiRec+ has no result: no second comparison")
+    let comparison = try XCTUnwrap(table.comparisons.first)
+    XCTAssertEqual(comparison.against, "ComiRec")
+    let test = try XCTUnwrap(comparison.tests["sampled"]?["HR@10"])
+    let t = 0.6 / ((2.4 / 9).squareRoot() / 10.0.squareRoot())
+    XCTAssertEqual(test.meanDifference, 0.6, accuracy: 1e-12)
+    XCTAssertEqual(test.t, t, accuracy: 1e-12)
+    XCTAssertEqual(test.users, 10)
+    XCTAssertEqual(test.p, Statistics.studentTTwoSidedP(t, degreesOfFreedom: 9), accuracy: 1e-15)
+    XCTAssertTrue(test.p > 0.001 && test.p < 0.01, "p = \(test.p)")
+    XCTAssertEqual(test.mark, "**")
+    // HR@5: TiMiRec hits users 0–4, ComiRec 0–1: differences 0,0,1,1,1,0,…: mean 0.3.
+    XCTAssertEqual(comparison.tests["sampled"]?["HR@5"]?.meanDifference ?? 0, 0.3, accuracy: 1e-12)
+    let markdown = table.markdown
+    XCTAssertTrue(markdown.contains("## TiMiRec against the extractor it distils"), markdown)
+    XCTAssertTrue(markdown.contains("| TiMiRec − ComiRec | sampled | +0.3000"), markdown)
+    XCTAssertTrue(markdown.contains("| +0.6000\\*\\* (p " + String(format: "%.2g", test.p) + ") |"), markdown)
+    let decoded = try JSONDecoder().decode(BenchmarkTable.self, from: table.json())
+    XCTAssertEqual(decoded.comparisons, table.comparisons)
+    // Without significance there is no comparison either.
+    let plain = try BenchmarkTable(title: "t", plan: plan, results: results, protocols: [.sampled], command: "c", significance: false)
+    XCTAssertTrue(plain.comparisons.isEmpty)
+    XCTAssertFalse(plain.markdown.contains("extractor it distils"))
+  }
+
   /// The reference code's runs beside ours: differences in our standard errors, the verdict,
   /// and the mark in the main table.
   func testReferenceRunsStandBesideOursAndAFarOneIsMarkedNotReproduced() throws {

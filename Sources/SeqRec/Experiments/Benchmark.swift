@@ -14,6 +14,9 @@ public enum EvaluationProtocol: String, Codable, CaseIterable, Sendable {
       : "full catalogue (every item a candidate but the user's earlier items)"
   }
 
+  /// The protocol in a table cell: "sampled" or "full catalogue".
+  public var shortTitle: String { self == .sampled ? "sampled" : "full catalogue" }
+
   /// The key of this protocol's rank in an `evaluate --per-user` line.
   public var perUserKey: String { self == .sampled ? "rank" : "catalogue_rank" }
 

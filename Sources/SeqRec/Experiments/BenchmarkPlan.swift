@@ -17,6 +17,18 @@ extension Recipe.Group: Codable {
     case .ablation, .pretrainOnly: return nil
     }
   }
+
+  /// The multi-interest model of the group that `proposedModel` is set against whatever the
+  /// group's best baseline: ComiRec beside TiMiRec, ComiRec+ (TiMiRec+'s own pretrain) beside
+  /// TiMiRec+; the paper's question whether distilling the target interest improves on the
+  /// extractor alone. Nil outside Table 2.
+  public var extractorModel: String? {
+    switch self {
+    case .withoutTransformer: return "ComiRec"
+    case .withTransformer: return "ComiRec+"
+    case .ablation, .pretrainOnly: return nil
+    }
+  }
 }
 
 /// How one model of a benchmark is trained on one dataset: its `timirec train` arguments and

@@ -124,8 +124,20 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
     public var users: Int
     public var t: Double
     public var p: Double
-    /// "", "*" (p ≤ 0.05) or "**" (p ≤ 0.01).
+    /// "", "*" (p ≤ 0.05) or "**" (p ≤ 0.01); "" also when the model is the worse one.
     public var mark: String
+    /// Mean over the users of the model's value minus the baseline's (the metric's units).
+    public var meanDifference: Double
+  }
+
+  /// A proposed model against its group's extractor (`ModelGroup.extractorModel`): TiMiRec+
+  /// against ComiRec+, TiMiRec against ComiRec, with the same paired t-test as the marks,
+  /// whether or not that model is the group's best baseline.
+  public struct Comparison: Codable, Equatable, Sendable {
+    public var model: String
+    public var against: String
+    /// Protocol → metric → test; a column is absent when either model lacks it.
+    public var tests: [String: [String: Significance]]
   }
 
   public struct Row: Codable, Equatable, Sendable {
@@ -163,6 +175,9 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
   public var rowTitle = "model"
   /// The models also trained by the reference code, beside ours (results/<dataset>/reference.json).
   public var referenceChecks: [ReferenceCheck] = []
+  /// TiMiRec (TiMiRec+) against ComiRec (ComiRec+), for each group where both have results
+  /// (only with `significance`).
+  public var comparisons: [Comparison] = []
 
   /// The table's metric columns: HR@5/10/20 and NDCG@5/10/20 (Table 2).
   public static let tableMetrics = ["HR@5", "HR@10", "HR@20", "NDCG@5", "NDCG@10", "NDCG@20"]
@@ -188,7 +203,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
     self.protocols = protocols
     self.metrics = metrics
     self.notes = notes
-    var rows: [Row] = [], checks: [ReferenceCheck] = []
+    var rows: [Row] = [], checks: [ReferenceCheck] = [], comparisons: [Comparison] = []
     for recipe in plan.models {
       let own = results.filter { $0.model == recipe.model && plan.seeds.contains($0.seed) }.sorted { $0.seed < $1.seed }
       var cells: [String: [String: Cell]] = [:]
@@ -224,20 +239,44 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
                 let proposed = members.first(where: { rows[$0].model == group.proposedModel }),
                 rows[proposed].cells[p.rawValue]?[metric] != nil else { continue }
           let baselines = scored.filter { $0.0 != proposed }
-          guard let baseline = baselines.max(by: { $0.1 < $1.1 }) else { continue }
-          let a = try Self.perUserValues(results, model: rows[proposed].model, seeds: plan.seeds, protocol: p, metric: metric, reader: perUser)
-          let b = try Self.perUserValues(results, model: rows[baseline.0].model, seeds: plan.seeds, protocol: p, metric: metric, reader: perUser)
-          let users = Set(a.keys).intersection(b.keys).sorted()
-          guard let test = Statistics.pairedTTest(users.map { a[$0]! }, users.map { b[$0]! }) else { continue }
-          let significance = Significance(
-            against: rows[baseline.0].model, users: users.count, t: test.t, p: test.p,
-            mark: test.meanDifference > 0 ? Statistics.significanceMark(test.p) : "")
-          rows[proposed].cells[p.rawValue]?[metric]?.test = significance
+          guard let baseline = baselines.max(by: { $0.1 < $1.1 }),
+                let test = try Self.pairedTest(results, model: rows[proposed].model, against: rows[baseline.0].model,
+                                               seeds: plan.seeds, protocol: p, metric: metric, reader: perUser)
+          else { continue }
+          rows[proposed].cells[p.rawValue]?[metric]?.test = test
         }
       }
+      // The proposed model against its extractor, every column both have.
+      guard significance, let group, let proposed = group.proposedModel, let extractor = group.extractorModel,
+            let a = rows.first(where: { $0.model == proposed }), let b = rows.first(where: { $0.model == extractor })
+      else { continue }
+      var tests: [String: [String: Significance]] = [:]
+      for p in protocols {
+        for metric in metrics where a.cells[p.rawValue]?[metric] != nil && b.cells[p.rawValue]?[metric] != nil {
+          tests[p.rawValue, default: [:]][metric] = try Self.pairedTest(
+            results, model: proposed, against: extractor, seeds: plan.seeds, protocol: p, metric: metric, reader: perUser)
+        }
+      }
+      if !tests.isEmpty { comparisons.append(Comparison(model: proposed, against: extractor, tests: tests)) }
     }
     self.rows = rows
     referenceChecks = checks
+    self.comparisons = comparisons
+  }
+
+  /// The two-sided paired t-test of `model` against `against` over the test users' values of
+  /// `metric`, each averaged across seeds (users in every seed's file of both); nil when fewer
+  /// than two users pair or every difference is 0. Marked only when `model` is the better.
+  /// - Throws: `BenchmarkError.badResult` for an unreadable per-user file.
+  static func pairedTest(_ results: [RunResult], model: String, against: String, seeds: [Int], protocol p: EvaluationProtocol,
+                         metric: String, reader: PerUserReader) throws -> Significance? {
+    let a = try perUserValues(results, model: model, seeds: seeds, protocol: p, metric: metric, reader: reader)
+    let b = try perUserValues(results, model: against, seeds: seeds, protocol: p, metric: metric, reader: reader)
+    let users = Set(a.keys).intersection(b.keys).sorted()
+    guard let test = Statistics.pairedTTest(users.map { a[$0]! }, users.map { b[$0]! }) else { return nil }
+    return Significance(against: against, users: users.count, t: test.t, p: test.p,
+                        mark: test.meanDifference > 0 ? Statistics.significanceMark(test.p) : "",
+                        meanDifference: test.meanDifference)
   }
 
   /// User → the metric's per-user value (1[r ≤ K] or 1[r ≤ K]/log2(r + 1), RankingMetrics),
@@ -314,6 +353,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
         lines.append("| " + (showGroup ? "\(row.group?.rawValue ?? "") | " : "") + name + " | " + cells.joined(separator: " | ") + " |")
       }
     }
+    lines += comparisonMarkdown
     lines += ReferenceCheck.markdown(referenceChecks)
     lines += ["", "## Training", "",
               "Means per seed: epochs the model's own run trained (best dev-NDCG@5 epoch), and wall-clock training time of its "
@@ -326,6 +366,31 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
       lines.append("| \(row.model) | \(row.seeds.count) of \(row.expectedSeeds ?? planned) | \(epochs)\(best) | \(time) | \(row.startsFrom ?? "–") |")
     }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// The section of ``comparisons``: per comparison and protocol, each column's mean
+  /// per-user difference with its p and mark; none without comparisons.
+  var comparisonMarkdown: [String] {
+    guard !comparisons.isEmpty else { return [] }
+    var lines = ["", "## TiMiRec against the extractor it distils", "",
+                 "The paper's question beside the marks above (which test the best other model of the group): is TiMiRec "
+                 + "(TiMiRec+) better than ComiRec (ComiRec+, TiMiRec+'s own pretrain)? Each cell: the mean over the test users "
+                 + "of the first model's value minus the second's (each averaged across seeds), `*`/`**` for p ≤ 0.05/0.01 "
+                 + "when the first is better, and p of the same two-sided paired t-test.", "",
+                 "| comparison | protocol | " + metrics.joined(separator: " | ") + " |",
+                 "|---|---|" + String(repeating: "---|", count: metrics.count)]
+    for comparison in comparisons {
+      for p in protocols {
+        guard let tests = comparison.tests[p.rawValue] else { continue }
+        let cells = metrics.map { metric -> String in
+          guard let test = tests[metric] else { return "–" }
+          return String(format: "%+.4f", test.meanDifference) + test.mark.replacingOccurrences(of: "*", with: "\\*")
+            + " (p " + String(format: "%.2g", test.p) + ")"
+        }
+        lines.append("| \(comparison.model) − \(comparison.against) | \(p.shortTitle) | " + cells.joined(separator: " | ") + " |")
+      }
+    }
+    return lines
   }
 
   /// The table as JSON (sorted keys).
