@@ -10,7 +10,7 @@ struct BenchmarkCommand: ParsableCommand {
     commandName: "benchmark",
     abstract: "Train and evaluate models × seeds resumably and write the paper's Table 2 (or 4) for one dataset.",
     discussion: """
-      Each training is a child process (`timirec train`, `--resume` for an interrupted run), so killing one loses nothing else; running the same command again skips finished runs and evaluations and resumes the rest. Checkpoints go to <runs>/<dataset>/<model>-s<seed>/ (outside the repository), results to <results>/<dataset>/: runs/<model>-s<seed>.json, the per-user ranks ranks/<model>-s<seed>.tsv and the table (every model of the table, also with --models), rewritten after every job; the reference code's runs in <results>/<dataset>/reference.json (benchmarks/reference-baselines.sh) stand beside ours, a model more than two standard errors away marked not reproduced; hand-written notes in <results>/<dataset>/table-notes.md (table4-notes.md) are printed under the table's own. A model and seed recorded in results/ is not trained again when its run folder is gone (a new machine). Hyper-parameters: the recipe table (Sources/SeqRec/Experiments/Recipes.swift). Ctrl-C is passed on to the running trainings (resumable).
+      Each training is a child process (`timirec train`, `--resume` for an interrupted run), so killing one loses nothing else; running the same command again skips finished runs and evaluations and resumes the rest. Checkpoints go to <runs>/<dataset>/<model>-s<seed>/ (outside the repository), results to <results>/<dataset>/: runs/<model>-s<seed>.json, the per-user ranks ranks/<model>-s<seed>.tsv and the table (every model of the table and every seed recorded for it, also with --models or --seeds), rewritten after every job; the reference code's runs in <results>/<dataset>/reference.json (benchmarks/reference-baselines.sh) stand beside ours, a model more than two standard errors away marked not reproduced; hand-written notes in <results>/<dataset>/table-notes.md (table4-notes.md) are printed under the table's own. A model and seed recorded in results/ is not trained again when its run folder is gone (a new machine). Hyper-parameters: the recipe table (Sources/SeqRec/Experiments/Recipes.swift). Ctrl-C is passed on to the running trainings (resumable).
       Examples:
         timirec benchmark --data $DATA/ml-100k --seeds 0,1,2 --jobs 2
         timirec benchmark --data $DATA/ml-100k --table 4 --seeds 0,1,2 --dry-run
@@ -19,7 +19,7 @@ struct BenchmarkCommand: ParsableCommand {
   @Option(help: "Prepared dataset folder; its name (ml-100k, beauty) picks the recipes and names results/<dataset>/.")
   var data: String
   @Option(help: "Comma-separated models to train and evaluate now (default: every model of the table; the table lists them all either way).") var models: String?
-  @Option(help: "Comma-separated seeds.") var seeds: String = "0"
+  @Option(help: "Comma-separated seeds to train and evaluate now; the table also keeps every seed recorded in results/.") var seeds: String = "0"
   @Option(help: "Which of the paper's tables: 2 (every model, with significance) or 4 (TiMiRec's training variants).")
   var table: Int = 2
   @Option(help: "Training runs at once; with more than 1 each runs with --threads 1.") var jobs: Int = 1
@@ -55,14 +55,15 @@ struct BenchmarkCommand: ParsableCommand {
     let command = "timirec " + CommandLine.arguments.dropFirst().joined(separator: " ")
     let significance = table == 2
     let reader = PerUserReader()
-    // The table is always the whole table (every model of Table 2 or 4, with the results
-    // present), also when --models runs only some of them now.
-    let tablePlan = try BenchmarkPlan(dataset: dataset, models: tableModels + modelList.filter { !tableModels.contains($0) },
-                                      seeds: try parseSeeds(seeds), recipes: Recipes.book, maxEpochs: maxEpochs)
-    let benchmark = Benchmark(
-      plan: plan, data: data, runsRoot: try ExperimentFolders.runs(runs), resultsRoot: results,
-      executable: ExperimentFolders.executable, jobs: jobs,
-      report: { benchmark in
+    // The table is always the whole table (every model of Table 2 or 4, and every seed, with
+    // the results present), also when --models or --seeds runs only some of them now.
+    let allModels = tableModels + modelList.filter { !tableModels.contains($0) }
+    var benchmark = Benchmark(plan: plan, data: data, runsRoot: try ExperimentFolders.runs(runs), resultsRoot: results,
+                              executable: ExperimentFolders.executable, jobs: jobs, report: { _ in })
+    let tableSeeds = Set(try parseSeeds(seeds) + benchmark.recordedSeeds(models: allModels)).sorted()
+    let tablePlan = try BenchmarkPlan(dataset: dataset, models: allModels, seeds: tableSeeds, recipes: Recipes.book,
+                                      maxEpochs: maxEpochs)
+    benchmark.report = { benchmark in
         var whole = benchmark
         whole.plan = tablePlan
         let table = try BenchmarkTable(title: title, plan: tablePlan, results: try whole.results(),
@@ -71,7 +72,7 @@ struct BenchmarkCommand: ParsableCommand {
                                        significance: significance, grouped: table == 2,
                                        reference: try ReferenceResults.load(folder: benchmark.resultsFolder), perUser: reader)
         try table.write(to: benchmark.resultsFolder, name: tableName)
-      })
+      }
     try ExperimentFolders.runOrDescribe(benchmark, dryRun: dryRun)
     if !dryRun { say("wrote \(benchmark.resultsFolder)/\(tableName).md and \(tableName).json") }
   }

@@ -326,6 +326,23 @@ final class BenchmarkTests: XCTestCase {
     XCTAssertEqual(try PerUserReader().ranks(workDir + "/results/d/ranks/TiMiRec+-s1.tsv", protocol: .all), [1: 10, 2: 40, 3: 300])
   }
 
+  /// The seeds a table keeps besides `--seeds`: those with a result file of one of its models.
+  func testRecordedSeedsAreThoseOfTheTablesModels() throws {
+    let plan = try BenchmarkPlan(dataset: "d", models: ["TiMiRec+"], seeds: [2], recipes: Self.recipes)
+    let benchmark = Benchmark(plan: plan, data: workDir + "/data/d", runsRoot: workDir + "/runs", resultsRoot: workDir + "/results",
+                              executable: "/bin/false", jobs: 1, report: { _ in })
+    XCTAssertEqual(benchmark.recordedSeeds(models: ["A"]), [], "no results folder yet")
+    let folder = workDir + "/results/d/runs"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    for name in ["A-s0.json", "A-s3.json", "TiMiRec+-s1.json", "TiMiRec+-K4-s7.json", "B-s5.json", "A-s9.json.tmp", "A-sx.json", "A-s-1.json"] {
+      try "{}".write(toFile: (folder as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+    // A sweep point (TiMiRec+-K4) and other models (B) are not the table's; temporary and
+    // malformed names count for nothing.
+    XCTAssertEqual(benchmark.recordedSeeds(models: ["A", "TiMiRec+"]), [0, 1, 3])
+    XCTAssertEqual(benchmark.recordedSeeds(models: ["B"]), [5])
+  }
+
   func testARanksTableWithABadLineNamesItsFileAndLine() throws {
     let file = workDir + "/bad.tsv"
     try "user\trank\n1\t3\n2\tx\n".write(toFile: file, atomically: true, encoding: .utf8)

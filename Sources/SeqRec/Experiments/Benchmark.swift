@@ -136,6 +136,22 @@ public struct Benchmark: Sendable {
   public func resultFile(_ name: String) -> String {
     ((resultsFolder as NSString).appendingPathComponent("runs") as NSString).appendingPathComponent(name + ".json")
   }
+  /// The seeds of `models` with a result file in `resultsFolder`/runs (`<model>-s<seed>.json`),
+  /// ascending; none when the folder does not exist. A table built after `--seeds 2` alone
+  /// still holds seeds 0 and 1 this way.
+  public func recordedSeeds(models: [String]) -> [Int] {
+    let folder = (resultsFolder as NSString).appendingPathComponent("runs")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+    var seeds = Set<Int>()
+    for name in names where name.hasSuffix(".json") {
+      let stem = name.dropLast(5)
+      guard let dash = stem.range(of: "-s", options: .backwards), let seed = Int(stem[dash.upperBound...]), seed >= 0,
+            models.contains(String(stem[..<dash.lowerBound])) else { continue }
+      seeds.insert(seed)
+    }
+    return seeds.sorted()
+  }
+
   /// The per-user ranks file of run `name`, relative to `resultsFolder`.
   public func ranksFile(_ name: String) -> String { "ranks/\(name).tsv" }
   func evalFile(_ name: String, _ suffix: String) -> String {
