@@ -64,15 +64,15 @@ struct BenchmarkCommand: ParsableCommand {
     let tablePlan = try BenchmarkPlan(dataset: dataset, models: allModels, seeds: tableSeeds, recipes: Recipes.book,
                                       maxEpochs: maxEpochs)
     benchmark.report = { benchmark in
-        var whole = benchmark
-        whole.plan = tablePlan
-        let table = try BenchmarkTable(title: title, plan: tablePlan, results: try whole.results(),
-                                       protocols: benchmark.protocols, command: command,
-                                       notes: try BenchmarkTable.handWrittenNotes(folder: benchmark.resultsFolder, name: tableName),
-                                       significance: significance, grouped: table == 2,
-                                       reference: try ReferenceResults.load(folder: benchmark.resultsFolder), perUser: reader)
-        try table.write(to: benchmark.resultsFolder, name: tableName)
-      }
+      var whole = benchmark
+      whole.plan = tablePlan
+      let table = try BenchmarkTable(title: title, plan: tablePlan, results: try whole.results(),
+                                     protocols: benchmark.protocols, command: command,
+                                     notes: try BenchmarkTable.handWrittenNotes(folder: benchmark.resultsFolder, name: tableName),
+                                     significance: significance, grouped: table == 2,
+                                     reference: try ReferenceResults.load(folder: benchmark.resultsFolder), perUser: reader)
+      try table.write(to: benchmark.resultsFolder, name: tableName)
+    }
     try ExperimentFolders.runOrDescribe(benchmark, dryRun: dryRun)
     if !dryRun { say("wrote \(benchmark.resultsFolder)/\(tableName).md and \(tableName).json") }
   }
