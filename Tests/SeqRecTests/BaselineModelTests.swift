@@ -158,7 +158,10 @@ final class BaselineModelTests: XCTestCase {
     let all = model.evaluationScores(batch).data
     for row in 0..<4 {
       let alone = batch.rows(row..<(row + 1))
-      XCTAssertEqual(model.evaluationScores(alone).data, Array(all[(row * 6)..<(row * 6 + 6)]), "row \(row)")
+      // Close, not bit-equal: OpenBLAS may take another kernel for one row than for four (seen
+      // on an AMD EPYC with AVX2), which moves the last bits; a draw that depended on the
+      // batch would move the scores by far more than the tolerance.
+      assertClose(model.evaluationScores(alone).data, Array(all[(row * 6)..<(row * 6 + 6)]), relative: 1e-5, "row \(row)")
       // The same row in a window of 7 slots (two more padding slots).
       let wide = ModelInput(history: alone.history + [0, 0], lengths: alone.lengths, candidates: alone.candidates,
                             batchSize: 1, historyLength: 7, candidateCount: 6)
