@@ -132,6 +132,49 @@ final class CatalogueRankingTests: XCTestCase {
     }
   }
 
+  /// TiSASRec (not `CatalogueScorable`) ranks the whole catalogue through its own scores, a
+  /// few rows at a time, each chunk keeping its rows' history times. A regression: the chunks
+  /// once dropped the times, and `evaluate --candidates all` stopped on TiSASRec's
+  /// precondition after a 50-minute training.
+  func testTiSASRecRanksTheCatalogueWithItsRowsHistoryTimes() {
+    let dataset = TrainingTests.plantedDataset()
+    let corpus = SequenceCorpus(dataset: dataset, historyMax: 20)
+    let rows = CatalogueRows(corpus: corpus, split: .test)
+    let batches = corpus.evaluationBatches(split: .test, batchSize: 40)  // 40 + 20 rows: chunks of 16 inside each
+    XCTAssertFalse(batches[0].historyTimes.isEmpty)
+    var rng = RNG(seed: 4)
+    let model = TiSASRec(config: TiSASRecConfig(itemCount: dataset.itemCount, embeddingSize: 8, historyMax: 20, timeMax: 8), rng: &rng)
+    let n = model.itemCount
+    /// Each row's rank by the model's scores of every item for the whole batch at once.
+    func naive(_ batches: [ModelInput]) -> [Int] {
+      var ranks: [Int] = [], row = 0
+      for batch in batches {
+        var input = batch
+        input.candidates = (0..<batch.batchSize).flatMap { _ in (0..<n).map(Int32.init) }
+        input.candidateCount = n
+        let scores = model.evaluationScores(input).data
+        for r in 0..<batch.batchSize {
+          ranks.append(Self.naiveRank(scores: Array(scores[(r * n)..<((r + 1) * n)]), target: Int(rows.targets[row]),
+                                      earlier: Array(rows.earlierItems(row))))
+          row += 1
+        }
+      }
+      return ranks
+    }
+    let expected = naive(batches)
+    let result = CatalogueRanking.ranks(model, batches: batches, rows: rows, threads: 1)
+    XCTAssertEqual(result.catalogue, expected)
+    XCTAssertEqual(result.sampled, Evaluator.ranks(model, batches: batches))
+    // The times matter here: with every history time 0 the same rows rank otherwise, so
+    // chunks that lost or mixed up their times would not pass the check above.
+    let timeless = batches.map { batch -> ModelInput in
+      var copy = batch
+      copy.historyTimes = [Int64](repeating: 0, count: batch.historyTimes.count)
+      return copy
+    }
+    XCTAssertNotEqual(naive(timeless), expected)
+  }
+
   func testEvaluationQueriesFollowTheStage() {
     let v = Tensor(shape: [1, 2, 2], data: [1, 0, 0, 1])
     XCTAssertEqual(Scoring.evaluationQueries(interests: v, logits: nil).data, [1, 0, 0, 1])

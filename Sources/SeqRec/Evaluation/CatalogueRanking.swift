@@ -246,12 +246,11 @@ public enum CatalogueRanking {
       var lo = 0
       while lo < batch.batchSize {
         let m = min(chunk, batch.batchSize - lo)
-        let l = batch.historyLength
-        var candidates = [Int32](repeating: 0, count: m * n)
-        for r in 0..<m { for i in 0..<n { candidates[r * n + i] = Int32(i) } }
-        let input = ModelInput(history: Array(batch.history[(lo * l)..<((lo + m) * l)]),
-                               lengths: Array(batch.lengths[lo..<(lo + m)]), candidates: candidates,
-                               batchSize: m, historyLength: l, candidateCount: n)
+        // The chunk's rows as they are (histories, lengths and TiSASRec's history times), with
+        // every item as a candidate.
+        var input = batch.rows(lo..<(lo + m))
+        input.candidates = (0..<m).flatMap { _ in (0..<n).map(Int32.init) }
+        input.candidateCount = n
         let scores = model.evaluationScores(input).data  // (m, N)
         scores.withUnsafeBufferPointer { s in
           for r in 0..<m {
