@@ -10,6 +10,25 @@ final class CatalogueRankingTests: XCTestCase {
   /// The naive rule, written as a sort: the ranked items (1 ..< N minus `earlier`, the target
   /// kept) in order best first, where a NaN item sorts above everything and the target sorts
   /// after every item whose score equals its own; a NaN target goes last. Rank = its place.
+  /// Each row's full-catalogue rank by the model's own `evaluationScores` of every item for
+  /// the whole batch at once (its times kept), then ``naiveRank``.
+  static func naiveCatalogueRanks(_ model: any Recommender, batches: [ModelInput], rows: CatalogueRows) -> [Int] {
+    let n = model.itemCount
+    var ranks: [Int] = [], row = 0
+    for batch in batches {
+      var input = batch
+      input.candidates = (0..<batch.batchSize).flatMap { _ in (0..<n).map(Int32.init) }
+      input.candidateCount = n
+      let scores = model.evaluationScores(input).data
+      for r in 0..<batch.batchSize {
+        ranks.append(naiveRank(scores: Array(scores[(r * n)..<((r + 1) * n)]), target: Int(rows.targets[row]),
+                               earlier: Array(rows.earlierItems(row))))
+        row += 1
+      }
+    }
+    return ranks
+  }
+
   static func naiveRank(scores: [Float], target: Int, earlier: [Int32]) -> Int {
     let left = Set(earlier.map(Int.init)).subtracting([target])
     let ranked = (1..<scores.count).filter { !left.contains($0) }
@@ -107,21 +126,7 @@ final class CatalogueRankingTests: XCTestCase {
       var rng = RNG(seed: 3)
       let model = TiMiRec(config: TrainingTests.smallConfig(dataset), stage: stage, rng: &rng)
       let n = model.itemCount
-      var naive: [Int] = []
-      var row = 0
-      for batch in batches {
-        // Every item as a candidate, scored by the model's own evaluation path.
-        let l = batch.historyLength
-        let input = ModelInput(history: batch.history, lengths: batch.lengths,
-                               candidates: (0..<batch.batchSize).flatMap { _ in (0..<n).map(Int32.init) },
-                               batchSize: batch.batchSize, historyLength: l, candidateCount: n)
-        let scores = model.evaluationScores(input).data
-        for r in 0..<batch.batchSize {
-          naive.append(Self.naiveRank(scores: Array(scores[(r * n)..<((r + 1) * n)]), target: Int(rows.targets[row]),
-                                      earlier: Array(rows.earlierItems(row))))
-          row += 1
-        }
-      }
+      let naive = Self.naiveCatalogueRanks(model, batches: batches, rows: rows)
       let fast = CatalogueRanking.ranks(model, batches: batches, rows: rows, threads: 2)
       XCTAssertEqual(fast.catalogue, naive, "\(stage)")
       XCTAssertEqual(fast.sampled, Evaluator.ranks(model, batches: batches), "\(stage)")
@@ -144,24 +149,7 @@ final class CatalogueRankingTests: XCTestCase {
     XCTAssertFalse(batches[0].historyTimes.isEmpty)
     var rng = RNG(seed: 4)
     let model = TiSASRec(config: TiSASRecConfig(itemCount: dataset.itemCount, embeddingSize: 8, historyMax: 20, timeMax: 8), rng: &rng)
-    let n = model.itemCount
-    /// Each row's rank by the model's scores of every item for the whole batch at once.
-    func naive(_ batches: [ModelInput]) -> [Int] {
-      var ranks: [Int] = [], row = 0
-      for batch in batches {
-        var input = batch
-        input.candidates = (0..<batch.batchSize).flatMap { _ in (0..<n).map(Int32.init) }
-        input.candidateCount = n
-        let scores = model.evaluationScores(input).data
-        for r in 0..<batch.batchSize {
-          ranks.append(Self.naiveRank(scores: Array(scores[(r * n)..<((r + 1) * n)]), target: Int(rows.targets[row]),
-                                      earlier: Array(rows.earlierItems(row))))
-          row += 1
-        }
-      }
-      return ranks
-    }
-    let expected = naive(batches)
+    let expected = Self.naiveCatalogueRanks(model, batches: batches, rows: rows)
     let result = CatalogueRanking.ranks(model, batches: batches, rows: rows, threads: 1)
     XCTAssertEqual(result.catalogue, expected)
     XCTAssertEqual(result.sampled, Evaluator.ranks(model, batches: batches))
@@ -172,7 +160,7 @@ final class CatalogueRankingTests: XCTestCase {
       copy.historyTimes = [Int64](repeating: 0, count: batch.historyTimes.count)
       return copy
     }
-    XCTAssertNotEqual(naive(timeless), expected)
+    XCTAssertNotEqual(Self.naiveCatalogueRanks(model, batches: timeless, rows: rows), expected)
   }
 
   func testEvaluationQueriesFollowTheStage() {
