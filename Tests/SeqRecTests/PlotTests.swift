@@ -104,7 +104,7 @@ final class PlotTests: XCTestCase {
     let lines = folder.appendingPathComponent("lines.png").path
     try Data("old".utf8).write(to: URL(fileURLWithPath: lines))
     try Plot.png(path: lines, title: "It's HR@10", xLabel: "K", yLabel: "HR@10",
-                 series: [PlotSeries(label: "TiMiRec_plus", x: [1, 2, 4], y: [0.2, 0.25, 0.27]),
+                 series: [PlotSeries(label: "TiMiRec_plus", x: [1, 2, 4], y: [0.2, 0.25, 0.27], errors: [0.01, 0.02, .nan]),
                           PlotSeries(label: "ComiRec", x: [1, 2, 4], y: [0.18, .nan, 0.2])], kind: .lines)
     let histogram = folder.appendingPathComponent("histogram.png").path
     try Plot.png(path: histogram, title: "JS", xLabel: "JS", yLabel: "rows",
@@ -122,6 +122,34 @@ final class PlotTests: XCTestCase {
     // Only the two images are left: the temporary folder and AtomicWrite's temporaries are gone.
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(),
                    ["histogram.png", "lines.png"])
+  }
+
+  /// What gnuplot is given: a fake gnuplot keeps the script and data files and writes a
+  /// stand-in image. A series with errors is drawn with error bars from a third column
+  /// (0 for a missing or negative error); one without keeps two columns.
+  func testErrorBarsAreAThirdDataColumnDrawnAsYErrorLines() throws {
+    let folder = try temporaryFolder()
+    let kept = folder.appendingPathComponent("kept").path
+    try FileManager.default.createDirectory(atPath: kept, withIntermediateDirectories: false)
+    let fake = folder.appendingPathComponent("gnuplot").path
+    try Data("""
+      #!/bin/sh
+      cp "$1" "$(dirname "$1")"/series*.dat '\(kept)'/
+      out=$(sed -n "s/^set output '\\(.*\\)'$/\\1/p" "$1")
+      printf png > "$out"
+
+      """.utf8).write(to: URL(fileURLWithPath: fake))
+    XCTAssertEqual(chmod(fake, 0o755), 0)
+    let target = folder.appendingPathComponent("x.png").path
+    try Plot.png(path: target, title: "T", xLabel: "T", yLabel: "HR@10",
+                 series: [PlotSeries(label: "HR@10", x: [1, 2, 4, 8], y: [0.2, 0.25, .nan, 0.27], errors: [0.01, .nan, 0.5, -1]),
+                          PlotSeries(label: "NDCG@10", x: [1, 2], y: [0.1, 0.12])], kind: .lines, searchPath: folder.path)
+    XCTAssertEqual(try String(contentsOfFile: target, encoding: .utf8), "png")
+    let script = try String(contentsOfFile: kept + "/plot.gp", encoding: .utf8)
+    XCTAssertTrue(script.contains("series0.dat' using 1:2:3 with yerrorlines lw 2 title 'HR@10'"), script)
+    XCTAssertTrue(script.contains("series1.dat' using 1:2 with linespoints lw 2 title 'NDCG@10'"), script)
+    XCTAssertEqual(try String(contentsOfFile: kept + "/series0.dat", encoding: .utf8), "1.0\t0.2\t0.01\n2.0\t0.25\t0.0\n8.0\t0.27\t0.0\n")
+    XCTAssertEqual(try String(contentsOfFile: kept + "/series1.dat", encoding: .utf8), "1.0\t0.1\n2.0\t0.12\n")
   }
 
   func testMissingGnuplotNamesTheAptPackage() throws {

@@ -66,4 +66,52 @@ final class SensitivityTests: XCTestCase {
     XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/sensitivity-K.json"))
     XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/sensitivity-K.png"))
   }
+
+  /// The standard errors (error bars) and the paired tests against the recipe's T, by hand on
+  /// four test users: T = 0.5 (the recipe's) ranks 1, 20, 3, 11 → HR@10 1, 0, 1, 0; T = 0.1
+  /// ranks 2, 5, 30, 4 → 1, 1, 0, 1.
+  func testErrorBarsAndPairedTestsAgainstTheRecipesValue() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sensitivity-\(getpid())-\(UUID().uuidString.prefix(8))").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    func result(_ run: String, ranks: [Int]) throws -> RunResult {
+      let file = folder + "/\(run).tsv"
+      try Data(("user\trank\n" + ranks.enumerated().map { "\($0.offset + 1)\t\($0.element)\n" }.joined()).utf8)
+        .write(to: URL(fileURLWithPath: file))
+      let hr = Double(ranks.filter { $0 <= 10 }.count) / Double(ranks.count)
+      return RunResult(dataset: "d", model: "TiMiRec+", seed: 0, run: run,
+                       chain: [.init(run: run, epochs: 5, bestEpoch: 3, seconds: 30, arguments: [])], maxEpochs: nil,
+                       metrics: ["sampled": ["HR@10": hr, "NDCG@10": 0.1]], standardErrors: [:], perUser: ["sampled": file],
+                       evaluated: "")
+    }
+    let sweep = try SensitivitySweep(parameter: .T, values: ["0.10", "0.50", "2"], dataset: "d", seeds: [0], recipes: Self.recipes)
+    XCTAssertEqual(sweep.recipeValue, "0.5")
+    XCTAssertEqual(sweep.recipePoint, "0.50")
+    XCTAssertEqual(sweep.plan.evaluations.map(\.run), ["TiMiRec+-temp0.10-s0", "TiMiRec+-s0", "TiMiRec+-temp2-s0"])
+    let results = [try result("TiMiRec+-s0", ranks: [1, 20, 3, 11]), try result("TiMiRec+-temp0.10-s0", ranks: [2, 5, 30, 4])]
+    let table = try sweep.table(results: results, command: "timirec analyze sensitivity")
+    // SE: HR@10 values 1, 0, 1, 0 have sd √(1/3), over √4 users; 1, 1, 0, 1 have sd 0.5.
+    XCTAssertEqual(table.rows[1].cells["sampled"]?["HR@10"]?.standardError ?? 0, (1.0 / 3).squareRoot() / 2, accuracy: 1e-12)
+    XCTAssertEqual(table.rows[0].cells["sampled"]?["HR@10"]?.standardError ?? 0, 0.25, accuracy: 1e-12)
+    let series = sweep.series(table)
+    XCTAssertEqual(series[0].x, [0.1, 0.5])
+    XCTAssertEqual(series[0].errors?[0] ?? 0, 0.25, accuracy: 1e-12)
+    // T = 0.1 − T = 0.5: differences 0, 1, −1, 1 → mean 0.25, t = 0.25/(sd/2) with sd² = 2.75/3;
+    // p from scipy.stats.ttest_rel (0.6376180914006019). T = 2 has no result: no comparison.
+    XCTAssertEqual(table.comparisons.map { "\($0.model) − \($0.against)" }, ["T = 0.10 − T = 0.50"])
+    let test = try XCTUnwrap(table.comparisons.first?.tests["sampled"]?["HR@10"])
+    XCTAssertEqual(test.meanDifference, 0.25, accuracy: 1e-12)
+    XCTAssertEqual(test.t, 0.25 / ((2.75 / 3).squareRoot() / 2), accuracy: 1e-12)
+    XCTAssertEqual(test.p, 0.6376180914006019, accuracy: 1e-9)
+    XCTAssertEqual(test.users, 4)
+    XCTAssertEqual(test.mark, "")
+    let markdown = table.markdown
+    XCTAssertTrue(markdown.contains("## Each T against T = 0.50, the recipe's"), markdown)
+    XCTAssertTrue(markdown.contains("| T = 0.10 − T = 0.50 | sampled | +0.2500 (p 0.64) |"), markdown)
+    XCTAssertTrue(markdown.contains("error bars: ± one standard error"), markdown)
+    // Without the recipe's point among the values there is nothing to compare with.
+    let away = try SensitivitySweep(parameter: .T, values: ["0.1", "2"], dataset: "d", seeds: [0], recipes: Self.recipes)
+    XCTAssertNil(away.recipePoint)
+    XCTAssertTrue(try away.table(results: results, command: "").comparisons.isEmpty)
+  }
 }

@@ -204,8 +204,9 @@ public struct BenchmarkPlan: Equatable, Sendable {
     var dropInit = false
     for change in changes {
       if let value = change.value {
-        // A change to the recipe's own value is no change: the run is shared with the plain one.
-        if recipe.value(of: change.option) == value { continue }
+        // A change to the recipe's own value is no change: the run is shared with the plain one
+        // ("0.50" for a recipe's "0.5" too: the trainer reads both as one number).
+        if let own = recipe.value(of: change.option), own == value || Double(own).map({ $0 == Double(value) }) == true { continue }
         changed = changed.setting(change.option, to: value)
       } else {
         if recipe.arguments.contains(change.option) { continue }

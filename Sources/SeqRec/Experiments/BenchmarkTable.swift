@@ -115,6 +115,10 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
     public var best: Bool
     /// The paired t-test against the group's best baseline (proposed models only).
     public var test: Significance?
+    /// Standard error of the mean over the test users of their values of this metric, each
+    /// averaged across seeds (the metric's units); set by sensitivity tables for their error
+    /// bars, nil elsewhere.
+    public var standardError: Double? = nil
   }
 
   /// A two-sided paired t-test over per-user values averaged across seeds.
@@ -176,8 +180,22 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
   /// The models also trained by the reference code, beside ours (results/<dataset>/reference.json).
   public var referenceChecks: [ReferenceCheck] = []
   /// TiMiRec (TiMiRec+) against ComiRec (ComiRec+), for each group where both have results
-  /// (only with `significance`).
+  /// (only with `significance`); a sensitivity table sets its own (every point against the
+  /// recipe's value) with their ``comparisonSection``.
   public var comparisons: [Comparison] = []
+  /// The heading and introduction of the comparisons' section; nil: Table 2's ("TiMiRec
+  /// against the extractor it distils").
+  public var comparisonSection: ComparisonSection?
+
+  /// The heading and first paragraph of a table's comparison section.
+  public struct ComparisonSection: Codable, Equatable, Sendable {
+    public var heading: String
+    public var introduction: String
+    public init(heading: String, introduction: String) {
+      self.heading = heading
+      self.introduction = introduction
+    }
+  }
 
   /// The table's metric columns: HR@5/10/20 and NDCG@5/10/20 (Table 2).
   public static let tableMetrics = ["HR@5", "HR@10", "HR@20", "NDCG@5", "NDCG@10", "NDCG@20"]
@@ -372,11 +390,11 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
   /// per-user difference with its p and mark; none without comparisons.
   var comparisonMarkdown: [String] {
     guard !comparisons.isEmpty else { return [] }
-    var lines = ["", "## TiMiRec against the extractor it distils", "",
-                 "The paper's question beside the marks above (which test the best other model of the group): is TiMiRec "
-                 + "(TiMiRec+) better than ComiRec (ComiRec+, TiMiRec+'s own pretrain)? Each cell: the mean over the test users "
-                 + "of the first model's value minus the second's (each averaged across seeds), `*`/`**` for p ≤ 0.05/0.01 "
-                 + "when the first is better, and p of the same two-sided paired t-test.", "",
+    let section = comparisonSection ?? ComparisonSection(
+      heading: "TiMiRec against the extractor it distils",
+      introduction: "The paper's question beside the marks above (which test the best other model of the group): is TiMiRec "
+        + "(TiMiRec+) better than ComiRec (ComiRec+, TiMiRec+'s own pretrain)? " + Self.comparisonCells)
+    var lines = ["", "## \(section.heading)", "", section.introduction, "",
                  "| comparison | protocol | " + metrics.joined(separator: " | ") + " |",
                  "|---|---|" + String(repeating: "---|", count: metrics.count)]
     for comparison in comparisons {
@@ -392,6 +410,10 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
     }
     return lines
   }
+
+  /// What a cell of the comparison section holds.
+  public static let comparisonCells = "Each cell: the mean over the test users of the first model's value minus the second's "
+    + "(each averaged across seeds), `*`/`**` for p ≤ 0.05/0.01 when the first is better, and p of the same two-sided paired t-test."
 
   /// The table as JSON (sorted keys).
   public func json() throws -> Data {

@@ -8,10 +8,15 @@ public struct PlotSeries: Sendable {
   public var label: String
   public var x: [Double]
   public var y: [Double]
-  public init(label: String, x: [Double], y: [Double]) {
+  /// Half-lengths of error bars, y[i] ± errors[i] (e.g. one standard error), same count as
+  /// `y`; nil: none. Drawn in the PNG of `.lines` plots only (the terminal plot has no room);
+  /// a non-finite or negative value draws no bar for its point.
+  public var errors: [Double]?
+  public init(label: String, x: [Double], y: [Double], errors: [Double]? = nil) {
     self.label = label
     self.x = x
     self.y = y
+    self.errors = errors
   }
 }
 
@@ -187,8 +192,14 @@ public enum Plot {
     return String(format: "%.4g", value)
   }
 
-  private static func finitePoints(_ series: PlotSeries) -> [(x: Double, y: Double)] {
-    zip(series.x, series.y).filter { $0.0.isFinite && $0.1.isFinite }.map { (x: $0.0, y: $0.1) }
+  /// The series' finite points, each with its error-bar half-length (0 when it has none or
+  /// it is not a finite value ≥ 0).
+  private static func finitePoints(_ series: PlotSeries) -> [(x: Double, y: Double, error: Double)] {
+    series.x.indices.compactMap { i in
+      guard i < series.y.count, series.x[i].isFinite, series.y[i].isFinite else { return nil }
+      let error = series.errors.flatMap { i < $0.count ? $0[i] : nil } ?? 0
+      return (x: series.x[i], y: series.y[i], error: error.isFinite && error >= 0 ? error : 0)
+    }
   }
 
   private static func widened(_ values: [Double]) -> (Double, Double) {
@@ -203,8 +214,9 @@ public enum Plot {
   /// Writes a PNG by running gnuplot (found on PATH) on a script and data it writes to a temporary folder (removed after); atomically replaces `path`.
   ///
   /// The image is 960 × 600 pixels (gnuplot's `pngcairo` terminal, in apt's gnuplot-nox);
-  /// `.lines` draws lines with points, `.histogram` filled boxes, several series side by side
-  /// in each bin. Non-finite points are left out. `path`'s folder must exist.
+  /// `.lines` draws lines with points (with error bars for a series that has `errors`),
+  /// `.histogram` filled boxes, several series side by side in each bin. Non-finite points are
+  /// left out. `path`'s folder must exist.
   /// - Throws: `PlotError.gnuplotMissing` (with the apt package name) or `.gnuplotFailed(status:stderr:)`;
   ///   `.writeFailed` when the temporary folder or `path` cannot be written (`path` is then unchanged).
   public static func png(path: String, title: String, xLabel: String, yLabel: String, series: [PlotSeries],
@@ -243,7 +255,9 @@ public enum Plot {
     switch kind {
     case .lines:
       for (s, one) in series.enumerated() where !points[s].isEmpty {
-        clauses.append("\(quoted(dataPath(folder, s))) using 1:2 with linespoints lw 2 title \(quoted(one.label))")
+        // A series with errors has a third column (0: no bar) and draws them as bars on its line.
+        let style = one.errors == nil ? "using 1:2 with linespoints" : "using 1:2:3 with yerrorlines"
+        clauses.append("\(quoted(dataPath(folder, s))) \(style) lw 2 title \(quoted(one.label))")
       }
     case .histogram:
       let centres = Array(Set(points.flatMap { $0.map(\.x) })).sorted()
@@ -264,7 +278,9 @@ public enum Plot {
       script += "plot " + clauses.joined(separator: ", \\\n     ") + "\n"
     }
     for (s, seriesPoints) in points.enumerated() {
-      let text = seriesPoints.map { "\(repr($0.x))\t\(repr($0.y))\n" }.joined()
+      let text = seriesPoints.map { point in
+        "\(repr(point.x))\t\(repr(point.y))" + (kind == .lines && series[s].errors != nil ? "\t\(repr(point.error))" : "") + "\n"
+      }.joined()
       try writeTemporary(Data(text.utf8), to: dataPath(folder, s))
     }
     let scriptPath = folder.appendingPathComponent("plot.gp").path

@@ -29,6 +29,9 @@ public struct SensitivitySweep: Sendable {
   public var model: String
   /// One plan per value, in `values`' order.
   public let points: [BenchmarkPlan]
+  /// The recipe's own value of the parameter on this dataset ("0.5"); nil when the recipe
+  /// does not set it.
+  public let recipeValue: String?
 
   /// Plans every point.
   /// - Throws: what `recipes` throws for an unknown model or dataset.
@@ -37,6 +40,8 @@ public struct SensitivitySweep: Sendable {
     self.parameter = parameter
     self.values = values
     self.model = model
+    let arguments = try recipes(model, dataset).arguments
+    recipeValue = arguments.firstIndex(of: parameter.option).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
     points = try values.map { value in
       try BenchmarkPlan(dataset: dataset, models: [model], seeds: seeds, recipes: recipes,
                         changes: [RecipeChange(option: parameter.option, value: value, appliesToInit: parameter == .K)],
@@ -50,9 +55,20 @@ public struct SensitivitySweep: Sendable {
   /// "K = 4".
   public func label(_ value: String) -> String { "\(parameter.rawValue) = \(value)" }
 
+  /// The value of `values` that is the recipe's own (numerically equal: "0.50" is "0.5"), if any.
+  public var recipePoint: String? {
+    guard let recipeValue, let own = Double(recipeValue) else { return nil }
+    return values.first { Double($0) == own }
+  }
+
   /// The sweep's table: one row per value ("K = 4"), HR@10 and NDCG@10 over the sampled
   /// negatives (mean ± seed sd, best in bold), from `results` (Table 2's run serves its point).
-  public func table(results: [RunResult], command: String) throws -> BenchmarkTable {
+  /// Each cell also has the standard error over the test users (the plot's error bars), and
+  /// every other point is compared with the recipe's (``recipePoint``) by the paired t-test of
+  /// Table 2 (`BenchmarkTable.pairedTest`): the only measure of noise a one-seed sweep has.
+  /// Both need the per-user files the results name and are left out without them.
+  /// - Throws: `BenchmarkError.badResult` for a per-user file named but unreadable.
+  public func table(results: [RunResult], command: String, perUser: PerUserReader = PerUserReader()) throws -> BenchmarkTable {
     var rows: [ModelRecipe] = [], evaluations: [PlannedEvaluation] = [], relabelled: [RunResult] = []
     for (value, point) in zip(values, points) {
       let label = self.label(value)
@@ -77,20 +93,48 @@ public struct SensitivitySweep: Sendable {
               + "(\(fixed) at the dataset's value)" + (parameter == .K ? "; its pretrain (ComiRec+) has the same K." : "; every T starts from the same pretrain (ComiRec+).")],
       significance: false)
     table.rowTitle = parameter.rawValue
+    let metrics = table.metrics, sampled = EvaluationProtocol.sampled
+    for (index, row) in table.rows.enumerated() {
+      for metric in metrics where row.cells[sampled.rawValue]?[metric] != nil {
+        let values = Array(try BenchmarkTable.perUserValues(relabelled, model: row.model, seeds: plan.seeds, protocol: sampled,
+                                                           metric: metric, reader: perUser).values)
+        guard values.count > 1, let sd = Statistics.standardDeviation(values) else { continue }
+        table.rows[index].cells[sampled.rawValue]?[metric]?.standardError = sd / Double(values.count).squareRoot()
+      }
+    }
+    if let own = recipePoint, table.rows.contains(where: { $0.model == label(own) && !$0.cells.isEmpty }) {
+      for row in table.rows where row.model != label(own) && !row.cells.isEmpty {
+        var tests: [String: BenchmarkTable.Significance] = [:]
+        for metric in metrics {
+          tests[metric] = try BenchmarkTable.pairedTest(relabelled, model: row.model, against: label(own), seeds: plan.seeds,
+                                                        protocol: sampled, metric: metric, reader: perUser)
+        }
+        if !tests.isEmpty { table.comparisons.append(.init(model: row.model, against: label(own), tests: [sampled.rawValue: tests])) }
+      }
+      table.comparisonSection = .init(
+        heading: "Each \(parameter.rawValue) against \(label(own)), the recipe's",
+        introduction: "Does moving \(parameter.rawValue) away from the dataset's own value (Table 2's \(model) run) change the "
+          + "test metrics by more than chance? With one seed the test users are the only measure of noise. "
+          + BenchmarkTable.comparisonCells)
+    }
+    table.notes.append("The PNG's error bars: ± one standard error of the mean over the test users (each user's value averaged "
+                       + "across seeds); the ± in the table is the seeds' standard deviation.")
     return table
   }
 
-  /// HR@10 and NDCG@10 against the swept value: one series each (points with no result left out).
+  /// HR@10 and NDCG@10 against the swept value: one series each (points with no result left
+  /// out), with each point's standard error over the test users as its error bar (NaN: none).
   public func series(_ table: BenchmarkTable) -> [PlotSeries] {
     ["HR@10", "NDCG@10"].map { metric in
-      var x: [Double] = [], y: [Double] = []
+      var x: [Double] = [], y: [Double] = [], errors: [Double] = []
       for value in values {
         guard let number = Double(value),
               let cell = table.rows.first(where: { $0.model == label(value) })?.cells["sampled"]?[metric] else { continue }
         x.append(number)
         y.append(cell.mean)
+        errors.append(cell.standardError ?? .nan)
       }
-      return PlotSeries(label: metric, x: x, y: y)
+      return PlotSeries(label: metric, x: x, y: y, errors: errors)
     }
   }
 
