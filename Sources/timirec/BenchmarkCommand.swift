@@ -10,7 +10,7 @@ struct BenchmarkCommand: ParsableCommand {
     commandName: "benchmark",
     abstract: "Train and evaluate models × seeds resumably and write the paper's Table 2 (or 4) for one dataset.",
     discussion: """
-      Each training is a child process (`timirec train`, `--resume` for an interrupted run), so killing one loses nothing else; running the same command again skips finished runs and evaluations and resumes the rest. Checkpoints go to <runs>/<dataset>/<model>-s<seed>/ (outside the repository), results to <results>/<dataset>/: runs/<model>-s<seed>.json, the per-user ranks ranks/<model>-s<seed>.tsv and the table (every model of the table and every seed recorded for it, also with --models or --seeds), rewritten after every job; the reference code's runs in <results>/<dataset>/reference.json (benchmarks/reference-baselines.sh) stand beside ours, a model more than two standard errors away marked not reproduced; hand-written notes in <results>/<dataset>/table-notes.md (table4-notes.md) are printed under the table's own. A model and seed recorded in results/ is not trained again when its run folder is gone (a new machine). Hyper-parameters: the recipe table (Sources/SeqRec/Experiments/Recipes.swift). Ctrl-C is passed on to the running trainings (resumable).
+      Each training is a child process (`timirec train`, `--resume` for an interrupted run), so killing one loses nothing else; running the same command again skips finished runs and evaluations and resumes the rest. Checkpoints go to <runs>/<dataset>/<model>-s<seed>/ (outside the repository), results to <results>/<dataset>/: runs/<model>-s<seed>.json, the per-user ranks ranks/<model>-s<seed>.tsv and the table (every model of the table and every seed recorded for it, also with --models or --seeds), rewritten after every job; the reference code's runs in <results>/<dataset>/reference.json (benchmarks/reference-baselines.sh) stand beside ours, a model more than two standard errors away marked not reproduced, and so do the paper's own figures where it has them (Beauty: Tables 2 and 4); hand-written notes in <results>/<dataset>/table-notes.md (table4-notes.md) are printed under the table's own. A model and seed recorded in results/ is not trained again when its run folder is gone (a new machine). Hyper-parameters: the recipe table (Sources/SeqRec/Experiments/Recipes.swift). Ctrl-C is passed on to the running trainings (resumable).
       Examples:
         timirec benchmark --data $DATA/ml-100k --seeds 0,1,2 --jobs 2
         timirec benchmark --data $DATA/ml-100k --table 4 --seeds 0,1,2 --dry-run
@@ -66,12 +66,13 @@ struct BenchmarkCommand: ParsableCommand {
     benchmark.report = { benchmark in
       var whole = benchmark
       whole.plan = tablePlan
-      let table = try BenchmarkTable(title: title, plan: tablePlan, results: try whole.results(),
-                                     protocols: benchmark.protocols, command: command,
-                                     notes: try BenchmarkTable.handWrittenNotes(folder: benchmark.resultsFolder, name: tableName),
-                                     significance: significance, grouped: table == 2,
-                                     reference: try ReferenceResults.load(folder: benchmark.resultsFolder), perUser: reader)
-      try table.write(to: benchmark.resultsFolder, name: tableName)
+      var written = try BenchmarkTable(title: title, plan: tablePlan, results: try whole.results(),
+                                       protocols: benchmark.protocols, command: command,
+                                       notes: try BenchmarkTable.handWrittenNotes(folder: benchmark.resultsFolder, name: tableName),
+                                       significance: significance, grouped: table == 2,
+                                       reference: try ReferenceResults.load(folder: benchmark.resultsFolder), perUser: reader)
+      written.paperFigures = PaperFigures.of(dataset: dataset, table: table)
+      try written.write(to: benchmark.resultsFolder, name: tableName)
     }
     try ExperimentFolders.runOrDescribe(benchmark, dryRun: dryRun)
     if !dryRun { say("wrote \(benchmark.resultsFolder)/\(tableName).md and \(tableName).json") }

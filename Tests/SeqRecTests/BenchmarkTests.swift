@@ -625,4 +625,38 @@ final class BenchmarkTests: XCTestCase {
     let grouped = try BenchmarkTable(title: "t", plan: plan, results: results, protocols: [.sampled], command: "c", significance: false)
     XCTAssertEqual(best(grouped), ["TiMiRec"])
   }
+
+  /// The paper's figures beside ours: only the metrics and models the paper has, ours / its
+  /// (relative difference), by hand.
+  func testThePapersFiguresStandBesideOurs() throws {
+    let book: RecipeBook = { model, _ in ModelRecipe(model: model, group: nil, arguments: []) }
+    let plan = try BenchmarkPlan(dataset: "d", models: ["TiMiRec-joint", "TiMiRec-nostopgrad", "TiMiRec"], seeds: [0], recipes: book)
+    let results = [
+      try result("TiMiRec-joint", nil, seed: 0, ranks: [1, 2, 3, 40]),  // HR@10 0.75
+      try result("TiMiRec-nostopgrad", nil, seed: 0, ranks: [1, 20, 30, 40]),
+      try result("TiMiRec", nil, seed: 0, ranks: [1, 2, 30, 40]),  // HR@10 0.5, NDCG@10 (1 + 1/log2 3)/4
+    ]
+    var table = try BenchmarkTable(title: "t", plan: plan, results: results, protocols: [.sampled], command: "c",
+                                   significance: false, grouped: false)
+    XCTAssertFalse(table.markdown.contains("Against the paper"))
+    table.paperFigures = PaperFigures(source: "Table 4", values: [
+      "TiMiRec-joint": ["HR@10": 0.6], "TiMiRec": ["HR@10": 0.625, "NDCG@10": 0.2], "SASRec": ["HR@10": 0.3]])
+    let markdown = table.markdown
+    let ndcg = (1 + 1 / log2(3.0)) / 4
+    XCTAssertTrue(markdown.contains("## Against the paper's Table 4 (sampled negatives)"), markdown)
+    XCTAssertTrue(markdown.contains("| model | HR@10 | NDCG@10 |"), markdown)
+    XCTAssertTrue(markdown.contains("| TiMiRec-joint (1 seed) | 0.7500 / 0.6000 (+25.0 %) | – |"), markdown)
+    XCTAssertTrue(markdown.contains(String(format: "| TiMiRec (1 seed) | 0.5000 / 0.6250 (-20.0 %%) | %.4f / 0.2000 (%+.1f %%) |",
+                                           ndcg, (ndcg / 0.2 - 1) * 100)), markdown)
+    XCTAssertFalse(markdown.contains("| TiMiRec-nostopgrad (1 seed) | 0."), markdown)
+    XCTAssertFalse(markdown.contains("SASRec"), markdown)
+    // The paper's Beauty figures: every model of Table 2 in its six columns, Table 4's three
+    // rows; nothing for ML-100K (not one of the paper's datasets).
+    let table2 = try XCTUnwrap(PaperFigures.of(dataset: "beauty", table: 2)?.values)
+    XCTAssertEqual(Set(table2.keys), ["GRU4Rec", "YouTube", "MIND", "ComiRec", "TiMiRec", "SASRec", "TiSASRec", "ComiRec+", "TiMiRec+"])
+    XCTAssertTrue(table2.values.allSatisfy { Set($0.keys) == Set(BenchmarkTable.tableMetrics) })
+    XCTAssertEqual(table2["TiMiRec+"]?["HR@10"], 0.2196)
+    XCTAssertEqual(PaperFigures.of(dataset: "beauty", table: 4)?.values["TiMiRec-joint"], ["HR@10": 0.1787, "NDCG@10": 0.1030])
+    XCTAssertNil(PaperFigures.of(dataset: "ml-100k", table: 2))
+  }
 }

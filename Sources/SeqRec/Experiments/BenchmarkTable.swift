@@ -183,6 +183,9 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
   /// (only with `significance`); a sensitivity table sets its own (every point against the
   /// recipe's value) with their ``comparisonSection``.
   public var comparisons: [Comparison] = []
+  /// The paper's own figures for this dataset and table, set beside our sampled-negative
+  /// means; nil when the paper has none.
+  public var paperFigures: PaperFigures?
   /// The heading and introduction of the comparisons' section; nil: Table 2's ("TiMiRec
   /// against the extractor it distils").
   public var comparisonSection: ComparisonSection?
@@ -372,6 +375,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
       }
     }
     lines += comparisonMarkdown
+    lines += paperMarkdown
     lines += ReferenceCheck.markdown(referenceChecks)
     lines += ["", "## Training", "",
               "Means per seed: epochs the model's own run trained (best dev-NDCG@5 epoch), and wall-clock training time of its "
@@ -407,6 +411,30 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
         }
         lines.append("| \(comparison.model) − \(comparison.against) | \(p.shortTitle) | " + cells.joined(separator: " | ") + " |")
       }
+    }
+    return lines
+  }
+
+  /// The section of ``paperFigures``: per model with a result and a figure of the paper, each
+  /// metric the paper reports as ours / the paper's (our relative difference); none without.
+  var paperMarkdown: [String] {
+    let sampled = EvaluationProtocol.sampled.rawValue
+    guard let paper = paperFigures else { return [] }
+    let columns = metrics.filter { metric in paper.values.values.contains { $0[metric] != nil } }
+    let shown = rows.filter { row in paper.values[row.model] != nil && row.cells[sampled] != nil }
+    guard !columns.isEmpty, !shown.isEmpty else { return [] }
+    var lines = ["", "## Against the paper's \(paper.source) (sampled negatives)", "",
+                 "The paper's own test figures (Wang et al., CIKM 2022, \(paper.source)) beside our means over seeds; each cell: "
+                 + "ours / the paper's (our relative difference). The paper gives one figure per model, without seeds or "
+                 + "standard errors.", "",
+                 "| model | " + columns.joined(separator: " | ") + " |", "|---|" + String(repeating: "---|", count: columns.count)]
+    for row in shown {
+      let cells = columns.map { metric -> String in
+        guard let ours = row.cells[sampled]?[metric]?.mean, let theirs = paper.values[row.model]?[metric], theirs > 0 else { return "–" }
+        return String(format: "%.4f / %.4f (%+.1f %%)", ours, theirs, (ours / theirs - 1) * 100)
+      }
+      let seeds = row.seeds.count == 1 ? " (1 seed)" : " (\(row.seeds.count) seeds)"
+      lines.append("| \(row.model)\(seeds) | " + cells.joined(separator: " | ") + " |")
     }
     return lines
   }
