@@ -109,6 +109,7 @@ final class SensitivityTests: XCTestCase {
     XCTAssertTrue(markdown.contains("## Each T against T = 0.50, the recipe's"), markdown)
     XCTAssertTrue(markdown.contains("| T = 0.10 − T = 0.50 | sampled | +0.2500 (p 0.64) |"), markdown)
     XCTAssertTrue(markdown.contains("error bars: ± one standard error"), markdown)
+    XCTAssertTrue(markdown.contains("With one seed the test users are the only measure of noise."), markdown)
     // Without the recipe's point among the values there is nothing to compare with.
     let away = try SensitivitySweep(parameter: .T, values: ["0.1", "2"], dataset: "d", seeds: [0], recipes: Self.recipes)
     XCTAssertNil(away.recipePoint)

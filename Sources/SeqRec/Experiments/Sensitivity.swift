@@ -114,7 +114,8 @@ public struct SensitivitySweep: Sendable {
       table.comparisonSection = .init(
         heading: "Each \(parameter.rawValue) against \(label(own)), the recipe's",
         introduction: "Does moving \(parameter.rawValue) away from the dataset's own value (Table 2's \(model) run) change the "
-          + "test metrics by more than chance? With one seed the test users are the only measure of noise. "
+          + "test metrics by more than chance? "
+          + (plan.seeds.count == 1 ? "With one seed the test users are the only measure of noise. " : "")
           + BenchmarkTable.comparisonCells)
     }
     table.notes.append("The PNG's error bars: ± one standard error of the mean over the test users (each user's value averaged "
