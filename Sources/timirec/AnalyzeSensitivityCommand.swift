@@ -9,7 +9,7 @@ struct AnalyzeSensitivity: ParsableCommand {
     commandName: "sensitivity",
     abstract: "Figure 3: TiMiRec+'s HR@10 and NDCG@10 over K (at the dataset's T) or T (at the dataset's K).",
     discussion: """
-      Every point trains TiMiRec+ with the recipe's settings but the swept one (a K point also pretrains ComiRec+ with that K; all T points share the dataset's ComiRec+ runs), in the same run folders as `timirec benchmark`, so finished runs are skipped, interrupted ones resumed, and the point at the dataset's own value is Table 2's TiMiRec+ run. Writes <results>/<dataset>/sensitivity-K.md (or -T), .json and .png (gnuplot), and prints the plot.
+      Every point trains TiMiRec+ with the recipe's settings but the swept one (a K point also pretrains ComiRec+ with that K; all T points share the dataset's ComiRec+ runs), in the same run folders as `timirec benchmark`, so finished runs are skipped, interrupted ones resumed, and the point at the dataset's own value is Table 2's TiMiRec+ run. Writes <results>/<dataset>/sensitivity-K.md (or -T), .json and .png (gnuplot), and prints the plot; the table holds the paper's values, those given, and any recorded in results/ at the seeds given, so `--values` fills points in without shrinking it.
       Examples:
         timirec analyze sensitivity --data $DATA/ml-100k --sweep K --seeds 0,1,2 --jobs 2
         timirec analyze sensitivity --data $DATA/ml-100k --sweep T --values 0.1,0.5,2 --dry-run
@@ -44,33 +44,46 @@ struct AnalyzeSensitivity: ParsableCommand {
   func run() throws {
     let parameter = SensitivitySweep.Parameter(rawValue: sweep)!
     let dataset = ExperimentFolders.datasetName(data)
-    let sweep = try SensitivitySweep(parameter: parameter, values: try values.map(parseList) ?? parameter.paperValues,
-                                     dataset: dataset, seeds: try parseSeeds(seeds), recipes: Recipes.book, maxEpochs: maxEpochs)
+    let seedList = try parseSeeds(seeds)
+    let given = try values.map(parseList) ?? parameter.paperValues
+    let sweep = try SensitivitySweep(parameter: parameter, values: given, dataset: dataset, seeds: seedList,
+                                     recipes: Recipes.book, maxEpochs: maxEpochs)
     let command = "timirec " + CommandLine.arguments.dropFirst().joined(separator: " ")
     // Evaluated under both protocols like Table 2's runs, so a point's result file also serves
     // Table 2 (the point at the dataset's own value is its TiMiRec+ run); the table shows the
     // sampled metrics, Figure 3's.
-    let benchmark = Benchmark(
+    var benchmark = Benchmark(
       plan: sweep.plan, data: data, runsRoot: try ExperimentFolders.runs(runs), resultsRoot: results,
-      executable: ExperimentFolders.executable, jobs: jobs,
-      report: { benchmark in
-        try sweep.write(try sweep.table(results: try benchmark.results(), command: command), to: benchmark.resultsFolder, png: false)
-      })
+      executable: ExperimentFolders.executable, jobs: jobs, report: { _ in })
+    // The table is the whole figure: the paper's values, the ones given, and any recorded in
+    // results/ (so `--values 0.2` fills one point without shrinking the table), at these seeds.
+    let recorded = SensitivitySweep.recordedValues(
+      parameter, model: sweep.model,
+      resultNames: (try? FileManager.default.contentsOfDirectory(atPath: benchmark.resultsFolder + "/runs")) ?? [])
+    let figure = try SensitivitySweep(parameter: parameter, values: SensitivitySweep.merged(parameter.paperValues + given + recorded),
+                                      dataset: dataset, seeds: seedList, recipes: Recipes.book, maxEpochs: maxEpochs)
+    let reader = PerUserReader()
+    let figureTable: @Sendable (Benchmark) throws -> BenchmarkTable = { benchmark in
+      var whole = benchmark
+      whole.plan = figure.plan
+      return try figure.table(results: try whole.results(), command: command, perUser: reader)
+    }
+    benchmark.report = { benchmark in try figure.write(try figureTable(benchmark), to: benchmark.resultsFolder, png: false) }
     guard !dryRun else { return try ExperimentFolders.runOrDescribe(benchmark, dryRun: true) }
     // The table and plots from whatever finished, also when a run failed (then rethrown).
     var failure: (any Error)? = nil
     do { try ExperimentFolders.runOrDescribe(benchmark, dryRun: false) } catch { failure = error }
-    let table = try sweep.table(results: try benchmark.results(), command: command)
+    let table = try figureTable(benchmark)
     var png = !noPNG
     do {
-      try sweep.write(table, to: benchmark.resultsFolder, png: png)
+      try figure.write(table, to: benchmark.resultsFolder, png: png)
     } catch let error as PlotError {
       // The table and terminal plot are written without the picture.
-      try sweep.write(table, to: benchmark.resultsFolder, png: false)
+      try figure.write(table, to: benchmark.resultsFolder, png: false)
       say("no PNG: \(error)")
       png = false
     }
-    say(sweep.terminalPlot(table))
+    say(figure.terminalPlot(table))
     say("wrote \(benchmark.resultsFolder)/sensitivity-\(parameter.rawValue).md, .json" + (png ? " and .png" : ""))
     if let failure { throw failure }
   }

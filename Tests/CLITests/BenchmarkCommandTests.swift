@@ -133,18 +133,32 @@ final class BenchmarkCommandTests: CLITestCase {
   func testSensitivitySweepOverTSharesThePretrainAndTablesEachPoint() throws {
     let data = try tinyDataset()
     let runs = path("runs"), results = path("results")
-    var arguments = ["analyze", "sensitivity", "--data", data, "--sweep", "T", "--values", "0.5,2", "--seeds", "0",
+    var arguments = ["analyze", "sensitivity", "--data", data, "--sweep", "T", "--values", "0.5,3", "--seeds", "0",
                      "--runs", runs, "--results", results, "--max-epochs", "1"]
     let gnuplot = which("gnuplot") != nil
     if !gnuplot { arguments.append("--no-png") }
     let run = try Timirec.run(arguments, timeout: 300)
     XCTAssertEqual(run.exitCode, 0, run.transcript)
     // T = 0.5 is the ML-100K recipe's own T: Table 2's TiMiRec+ run; both points start from one ComiRec+.
-    XCTAssertEqual(entries(runs + "/ml-100k").subtracting(["logs", "eval", "locks"]), ["ComiRec+-s0", "TiMiRec+-s0", "TiMiRec+-temp2-s0"])
+    XCTAssertEqual(entries(runs + "/ml-100k").subtracting(["logs", "eval", "locks"]), ["ComiRec+-s0", "TiMiRec+-s0", "TiMiRec+-temp3-s0"])
+    // A second command for one point trains nothing new and keeps the other recorded point (3,
+    // not one of the paper's) in the table, beside the paper's values still to run.
+    arguments[arguments.firstIndex(of: "0.5,3")!] = "0.50"
+    let again = try Timirec.run(arguments, timeout: 300)
+    XCTAssertEqual(again.exitCode, 0, again.transcript)
+    XCTAssertEqual(entries(runs + "/ml-100k").subtracting(["logs", "eval", "locks"]), ["ComiRec+-s0", "TiMiRec+-s0", "TiMiRec+-temp3-s0"])
     let table = try json(results + "/ml-100k/sensitivity-T.json")
-    let rows = try XCTUnwrap(table["rows"] as? [[String: Any]])
-    XCTAssertEqual(rows.map { $0["model"] as? String }, ["T = 0.5", "T = 2"])
-    for (row, name) in zip(rows, ["TiMiRec+-s0", "TiMiRec+-temp2-s0"]) {
+    let allRows = try XCTUnwrap(table["rows"] as? [[String: Any]])
+    XCTAssertEqual(allRows.map { $0["model"] as? String }, ["T = 0.1", "T = 0.2", "T = 0.5", "T = 1", "T = 2", "T = 3"])
+    let rows = allRows.filter { ($0["seeds"] as? [Int])?.isEmpty == false }
+    XCTAssertEqual(rows.map { $0["model"] as? String }, ["T = 0.5", "T = 3"])
+    // T = 3 is paired against the recipe's T on the same test users: a comparison when their
+    // per-user ranks differ (the paired test has nothing to test when every difference is 0).
+    let ranks = try ["TiMiRec+-s0", "TiMiRec+-temp3-s0"].map { try String(contentsOfFile: results + "/ml-100k/ranks/\($0).tsv", encoding: .utf8) }
+    let comparisons = try XCTUnwrap(table["comparisons"] as? [[String: Any]])
+    XCTAssertEqual(comparisons.map { "\($0["model"] ?? "") − \($0["against"] ?? "")" }, ranks[0] == ranks[1] ? [] : ["T = 3 − T = 0.5"],
+                   ranks.joined(separator: "\n"))
+    for (row, name) in zip(rows, ["TiMiRec+-s0", "TiMiRec+-temp3-s0"]) {
       let perRun = try json(results + "/ml-100k/runs/\(name).json")
       XCTAssertEqual(perRun["model"] as? String, "TiMiRec+")
       for metric in ["HR@10", "NDCG@10"] {

@@ -67,6 +67,15 @@ final class SensitivityTests: XCTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/sensitivity-K.png"))
   }
 
+  func testRecordedValuesAreReadFromResultNamesAndMergedNumerically() {
+    let names = ["TiMiRec+-temp0.2-s0.json", "TiMiRec+-temp3-s1.json", "TiMiRec+-s0.json", "TiMiRec+-K4-s0.json",
+                 "ComiRec+-temp0.2-s0.json", "TiMiRec+-temp0.2-s0.json.tmp", "TiMiRec+-tempx-s0.json", "TiMiRec+-temp-1-s0.json",
+                 "TiMiRec+-temp0.5-sx.json"]
+    XCTAssertEqual(SensitivitySweep.recordedValues(.T, model: "TiMiRec+", resultNames: names), ["0.2", "3"])
+    XCTAssertEqual(SensitivitySweep.recordedValues(.K, model: "TiMiRec+", resultNames: names + ["TiMiRec+-K1.5-s0.json"]), ["4"])
+    XCTAssertEqual(SensitivitySweep.merged(["0.5", "3", "0.1", "0.50", "2", "x", "0.2"]), ["0.1", "0.2", "0.5", "2", "3"])
+  }
+
   /// The standard errors (error bars) and the paired tests against the recipe's T, by hand on
   /// four test users: T = 0.5 (the recipe's) ranks 1, 20, 3, 11 → HR@10 1, 0, 1, 0; T = 0.1
   /// ranks 2, 5, 30, 4 → 1, 1, 0, 1.

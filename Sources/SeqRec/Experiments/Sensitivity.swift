@@ -55,6 +55,33 @@ public struct SensitivitySweep: Sendable {
   /// "K = 4".
   public func label(_ value: String) -> String { "\(parameter.rawValue) = \(value)" }
 
+  /// The values of `parameter` that have a result of `model` among `resultNames` (the file
+  /// names of results/<dataset>/runs: "TiMiRec+-temp0.2-s0.json" is T 0.2, "TiMiRec+-K4-s1.json"
+  /// K 4; the plain "TiMiRec+-s0.json" is the recipe's value and not listed). A `--values 0.2`
+  /// run's table still shows the points recorded before it this way.
+  public static func recordedValues(_ parameter: Parameter, model: String, resultNames: [String]) -> [String] {
+    let prefix = model + "-" + RecipeChange(option: parameter.option, value: "").label
+    var values: [String] = []
+    for name in resultNames where name.hasPrefix(prefix) && name.hasSuffix(".json") {
+      let stem = name.dropFirst(prefix.count).dropLast(5)
+      guard let dash = stem.range(of: "-s", options: .backwards), Int(stem[dash.upperBound...]).map({ $0 >= 0 }) == true else { continue }
+      let value = String(stem[..<dash.lowerBound])
+      guard let number = Double(value), number > 0, parameter == .T || Int(value) != nil else { continue }
+      values.append(value)
+    }
+    return values
+  }
+
+  /// `values` once each (numerically: "0.50" is "0.5", the first spelling kept), ascending.
+  public static func merged(_ values: [String]) -> [String] {
+    var kept: [(String, Double)] = []
+    for value in values {
+      guard let number = Double(value), !kept.contains(where: { $0.1 == number }) else { continue }
+      kept.append((value, number))
+    }
+    return kept.sorted { $0.1 < $1.1 }.map(\.0)
+  }
+
   /// The value of `values` that is the recipe's own (numerically equal: "0.50" is "0.5"), if any.
   public var recipePoint: String? {
     guard let recipeValue, let own = Double(recipeValue) else { return nil }
