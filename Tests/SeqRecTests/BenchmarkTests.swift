@@ -565,12 +565,17 @@ final class BenchmarkTests: XCTestCase {
     }
   }
 
-  /// Beauty's plan: the baselines one seed, the TiMiRec family three. A table over seeds
-  /// 0,1,2 is complete with the baseline's seed 0 and says why that row has one seed.
+  /// Beauty's plan: the baselines and Table 4's variants one seed, ComiRec(+) and TiMiRec(+)
+  /// three. A table over seeds 0,1,2 is complete with the baseline's seed 0 and says why that
+  /// row has one seed.
   func testARowThatExpectsOneSeedIsCompleteWithIt() throws {
     XCTAssertEqual(Recipes.recipe("GRU4Rec", dataset: "beauty")?.tableSeeds, 1)
     XCTAssertEqual(Recipes.recipe("TiSASRec", dataset: "beauty")?.tableSeeds, 1)
     XCTAssertNil(Recipes.recipe("TiMiRec+", dataset: "beauty")?.tableSeeds)
+    XCTAssertEqual(Recipes.recipe("TiMiRec-joint", dataset: "beauty")?.tableSeeds, 1)
+    XCTAssertEqual(Recipes.recipe("TiMiRec-nostopgrad", dataset: "beauty")?.tableSeeds, 1)
+    XCTAssertNil(Recipes.recipe("TiMiRec-nostopgrad", dataset: "ml-100k")?.tableSeeds)
+    XCTAssertNil(Recipes.recipe("TiMiRec", dataset: "beauty")?.tableSeeds)
     XCTAssertNil(Recipes.recipe("ComiRec", dataset: "beauty")?.tableSeeds)
     XCTAssertNil(Recipes.recipe("GRU4Rec", dataset: "ml-100k")?.tableSeeds)
     XCTAssertEqual(try Recipes.book("MIND", "beauty").tableSeeds, 1)

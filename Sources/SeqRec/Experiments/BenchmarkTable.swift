@@ -344,7 +344,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
     if let fewer = rows.compactMap(\.expectedSeeds).min() {
       lines.append("")
       lines.append("A row marked \"of \(fewer) seed\(fewer == 1 ? "" : "s")\" expects fewer seeds than the \(planned) asked: the recipe table "
-                   + "plans \(fewer == 1 ? "one seed" : "\(fewer) seeds") for it on this dataset (issue 13: on Beauty the baselines one seed, ComiRec(+) and "
+                   + "plans \(fewer == 1 ? "one seed" : "\(fewer) seeds") for it on this dataset (issue 13: on Beauty the baselines and Table 4's variants one seed, ComiRec(+) and "
                    + "TiMiRec(+) three).")
     }
     if let maxEpochs {
