@@ -9,7 +9,7 @@ struct AnalyzeSensitivity: ParsableCommand {
     commandName: "sensitivity",
     abstract: "Figure 3: TiMiRec+'s HR@10 and NDCG@10 over K (at the dataset's T) or T (at the dataset's K).",
     discussion: """
-      Every point trains TiMiRec+ with the recipe's settings but the swept one (a K point also pretrains ComiRec+ with that K; all T points share the dataset's ComiRec+ runs), in the same run folders as `timirec benchmark`, so finished runs are skipped, interrupted ones resumed, and the point at the dataset's own value is Table 2's TiMiRec+ run. Writes <results>/<dataset>/sensitivity-K.md (or -T), .json and .png (gnuplot), and prints the plot; the table holds the paper's values, those given, and any recorded in results/ at the seeds given, so `--values` fills points in without shrinking it.
+      Every point trains TiMiRec+ with the recipe's settings but the swept one (a K point also pretrains ComiRec+ with that K; all T points share the dataset's ComiRec+ runs), in the same run folders as `timirec benchmark`, so finished runs are skipped, interrupted ones resumed, and the point at the dataset's own value is Table 2's TiMiRec+ run. Writes <results>/<dataset>/sensitivity-K.md (or -T), .json and .png (gnuplot), and prints the plot; the table holds the paper's values, those given, and any recorded in results/, at the seeds given and recorded, so `--values` fills points in without shrinking it.
       Examples:
         timirec analyze sensitivity --data $DATA/ml-100k --sweep K --seeds 0,1,2 --jobs 2
         timirec analyze sensitivity --data $DATA/ml-100k --sweep T --values 0.1,0.5,2 --dry-run
@@ -45,9 +45,22 @@ struct AnalyzeSensitivity: ParsableCommand {
     let parameter = SensitivitySweep.Parameter(rawValue: sweep)!
     let dataset = ExperimentFolders.datasetName(data)
     let seedList = try parseSeeds(seeds)
-    let given = try values.map(parseList) ?? parameter.paperValues
-    let sweep = try SensitivitySweep(parameter: parameter, values: given, dataset: dataset, seeds: seedList,
+    let model = "TiMiRec+"
+    // The table is the whole figure: the paper's values, the ones given, and the points and
+    // seeds recorded in results/ (so `--values 0.2` fills one point without shrinking it).
+    // A given value is spelt as the paper's or a recorded one ("0.20" → "0.2") so that the run
+    // trained is the run tabled.
+    let recorded = SensitivitySweep.recordedPoints(
+      parameter, model: model,
+      resultNames: (try? FileManager.default.contentsOfDirectory(
+        atPath: ((results as NSString).appendingPathComponent(dataset) as NSString).appendingPathComponent("runs"))) ?? [])
+    let spellings = parameter.paperValues + recorded.map(\.value)
+    let given = try (values.map(parseList) ?? parameter.paperValues).map { SensitivitySweep.canonical($0, among: spellings) }
+    let sweep = try SensitivitySweep(parameter: parameter, values: given, model: model, dataset: dataset, seeds: seedList,
                                      recipes: Recipes.book, maxEpochs: maxEpochs)
+    let figure = try SensitivitySweep(parameter: parameter, values: SensitivitySweep.merged(spellings + given), model: model,
+                                      dataset: dataset, seeds: Array(Set(seedList + recorded.map(\.seed))).sorted(),
+                                      recipes: Recipes.book, maxEpochs: maxEpochs)
     let command = "timirec " + CommandLine.arguments.dropFirst().joined(separator: " ")
     // Evaluated under both protocols like Table 2's runs, so a point's result file also serves
     // Table 2 (the point at the dataset's own value is its TiMiRec+ run); the table shows the
@@ -55,13 +68,6 @@ struct AnalyzeSensitivity: ParsableCommand {
     var benchmark = Benchmark(
       plan: sweep.plan, data: data, runsRoot: try ExperimentFolders.runs(runs), resultsRoot: results,
       executable: ExperimentFolders.executable, jobs: jobs, report: { _ in })
-    // The table is the whole figure: the paper's values, the ones given, and any recorded in
-    // results/ (so `--values 0.2` fills one point without shrinking the table), at these seeds.
-    let recorded = SensitivitySweep.recordedValues(
-      parameter, model: sweep.model,
-      resultNames: (try? FileManager.default.contentsOfDirectory(atPath: benchmark.resultsFolder + "/runs")) ?? [])
-    let figure = try SensitivitySweep(parameter: parameter, values: SensitivitySweep.merged(parameter.paperValues + given + recorded),
-                                      dataset: dataset, seeds: seedList, recipes: Recipes.book, maxEpochs: maxEpochs)
     let reader = PerUserReader()
     let figureTable: @Sendable (Benchmark) throws -> BenchmarkTable = { benchmark in
       var whole = benchmark

@@ -71,9 +71,14 @@ final class SensitivityTests: XCTestCase {
     let names = ["TiMiRec+-temp0.2-s0.json", "TiMiRec+-temp3-s1.json", "TiMiRec+-s0.json", "TiMiRec+-K4-s0.json",
                  "ComiRec+-temp0.2-s0.json", "TiMiRec+-temp0.2-s0.json.tmp", "TiMiRec+-tempx-s0.json", "TiMiRec+-temp-1-s0.json",
                  "TiMiRec+-temp0.5-sx.json"]
-    XCTAssertEqual(SensitivitySweep.recordedValues(.T, model: "TiMiRec+", resultNames: names), ["0.2", "3"])
-    XCTAssertEqual(SensitivitySweep.recordedValues(.K, model: "TiMiRec+", resultNames: names + ["TiMiRec+-K1.5-s0.json"]), ["4"])
+    let t = SensitivitySweep.recordedPoints(.T, model: "TiMiRec+", resultNames: names + ["TiMiRec+-tempinf-s0.json"])
+    XCTAssertEqual(t.map(\.value), ["0.2", "3"])
+    XCTAssertEqual(t.map(\.seed), [0, 1])
+    let k = SensitivitySweep.recordedPoints(.K, model: "TiMiRec+", resultNames: names + ["TiMiRec+-K1.5-s0.json"])
+    XCTAssertEqual(k.map(\.value), ["4"])
     XCTAssertEqual(SensitivitySweep.merged(["0.5", "3", "0.1", "0.50", "2", "x", "0.2"]), ["0.1", "0.2", "0.5", "2", "3"])
+    XCTAssertEqual(SensitivitySweep.canonical("0.20", among: ["0.1", "0.2"]), "0.2")
+    XCTAssertEqual(SensitivitySweep.canonical("0.3", among: ["0.1", "0.2"]), "0.3")
   }
 
   /// The standard errors (error bars) and the paired tests against the recipe's T, by hand on
@@ -117,7 +122,8 @@ final class SensitivityTests: XCTestCase {
     let markdown = table.markdown
     XCTAssertTrue(markdown.contains("## Each T against T = 0.50, the recipe's"), markdown)
     XCTAssertTrue(markdown.contains("| T = 0.10 − T = 0.50 | sampled | +0.2500 (p 0.64) |"), markdown)
-    XCTAssertTrue(markdown.contains("error bars: ± one standard error"), markdown)
+    XCTAssertTrue(markdown.contains("SE: the standard error of the mean over the test users"), markdown)
+    XCTAssertTrue(markdown.contains(String(format: "| T = 0.50 | 0.5000 (SE %.4f) |", (1.0 / 3).squareRoot() / 2)), markdown)
     XCTAssertTrue(markdown.contains("With one seed the test users are the only measure of noise."), markdown)
     // Without the recipe's point among the values there is nothing to compare with.
     let away = try SensitivitySweep(parameter: .T, values: ["0.1", "2"], dataset: "d", seeds: [0], recipes: Self.recipes)

@@ -369,6 +369,7 @@ public struct BenchmarkTable: Codable, Equatable, Sendable {
           if cell.best { text = "**\(text)**" }
           if let mark = cell.test?.mark, !mark.isEmpty { text += mark.replacingOccurrences(of: "*", with: "\\*") }
           if let sd = cell.sd { text += String(format: " ± %.4f", sd) }
+          if let error = cell.standardError { text += String(format: " (SE %.4f)", error) }
           return text
         }
         lines.append("| " + (showGroup ? "\(row.group?.rawValue ?? "") | " : "") + name + " | " + cells.joined(separator: " | ") + " |")

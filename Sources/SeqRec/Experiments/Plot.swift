@@ -10,7 +10,7 @@ public struct PlotSeries: Sendable {
   public var y: [Double]
   /// Half-lengths of error bars, y[i] ± errors[i] (e.g. one standard error), same count as
   /// `y`; nil: none. Drawn in the PNG of `.lines` plots only (the terminal plot has no room);
-  /// a non-finite or negative value draws no bar for its point.
+  /// a missing, non-finite or negative value draws a zero-length bar (its caps at the point).
   public var errors: [Double]?
   public init(label: String, x: [Double], y: [Double], errors: [Double]? = nil) {
     self.label = label

@@ -55,21 +55,22 @@ public struct SensitivitySweep: Sendable {
   /// "K = 4".
   public func label(_ value: String) -> String { "\(parameter.rawValue) = \(value)" }
 
-  /// The values of `parameter` that have a result of `model` among `resultNames` (the file
-  /// names of results/<dataset>/runs: "TiMiRec+-temp0.2-s0.json" is T 0.2, "TiMiRec+-K4-s1.json"
-  /// K 4; the plain "TiMiRec+-s0.json" is the recipe's value and not listed). A `--values 0.2`
-  /// run's table still shows the points recorded before it this way.
-  public static func recordedValues(_ parameter: Parameter, model: String, resultNames: [String]) -> [String] {
+  /// The points of `parameter` that have a result of `model` among `resultNames` (the file
+  /// names of results/<dataset>/runs: "TiMiRec+-temp0.2-s0.json" is T 0.2 with seed 0,
+  /// "TiMiRec+-K4-s1.json" K 4 with seed 1; the plain "TiMiRec+-s0.json", the recipe's value
+  /// and Table 2's run, is not listed). A `--values 0.2` run's table still shows the points and
+  /// seeds recorded before it this way.
+  public static func recordedPoints(_ parameter: Parameter, model: String, resultNames: [String]) -> [(value: String, seed: Int)] {
     let prefix = model + "-" + RecipeChange(option: parameter.option, value: "").label
-    var values: [String] = []
+    var points: [(value: String, seed: Int)] = []
     for name in resultNames where name.hasPrefix(prefix) && name.hasSuffix(".json") {
       let stem = name.dropFirst(prefix.count).dropLast(5)
-      guard let dash = stem.range(of: "-s", options: .backwards), Int(stem[dash.upperBound...]).map({ $0 >= 0 }) == true else { continue }
+      guard let dash = stem.range(of: "-s", options: .backwards), let seed = Int(stem[dash.upperBound...]), seed >= 0 else { continue }
       let value = String(stem[..<dash.lowerBound])
-      guard let number = Double(value), number > 0, parameter == .T || Int(value) != nil else { continue }
-      values.append(value)
+      guard let number = Double(value), number.isFinite, number > 0, parameter == .T || Int(value) != nil else { continue }
+      points.append((value, seed))
     }
-    return values
+    return points
   }
 
   /// `values` once each (numerically: "0.50" is "0.5", the first spelling kept), ascending.
@@ -82,6 +83,13 @@ public struct SensitivitySweep: Sendable {
     return kept.sorted { $0.1 < $1.1 }.map(\.0)
   }
 
+  /// `value` spelt as the first of `spellings` with the same number ("0.20" → "0.2"), so that
+  /// a point trained and the point tabled name one run folder; `value` itself when none is.
+  public static func canonical(_ value: String, among spellings: [String]) -> String {
+    guard let number = Double(value) else { return value }
+    return spellings.first { Double($0) == number } ?? value
+  }
+
   /// The value of `values` that is the recipe's own (numerically equal: "0.50" is "0.5"), if any.
   public var recipePoint: String? {
     guard let recipeValue, let own = Double(recipeValue) else { return nil }
@@ -90,7 +98,8 @@ public struct SensitivitySweep: Sendable {
 
   /// The sweep's table: one row per value ("K = 4"), HR@10 and NDCG@10 over the sampled
   /// negatives (mean ± seed sd, best in bold), from `results` (Table 2's run serves its point).
-  /// Each cell also has the standard error over the test users (the plot's error bars), and
+  /// Each cell also has the standard error over the test users (printed as "SE", the plot's
+  /// error bars), and
   /// every other point is compared with the recipe's (``recipePoint``) by the paired t-test of
   /// Table 2 (`BenchmarkTable.pairedTest`): the only measure of noise a one-seed sweep has.
   /// Both need the per-user files the results name and are left out without them.
@@ -141,17 +150,20 @@ public struct SensitivitySweep: Sendable {
       table.comparisonSection = .init(
         heading: "Each \(parameter.rawValue) against \(label(own)), the recipe's",
         introduction: "Does moving \(parameter.rawValue) away from the dataset's own value (Table 2's \(model) run) change the "
-          + "test metrics by more than chance? "
+          + "test metrics by more than chance (a worse point shows its p without a mark)? "
           + (plan.seeds.count == 1 ? "With one seed the test users are the only measure of noise. " : "")
           + BenchmarkTable.comparisonCells)
     }
-    table.notes.append("The PNG's error bars: ± one standard error of the mean over the test users (each user's value averaged "
-                       + "across seeds); the ± in the table is the seeds' standard deviation.")
+    if table.rows.contains(where: { $0.cells.values.contains { $0.values.contains { $0.standardError != nil } } }) {
+      table.notes.append("SE: the standard error of the mean over the test users (each user's value averaged across seeds), "
+                         + "drawn as error bars in the PNG; the ± in the table is the seeds' standard deviation.")
+    }
     return table
   }
 
   /// HR@10 and NDCG@10 against the swept value: one series each (points with no result left
-  /// out), with each point's standard error over the test users as its error bar (NaN: none).
+  /// out), with each point's standard error over the test users as its error bar (NaN where a
+  /// point has none; no bars when none has).
   public func series(_ table: BenchmarkTable) -> [PlotSeries] {
     ["HR@10", "NDCG@10"].map { metric in
       var x: [Double] = [], y: [Double] = [], errors: [Double] = []
@@ -162,7 +174,7 @@ public struct SensitivitySweep: Sendable {
         y.append(cell.mean)
         errors.append(cell.standardError ?? .nan)
       }
-      return PlotSeries(label: metric, x: x, y: y, errors: errors)
+      return PlotSeries(label: metric, x: x, y: y, errors: errors.contains { !$0.isNaN } ? errors : nil)
     }
   }
 
