@@ -105,7 +105,7 @@ final class PlotTests: XCTestCase {
     try Data("old".utf8).write(to: URL(fileURLWithPath: lines))
     try Plot.png(path: lines, title: "It's HR@10", xLabel: "K", yLabel: "HR@10",
                  series: [PlotSeries(label: "TiMiRec_plus", x: [1, 2, 4], y: [0.2, 0.25, 0.27], errors: [0.01, 0.02, .nan]),
-                          PlotSeries(label: "ComiRec", x: [1, 2, 4], y: [0.18, .nan, 0.2])], kind: .lines)
+                          PlotSeries(label: "ComiRec", x: [1, 2, 4], y: [0.18, .nan, 0.2])], kind: .lines, logX: true)
     let histogram = folder.appendingPathComponent("histogram.png").path
     try Plot.png(path: histogram, title: "JS", xLabel: "JS", yLabel: "rows",
                  series: [PlotSeries(label: "a", x: [0.05, 0.15], y: [3, 1]),
@@ -143,11 +143,14 @@ final class PlotTests: XCTestCase {
     let target = folder.appendingPathComponent("x.png").path
     try Plot.png(path: target, title: "T", xLabel: "T", yLabel: "HR@10",
                  series: [PlotSeries(label: "HR@10", x: [1, 2, 4, 8], y: [0.2, 0.25, .nan, 0.27], errors: [0.01, .nan, 0.5, -1]),
-                          PlotSeries(label: "NDCG@10", x: [1, 2], y: [0.1, 0.12])], kind: .lines, searchPath: folder.path)
+                          PlotSeries(label: "NDCG@10", x: [1, 2], y: [0.1, 0.12])], kind: .lines, logX: true,
+                 searchPath: folder.path)
     XCTAssertEqual(try String(contentsOfFile: target, encoding: .utf8), "png")
     let script = try String(contentsOfFile: kept + "/plot.gp", encoding: .utf8)
     XCTAssertTrue(script.contains("series0.dat' using 1:2:3 with yerrorlines lw 2 title 'HR@10'"), script)
     XCTAssertTrue(script.contains("series1.dat' using 1:2 with linespoints lw 2 title 'NDCG@10'"), script)
+    // Ticks at the points' x (the NaN point's x 4 is not one), whole bars at the ends, log x.
+    XCTAssertTrue(script.contains("set xtics (1.0, 2.0, 8.0)\nset autoscale xfix\nset offsets graph 0.04, graph 0.04, 0, 0\nset key outside right top\nset logscale x\n"), script)
     XCTAssertEqual(try String(contentsOfFile: kept + "/series0.dat", encoding: .utf8), "1.0\t0.2\t0.01\n2.0\t0.25\t0.0\n8.0\t0.27\t0.0\n")
     XCTAssertEqual(try String(contentsOfFile: kept + "/series1.dat", encoding: .utf8), "1.0\t0.1\n2.0\t0.12\n")
   }

@@ -29,7 +29,7 @@ public enum PlotKind: Sendable {
   case histogram
 }
 
-/// Why ``Plot/png(path:title:xLabel:yLabel:series:kind:)`` failed.
+/// Why ``Plot/png(path:title:xLabel:yLabel:series:kind:logX:)`` failed.
 public enum PlotError: Error, Equatable, CustomStringConvertible {
   /// No `gnuplot` executable on PATH; `aptPackage` installs it.
   case gnuplotMissing(aptPackage: String)
@@ -214,21 +214,24 @@ public enum Plot {
   /// Writes a PNG by running gnuplot (found on PATH) on a script and data it writes to a temporary folder (removed after); atomically replaces `path`.
   ///
   /// The image is 960 × 600 pixels (gnuplot's `pngcairo` terminal, in apt's gnuplot-nox);
-  /// `.lines` draws lines with points (with error bars for a series that has `errors`),
-  /// `.histogram` filled boxes, several series side by side in each bin. Non-finite points are
-  /// left out. `path`'s folder must exist.
+  /// `.lines` draws lines with points (with error bars for a series that has `errors`), x
+  /// ticks at the points' x when there are at most 12 distinct ones (a sweep's values), a
+  /// margin of 4 % of the width on both sides so that bars at the ends are whole, the legend
+  /// right of the plot (lines run through every corner), and with
+  /// `logX` (all x > 0) a logarithmic x axis; `.histogram` draws filled boxes, several series
+  /// side by side in each bin. Non-finite points are left out. `path`'s folder must exist.
   /// - Throws: `PlotError.gnuplotMissing` (with the apt package name) or `.gnuplotFailed(status:stderr:)`;
   ///   `.writeFailed` when the temporary folder or `path` cannot be written (`path` is then unchanged).
   public static func png(path: String, title: String, xLabel: String, yLabel: String, series: [PlotSeries],
-                         kind: PlotKind) throws {
-    try png(path: path, title: title, xLabel: xLabel, yLabel: yLabel, series: series, kind: kind,
+                         kind: PlotKind, logX: Bool = false) throws {
+    try png(path: path, title: title, xLabel: xLabel, yLabel: yLabel, series: series, kind: kind, logX: logX,
             searchPath: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
   }
 
-  /// ``png(path:title:xLabel:yLabel:series:kind:)`` looking for gnuplot in the folders of
+  /// ``png(path:title:xLabel:yLabel:series:kind:logX:)`` looking for gnuplot in the folders of
   /// `searchPath` (":"-separated) instead of PATH (tests use it to hide or fake gnuplot).
   static func png(path: String, title: String, xLabel: String, yLabel: String, series: [PlotSeries],
-                  kind: PlotKind, searchPath: String) throws {
+                  kind: PlotKind, logX: Bool = false, searchPath: String) throws {
     guard let gnuplot = findOnPath("gnuplot", searchPath: searchPath) else { throw PlotError.gnuplotMissing(aptPackage: gnuplotPackage) }
     let fileManager = FileManager.default
     let folder = fileManager.temporaryDirectory.appendingPathComponent("timirec-plot-\(getpid())-\(UUID().uuidString)")
@@ -254,6 +257,10 @@ public enum Plot {
     var clauses: [String] = []
     switch kind {
     case .lines:
+      let xs = Array(Set(points.flatMap { $0.map(\.x) })).sorted()
+      if xs.count <= 12, !xs.isEmpty { script += "set xtics (" + xs.map(repr).joined(separator: ", ") + ")\n" }
+      script += "set autoscale xfix\nset offsets graph 0.04, graph 0.04, 0, 0\nset key outside right top\n"
+      if logX, xs.first.map({ $0 > 0 }) == true { script += "set logscale x\n" }
       for (s, one) in series.enumerated() where !points[s].isEmpty {
         // A series with errors has a third column (0: no bar) and draws them as bars on its line.
         let style = one.errors == nil ? "using 1:2 with linespoints" : "using 1:2:3 with yerrorlines"

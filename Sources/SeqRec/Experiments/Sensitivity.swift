@@ -185,7 +185,8 @@ public struct SensitivitySweep: Sendable {
   }
 
   /// Writes `<folder>/sensitivity-<K|T>.md` (the table and the terminal plot) and `.json`,
-  /// atomically; with `png`, also `.png` (Plot.png, gnuplot).
+  /// atomically; with `png`, also `.png` (Plot.png, gnuplot; T on a logarithmic axis, as
+  /// its values 0.1…2 are spaced).
   /// - Throws: what writing throws; `PlotError` from the PNG.
   public func write(_ table: BenchmarkTable, to folder: String, png: Bool) throws {
     let name = "sensitivity-\(parameter.rawValue)"
@@ -196,7 +197,8 @@ public struct SensitivitySweep: Sendable {
     if png {
       try Plot.png(path: (folder as NSString).appendingPathComponent(name + ".png"),
                    title: "\(model) on \(table.dataset): sensitivity to \(parameter.rawValue)", xLabel: parameter.title,
-                   yLabel: "test metric (1,000 sampled negatives)", series: series(table), kind: .lines)
+                   yLabel: "test metric (1,000 sampled negatives)", series: series(table), kind: .lines,
+                   logX: parameter == .T)
     }
   }
 }
