@@ -9,7 +9,7 @@ struct AnalyzeSensitivity: ParsableCommand {
     commandName: "sensitivity",
     abstract: "Figure 3: TiMiRec+'s HR@10 and NDCG@10 over K (at the dataset's T) or T (at the dataset's K).",
     discussion: """
-      Every point trains TiMiRec+ with the recipe's settings but the swept one (a K point also pretrains ComiRec+ with that K; all T points share the dataset's ComiRec+ runs), in the same run folders as `timirec benchmark`, so finished runs are skipped, interrupted ones resumed, and the point at the dataset's own value is Table 2's TiMiRec+ run. Writes <results>/<dataset>/sensitivity-K.md (or -T), .json and .png (gnuplot), and prints the plot; the table holds the paper's values, those given, and any recorded in results/, at the seeds given and recorded, so `--values` fills points in without shrinking it.
+      Every point trains TiMiRec+ with the recipe's settings but the swept one (a K point also pretrains ComiRec+ with that K; all T points share the dataset's ComiRec+ runs), in the same run folders as `timirec benchmark`, so finished runs are skipped, interrupted ones resumed, and the point at the dataset's own value is Table 2's TiMiRec+ run. Writes <results>/<dataset>/sensitivity-K.md (or -T), .json and .png (gnuplot), and prints the plot; the table holds the paper's values, those given, and any recorded in results/, at the seeds given and recorded, so `--values` fills points in without shrinking it; hand-written notes in <results>/<dataset>/sensitivity-K-notes.md (-T-notes.md) are printed under its own.
       Examples:
         timirec analyze sensitivity --data $DATA/ml-100k --sweep K --seeds 0,1,2 --jobs 2
         timirec analyze sensitivity --data $DATA/ml-100k --sweep T --values 0.1,0.5,2 --dry-run
@@ -72,7 +72,9 @@ struct AnalyzeSensitivity: ParsableCommand {
     let figureTable: @Sendable (Benchmark) throws -> BenchmarkTable = { benchmark in
       var whole = benchmark
       whole.plan = figure.plan
-      return try figure.table(results: try whole.results(), command: command, perUser: reader)
+      var table = try figure.table(results: try whole.results(), command: command, perUser: reader)
+      table.notes += try BenchmarkTable.handWrittenNotes(folder: benchmark.resultsFolder, name: "sensitivity-\(parameter.rawValue)")
+      return table
     }
     benchmark.report = { benchmark in try figure.write(try figureTable(benchmark), to: benchmark.resultsFolder, png: false) }
     guard !dryRun else { return try ExperimentFolders.runOrDescribe(benchmark, dryRun: true) }

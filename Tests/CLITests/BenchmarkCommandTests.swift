@@ -144,6 +144,7 @@ final class BenchmarkCommandTests: CLITestCase {
     // A second command for one point trains nothing new and keeps the other recorded point (3,
     // not one of the paper's) in the table, beside the paper's values still to run.
     arguments[arguments.firstIndex(of: "0.5,3")!] = "0.50"
+    try "What was checked.\n".write(toFile: results + "/ml-100k/sensitivity-T-notes.md", atomically: true, encoding: .utf8)
     let again = try Timirec.run(arguments, timeout: 300)
     XCTAssertEqual(again.exitCode, 0, again.transcript)
     XCTAssertEqual(entries(runs + "/ml-100k").subtracting(["logs", "eval", "locks"]), ["ComiRec+-s0", "TiMiRec+-s0", "TiMiRec+-temp3-s0"])
@@ -173,6 +174,7 @@ final class BenchmarkCommandTests: CLITestCase {
     }
     let markdown = try String(contentsOfFile: results + "/ml-100k/sensitivity-T.md", encoding: .utf8)
     XCTAssertTrue(markdown.contains("## Plot"), markdown)
+    XCTAssertTrue(markdown.contains("\n\nWhat was checked.\n\n## sampled negatives"), markdown)
     XCTAssertTrue(run.stdout.contains("HR@10 and NDCG@10 against T"), run.stdout)
     XCTAssertEqual(FileManager.default.fileExists(atPath: results + "/ml-100k/sensitivity-T.png"), gnuplot)
   }
