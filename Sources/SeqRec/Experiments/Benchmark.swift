@@ -143,13 +143,21 @@ public struct Benchmark: Sendable {
     let folder = (resultsFolder as NSString).appendingPathComponent("runs")
     let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
     var seeds = Set<Int>()
-    for name in names where name.hasSuffix(".json") {
-      let stem = name.dropLast(5)
-      guard let dash = stem.range(of: "-s", options: .backwards), let seed = Int(stem[dash.upperBound...]), seed >= 0,
-            models.contains(String(stem[..<dash.lowerBound])) else { continue }
-      seeds.insert(seed)
+    for name in names {
+      guard let parsed = Self.resultName(name), models.contains(parsed.run) else { continue }
+      seeds.insert(parsed.seed)
     }
     return seeds.sorted()
+  }
+
+  /// A result file's name split into its run without the seed and the seed:
+  /// "TiMiRec+-K4-s1.json" → ("TiMiRec+-K4", 1); nil for anything else (no `.json`, no
+  /// `-s<seed ≥ 0>` before it).
+  public static func resultName(_ name: String) -> (run: String, seed: Int)? {
+    guard name.hasSuffix(".json") else { return nil }
+    let stem = name.dropLast(5)
+    guard let dash = stem.range(of: "-s", options: .backwards), let seed = Int(stem[dash.upperBound...]), seed >= 0 else { return nil }
+    return (String(stem[..<dash.lowerBound]), seed)
   }
 
   /// The per-user ranks file of run `name`, relative to `resultsFolder`.

@@ -63,12 +63,11 @@ public struct SensitivitySweep: Sendable {
   public static func recordedPoints(_ parameter: Parameter, model: String, resultNames: [String]) -> [(value: String, seed: Int)] {
     let prefix = model + "-" + RecipeChange(option: parameter.option, value: "").label
     var points: [(value: String, seed: Int)] = []
-    for name in resultNames where name.hasPrefix(prefix) && name.hasSuffix(".json") {
-      let stem = name.dropFirst(prefix.count).dropLast(5)
-      guard let dash = stem.range(of: "-s", options: .backwards), let seed = Int(stem[dash.upperBound...]), seed >= 0 else { continue }
-      let value = String(stem[..<dash.lowerBound])
+    for name in resultNames {
+      guard let parsed = Benchmark.resultName(name), parsed.run.hasPrefix(prefix) else { continue }
+      let value = String(parsed.run.dropFirst(prefix.count))
       guard let number = Double(value), number.isFinite, number > 0, parameter == .T || Int(value) != nil else { continue }
-      points.append((value, seed))
+      points.append((value, parsed.seed))
     }
     return points
   }
