@@ -44,6 +44,8 @@ struct TrainCommand: ParsableCommand {
   var addPos: Switch?
   @Option(name: .customLong("add-trm"), help: "Transformer layer in the extractor (TiMiRec). (default: 1)")
   var addTrm: Switch?
+  @Option(name: .customLong("aggregate-raw"), help: "Interests aggregate the raw item embeddings, as ComiRec's do; positions and the transformer shape only the attention (TiMiRec; not in the reference code). (default: 0)")
+  var aggregateRaw: Switch?
   @Option(name: .customLong("attn-size"), help: "Hidden size of the interest self-attention (TiMiRec, ComiRec). (default: \(TrainCommand.defaultModel.attentionSize))")
   var attnSize: Int?
   @Option(name: .customLong("hidden-size"), help: "Hidden size of the GRU (GRU4Rec). (default: 64)") var hiddenSize: Int?
@@ -84,6 +86,7 @@ struct TrainCommand: ParsableCommand {
     put("--n-layers", nLayers)
     put("--add-pos", addPos?.rawValue)
     put("--add-trm", addTrm?.rawValue)
+    put("--aggregate-raw", aggregateRaw?.rawValue)
     put("--attn-size", attnSize)
     put("--hidden-size", hiddenSize)
     put("--iterations", iterations)

@@ -225,7 +225,10 @@ final class BenchmarkCommandTests: CLITestCase {
     XCTAssertTrue(command("TiMiRec-nostopgrad-s0").contains(" --no-stopgrad "), plan.stdout)
     XCTAssertTrue(command("TiMiRec-nostopgrad-s0").hasSuffix("--init \(runs)/ml-100k/TiMiRec-pretrain-s0"), plan.stdout)
     XCTAssertTrue(command("TiMiRec-s0").hasSuffix("--init \(runs)/ml-100k/TiMiRec-pretrain-s0"), plan.stdout)
-    XCTAssertTrue(command("TiMiRec-s0").contains("--add-trm 0"), plan.stdout)
+    // Plain TiMiRec's extractor is ComiRec's, at ComiRec's learning rate (Recipes).
+    for run in ["TiMiRec-pretrain-s0", "TiMiRec-s0", "TiMiRec-joint-s0", "TiMiRec-nostopgrad-s0"] {
+      XCTAssertTrue(command(run).contains(" --lr 1e-3 --l2 1e-6 --add-trm 0 --aggregate-raw 1 "), "\(run): \(plan.stdout)")
+    }
     XCTAssertFalse(FileManager.default.fileExists(atPath: runs + "/ml-100k"), "a dry run writes nothing")
   }
 

@@ -217,6 +217,63 @@ final class BaselineModelTests: XCTestCase {
     }
     XCTAssertEqual(results.values, sequential)
   }
+
+  /// TiMiRec's extractor on ComiRec's fixture weights, pretrain stage, without the transformer.
+  func timiRecOnComiRecWeights(aggregateRaw: Bool, stage: Stage = .pretrain, stopGradient: Bool = true) throws -> TiMiRec {
+    let comiRec = makeComiRec()
+    try load(comiRec, "comirec")
+    let source = Dictionary(uniqueKeysWithValues: comiRec.namedParameters.map { ($0.name, $0.tensor) })
+    var rng = RNG(seed: 0)
+    let model = TiMiRec(config: TiMiRecConfig(itemCount: 11, embeddingSize: 8, attentionSize: 4, interestCount: 3,
+                                              addPosition: true, addTransformer: false, aggregateRaw: aggregateRaw,
+                                              historyMax: 5, stopGradient: stopGradient),
+                        stage: stage, rng: &rng)
+    for (name, tensor) in model.extractor.namedParameters {
+      let theirs = try XCTUnwrap(source[String(name.dropFirst("interest_extractor.".count))], name)
+      tensor.data = theirs.data
+    }
+    return model
+  }
+
+  /// With `aggregateRaw` and no transformer, TiMiRec's extractor is the ComiRec baseline
+  /// (docs/DECISIONS.md, "Plain TiMiRec's extractor is ComiRec's"): on ComiRec's weights its
+  /// pretrain stage gives the reference ComiRec's training scores, BPR loss, every gradient
+  /// and the evaluation scores. The reference code's own aggregation (of E[h] + P) does not.
+  func testTiMiRecAggregatingRawEmbeddingsIsTheReferenceComiRec() throws {
+    let model = try timiRecOnComiRecWeights(aggregateRaw: true)
+    var rng = RNG(seed: 0)
+    let out = model.trainForward(try input(train: true), rng: &rng)
+    assertClose(out.scores.data, try file.floats(named: "comirec.train_prediction"), "train prediction")
+    assertClose([out.loss.item()], try file.floats(named: "comirec.loss"), "loss")
+    for (_, tensor) in model.namedParameters { tensor.zeroGrad() }
+    out.loss.backward()
+    for (name, tensor) in model.namedParameters {
+      let grad = tensor.grad.isEmpty ? [Float](repeating: 0, count: tensor.count) : tensor.grad
+      let theirs = "comirec.grad." + name.dropFirst("interest_extractor.".count)
+      assertClose(grad, try file.floats(named: theirs), relative: 1e-3, absolute: 1e-6, "grad \(name)")
+    }
+    let expected = try file.floats(named: "comirec.eval_prediction")
+    assertClose(model.evaluationScores(try input(train: false)).data, expected, "eval prediction")
+
+    let enhanced = try timiRecOnComiRecWeights(aggregateRaw: false)
+    let other = enhanced.evaluationScores(try input(train: false)).data
+    let largest = zip(other, expected).map { abs($0 - $1) }.max() ?? 0
+    XCTAssertGreaterThan(largest, 1e-2, "aggregating E[h] + P must score differently from ComiRec")
+  }
+
+  /// The finetune stage on the raw aggregation: BPR on the softmax(z^q) mix plus T²·KL, every
+  /// parameter's gradient against central differences. Without the stop-gradient, so that
+  /// `backward()` is the loss's full derivative (with it the teacher's share is cut, which
+  /// finite differences see).
+  func testTiMiRecAggregatingRawEmbeddingsGradientsMatchFiniteDifferences() throws {
+    let model = try timiRecOnComiRecWeights(aggregateRaw: true, stage: .finetune, stopGradient: false)
+    let batch = try input(train: true)
+    assertModelGradientsMatchFiniteDifferences(model, "TiMiRec finetune, raw aggregation", atol: 2e-3,
+                                               minimumNonZeroShare: 0.1) {
+      var rng = RNG(seed: 3)
+      return model.trainForward(batch, rng: &rng).loss
+    }
+  }
 }
 
 /// Per-batch results written by two threads into distinct slots under a lock.

@@ -29,7 +29,8 @@ final class ModelRegistryTests: XCTestCase {
   }
 
   /// A TiMiRec config.json written now has exactly the shape it had before other models
-  /// (format 2, `stage`, `modelConfig` with TiMiRec's fields) and reads back equal.
+  /// (format 2, `stage`, `modelConfig` with TiMiRec's fields, since then only `aggregateRaw`
+  /// added, which reads as false when absent) and reads back equal.
   func testTiMiRecConfigKeepsItsShape() throws {
     let fingerprint = DatasetFingerprint(name: "x", itemCount: 11, userCount: 3, trainRows: 4, devRows: 2, testRows: 2)
     let config = CheckpointConfig(stage: .pretrain, modelConfig: TiMiRecConfig(itemCount: 11, embeddingSize: 8),
@@ -39,8 +40,8 @@ final class ModelRegistryTests: XCTestCase {
     let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     XCTAssertEqual(Set(object.keys), ["formatVersion", "model", "stage", "modelConfig", "dataset", "training", "bestEpoch", "bestDev"])
     XCTAssertEqual(Set((object["modelConfig"] as? [String: Any])?.keys ?? [:].keys), [
-      "itemCount", "embeddingSize", "attentionSize", "interestCount", "addPosition", "addTransformer", "historyMax",
-      "temperature", "projectionLayers", "stopGradient",
+      "itemCount", "embeddingSize", "attentionSize", "interestCount", "addPosition", "addTransformer", "aggregateRaw",
+      "historyMax", "temperature", "projectionLayers", "stopGradient",
     ])
     XCTAssertEqual(object["formatVersion"] as? Int, 2)
     XCTAssertEqual(try JSONDecoder().decode(CheckpointConfig.self, from: data), config)

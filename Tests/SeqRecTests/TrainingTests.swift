@@ -221,6 +221,13 @@ final class TrainingTests: XCTestCase {
                                                                         fingerprint: dataset.fingerprint)) { error in
       XCTAssertTrue("\(error)".contains("K is 2 in the checkpoint but 3 here"), "\(error)")
     }
+    var rawAggregation = Self.smallConfig(dataset)
+    rawAggregation.aggregateRaw = true
+    let wrongAggregation = TiMiRec(config: rawAggregation, stage: .finetune, rng: &rng)
+    XCTAssertThrowsError(try CheckpointDirectory.loadPretrainedExtractor(into: wrongAggregation, from: directory + "/pre",
+                                                                        fingerprint: dataset.fingerprint)) { error in
+      XCTAssertTrue("\(error)".contains("aggregate_raw is false in the checkpoint but true here"), "\(error)")
+    }
     var otherData = dataset.fingerprint
     otherData.trainRows += 1
     let fine = TiMiRec(config: Self.smallConfig(dataset), stage: .finetune, rng: &rng)
@@ -243,6 +250,24 @@ final class TrainingTests: XCTestCase {
     let (pretrained, _) = try CheckpointDirectory.loadModel(directory + "/pre")
     XCTAssertEqual(fine.extractor.itemEmbeddings.data, pretrained.extractor.itemEmbeddings.data)
     XCTAssertEqual(fine.predictor!.itemEmbeddings.data, predictorBefore)
+  }
+
+  /// `aggregateRaw` round-trips, and a configuration written before it existed (no key)
+  /// reads as false with every other field as written.
+  func testConfigWithoutAggregateRawReadsAsTheReferenceAggregation() throws {
+    var config = TiMiRecConfig(itemCount: 41, interestCount: 3, addTransformer: false, temperature: 0.5)
+    config.aggregateRaw = true
+    let data = try JSONEncoder().encode(config)
+    XCTAssertEqual(try JSONDecoder().decode(TiMiRecConfig.self, from: data), config)
+    var object = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    XCTAssertEqual(object.removeValue(forKey: "aggregateRaw") as? Bool, true)
+    let old = try JSONDecoder().decode(TiMiRecConfig.self, from: JSONSerialization.data(withJSONObject: object))
+    config.aggregateRaw = false
+    XCTAssertEqual(old, config)
+    object.removeValue(forKey: "historyMax")
+    XCTAssertThrowsError(try JSONDecoder().decode(TiMiRecConfig.self, from: JSONSerialization.data(withJSONObject: object))) {
+      XCTAssertTrue("\($0)".contains("historyMax"), "\($0)")
+    }
   }
 
   func testNonFiniteLossStopsWithEpochAndStepAndKeepsCheckpoint() throws {

@@ -101,13 +101,19 @@ public enum Recipes {
     let k = beauty ? "4" : "2", temperature = beauty ? "0.1" : "0.5", layers = beauty ? "1" : "2"
     let common = ["--emb-size", "64", "--history-max", "20"]
     // TiMiRec (docs/MODEL.md §3.8): pretrain = the extractor alone; finetune adds T and n_layers.
-    let timiRec = common + ["--K", k, "--add-pos", "1", "--lr", "1e-4", "--l2", "1e-6"]
+    // Without the transformer the extractor is ComiRec's (raw embeddings aggregated) at
+    // ComiRec's lr 1e-3, not the reference code's (docs/DECISIONS.md, "Plain TiMiRec's
+    // extractor is ComiRec's"); with it, the authors' command.
+    func extractor(transformer: Bool) -> [String] {
+      common + ["--K", k, "--add-pos", "1", "--lr", transformer ? "1e-4" : "1e-3", "--l2", "1e-6"]
+        + (transformer ? ["--add-trm", "1"] : ["--add-trm", "0", "--aggregate-raw", "1"])
+    }
     func pretrain(transformer: Bool) -> [String] {
-      ["--model", "TiMiRec", "--stage", "pretrain"] + timiRec + ["--add-trm", transformer ? "1" : "0"]
+      ["--model", "TiMiRec", "--stage", "pretrain"] + extractor(transformer: transformer)
     }
     func finetune(transformer: Bool, extra: [String] = []) -> [String] {
-      ["--model", "TiMiRec", "--stage", "finetune"] + timiRec
-        + ["--add-trm", transformer ? "1" : "0", "--temp", temperature, "--n-layers", layers] + extra
+      ["--model", "TiMiRec", "--stage", "finetune"] + extractor(transformer: transformer)
+        + ["--temp", temperature, "--n-layers", layers] + extra
     }
     let transformerBaseline = common + ["--num-layers", "1", "--num-heads", "1", "--lr", "1e-4", "--l2", "1e-6"]
     // Beauty's baselines and Table 4 variants: one seed (tableSeeds); ComiRec(+) and TiMiRec(+)

@@ -10,10 +10,12 @@ import Tensor
 /// x_j = E[h_j] (+ P[(len − j)·m_j] if addPosition)          (B, L, D)
 /// x   = TRM(x, m) ⊙ m                     if addTransformer (B, L, D)
 /// a   = softmax_L(W2 tanh(W1 x))  with padding masked       (B, K, L)
-/// v_k = Σ_j a_kj x_j                                         (B, K, D)
+/// v_k = Σ_j a_kj x_j   (Σ_j a_kj E[h_j] if aggregateRaw)       (B, K, D)
 /// ```
-/// The interests aggregate the same (position- and transformer-enhanced) x used for the
-/// attention logits, unlike the ComiRec baseline. Padding positions get attention 0.
+/// By default (the reference code) the interests aggregate the same position- and
+/// transformer-enhanced x used for the attention logits; with `aggregateRaw` they aggregate
+/// the raw item embeddings as the ComiRec baseline does (docs/DECISIONS.md). Padding
+/// positions get attention 0.
 public struct MultiInterestExtractor: ParameterContainer {
   public let itemEmbeddings: Tensor  // i_embeddings (N, D), row 0 = padding
   public let positionEmbeddings: Tensor?  // p_embeddings (historyMax + 1, D)
@@ -60,7 +62,8 @@ public struct MultiInterestExtractor: ParameterContainer {
                  "extractor: history has \(history.count) ids and lengths \(lengths.count) for (B, L) = (\(b), \(l))")
     let k = config.interestCount, d = config.embeddingSize
     let valid = history.map { $0 > 0 }  // (B, L)
-    var x = Tensor.embedding(itemEmbeddings, indices: history, shape: [b, l])  // (B, L, D)
+    let e = Tensor.embedding(itemEmbeddings, indices: history, shape: [b, l])  // (B, L, D)
+    var x = e
     if let positionEmbeddings {
       // Slot j (0-based, oldest first) gets position (len − j)·m_j: newest 1, oldest len, padding 0.
       var positions = [Int32](repeating: 0, count: b * l)
@@ -86,7 +89,7 @@ public struct MultiInterestExtractor: ParameterContainer {
       for kk in 0..<k { for j in 0..<l { slotMask[(row * k + kk) * l + j] = valid[row * l + j] } }
     }
     let attention = logits.softmax(axis: -1, mask: slotMask)  // (B, K, L)
-    let interests = attention.bmm(x)  // (B, K, D)
+    let interests = attention.bmm(config.aggregateRaw ? e : x)  // (B, K, D)
     assert(interests.shape == [b, k, d])
     return Output(interests: interests, attention: attention)
   }

@@ -37,6 +37,13 @@ public struct TiMiRecConfig: Codable, Equatable, Sendable {
   public var addPosition: Bool = true
   /// Run the transformer layer before the attention (add_trm, 1).
   public var addTransformer: Bool = true
+  /// Interests aggregate the raw item embeddings E[h], as the ComiRec baseline does, while
+  /// positions and the transformer shape only the attention (`--aggregate-raw 1`); false
+  /// (the reference code, and the default) aggregates the enhanced x the attention reads.
+  /// Not in the reference code: TiMiRec's table recipes without the transformer use it
+  /// (docs/DECISIONS.md, "Plain TiMiRec's extractor is ComiRec's"). Checkpoints written
+  /// before it existed read as false.
+  public var aggregateRaw: Bool = false
   /// Longest history used (history_max, 20).
   public var historyMax: Int = 20
   /// T, distillation temperature (temp, 1).
@@ -47,7 +54,7 @@ public struct TiMiRecConfig: Codable, Equatable, Sendable {
   public var stopGradient: Bool = true
 
   public init(itemCount: Int, embeddingSize: Int = 64, attentionSize: Int = 8, interestCount: Int = 2,
-              addPosition: Bool = true, addTransformer: Bool = true, historyMax: Int = 20,
+              addPosition: Bool = true, addTransformer: Bool = true, aggregateRaw: Bool = false, historyMax: Int = 20,
               temperature: Float = 1, projectionLayers: Int = 1, stopGradient: Bool = true) {
     self.itemCount = itemCount
     self.embeddingSize = embeddingSize
@@ -55,6 +62,7 @@ public struct TiMiRecConfig: Codable, Equatable, Sendable {
     self.interestCount = interestCount
     self.addPosition = addPosition
     self.addTransformer = addTransformer
+    self.aggregateRaw = aggregateRaw
     self.historyMax = historyMax
     self.temperature = temperature
     self.projectionLayers = projectionLayers
@@ -63,6 +71,29 @@ public struct TiMiRecConfig: Codable, Equatable, Sendable {
 }
 
 extension TiMiRecConfig {
+  enum CodingKeys: String, CodingKey {
+    case itemCount, embeddingSize, attentionSize, interestCount, addPosition, addTransformer, aggregateRaw, historyMax,
+         temperature, projectionLayers, stopGradient
+  }
+
+  /// Decodes every field as written; `aggregateRaw`, added later, is false when absent (a
+  /// checkpoint written before it aggregated the enhanced x).
+  /// - Throws: `DecodingError` naming the missing or mistyped field.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(itemCount: try c.decode(Int.self, forKey: .itemCount),
+              embeddingSize: try c.decode(Int.self, forKey: .embeddingSize),
+              attentionSize: try c.decode(Int.self, forKey: .attentionSize),
+              interestCount: try c.decode(Int.self, forKey: .interestCount),
+              addPosition: try c.decode(Bool.self, forKey: .addPosition),
+              addTransformer: try c.decode(Bool.self, forKey: .addTransformer),
+              aggregateRaw: try c.decodeIfPresent(Bool.self, forKey: .aggregateRaw) ?? false,
+              historyMax: try c.decode(Int.self, forKey: .historyMax),
+              temperature: try c.decode(Float.self, forKey: .temperature),
+              projectionLayers: try c.decode(Int.self, forKey: .projectionLayers),
+              stopGradient: try c.decode(Bool.self, forKey: .stopGradient))
+  }
+
   /// The defaults above for no dataset yet (`itemCount` 0: the dataset sets it); what the
   /// CLI's options default to.
   public static let defaults = TiMiRecConfig(itemCount: 0)

@@ -44,7 +44,7 @@ extension TiMiRecConfig: ModelConfiguration {
   /// TiMiRec's `timirec train` options (`--stage`, `--init` and `--joint` come with its stages).
   public static let options = [
     "interestCount": "--K", "embeddingSize": "--emb-size", "attentionSize": "--attn-size", "addPosition": "--add-pos",
-    "addTransformer": "--add-trm", "historyMax": "--history-max", "temperature": "--temp",
+    "addTransformer": "--add-trm", "aggregateRaw": "--aggregate-raw", "historyMax": "--history-max", "temperature": "--temp",
     "projectionLayers": "--n-layers", "stopGradient": "--no-stopgrad",
   ]
 
@@ -56,6 +56,7 @@ extension TiMiRecConfig: ModelConfiguration {
               interestCount: try given.value("--K", default: d.interestCount),
               addPosition: try given.flag("--add-pos", default: d.addPosition),
               addTransformer: try given.flag("--add-trm", default: d.addTransformer),
+              aggregateRaw: try given.flag("--aggregate-raw", default: d.aggregateRaw),
               historyMax: try given.value("--history-max", default: d.historyMax),
               temperature: try given.value("--temp", default: d.temperature),
               projectionLayers: try given.value("--n-layers", default: d.projectionLayers),

@@ -471,7 +471,7 @@ public enum CheckpointDirectory {
   /// their fresh initialisation; nothing is frozen.
   /// - Returns: the checkpoint's configuration and the names taken (log ``Initialization/summary``).
   /// - Throws: `CheckpointError.mismatch` naming the first setting that differs (dataset, K,
-  ///   embedding size, add_pos, add_trm, history_max, attn_size), `WeightsError.shapeMismatch`
+  ///   embedding size, add_pos, add_trm, aggregate_raw, history_max, attn_size), `WeightsError.shapeMismatch`
   ///   for a tensor of another shape, or the errors of ``open(_:for:)``; the model is
   ///   unchanged then.
   @discardableResult
@@ -488,6 +488,7 @@ public enum CheckpointDirectory {
       ("the embedding size", "\(theirs.embeddingSize)", "\(mine.embeddingSize)"),
       ("add_pos", "\(theirs.addPosition)", "\(mine.addPosition)"),
       ("add_trm", "\(theirs.addTransformer)", "\(mine.addTransformer)"),
+      ("aggregate_raw", "\(theirs.aggregateRaw)", "\(mine.aggregateRaw)"),
       ("history_max", "\(theirs.historyMax)", "\(mine.historyMax)"),
       ("attn_size", "\(theirs.attentionSize)", "\(mine.attentionSize)"),
     ]
