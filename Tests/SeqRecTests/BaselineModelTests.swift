@@ -218,7 +218,8 @@ final class BaselineModelTests: XCTestCase {
     XCTAssertEqual(results.values, sequential)
   }
 
-  /// TiMiRec's extractor on ComiRec's fixture weights, pretrain stage, without the transformer.
+  /// A TiMiRec without the transformer (K 3, D 8, A 4, history 5) whose extractor holds
+  /// ComiRec's fixture weights; its predictor, in the finetune stage, keeps its seed-0 draws.
   func timiRecOnComiRecWeights(aggregateRaw: Bool, stage: Stage = .pretrain, stopGradient: Bool = true) throws -> TiMiRec {
     let comiRec = makeComiRec()
     try load(comiRec, "comirec")
