@@ -32,6 +32,18 @@ final class BaselineModelTests: XCTestCase {
     XCTAssertEqual(Set(stored.map { String($0.dropFirst(prefix.count + 8)) }), Set(model.namedParameters.map(\.name)))
   }
 
+  /// Every parameter's gradient of `loss` against `<prefix>.grad.<name>`, where `name` is the
+  /// parameter's name with `dropping` removed from its front (the reference module's name).
+  func checkGradients(_ model: some ParameterContainer, of loss: Tensor, _ prefix: String, dropping: String = "") throws {
+    for (_, tensor) in model.namedParameters { tensor.zeroGrad() }
+    loss.backward()
+    for (name, tensor) in model.namedParameters {
+      let grad = tensor.grad.isEmpty ? [Float](repeating: 0, count: tensor.count) : tensor.grad
+      let theirs = "\(prefix).grad.\(name.dropFirst(name.hasPrefix(dropping) ? dropping.count : 0))"
+      assertClose(grad, try file.floats(named: theirs), relative: 1e-3, absolute: 1e-6, "\(prefix) grad \(name)")
+    }
+  }
+
   /// Training predictions, loss and gradients, then evaluation predictions, against `<prefix>.*`.
   func checkAgainstReference(_ model: some ParameterContainer, _ prefix: String, train: (ModelInput) -> Tensor,
                              evaluate: (ModelInput) -> Tensor) throws {
@@ -40,12 +52,7 @@ final class BaselineModelTests: XCTestCase {
     assertClose(scores.data, try file.floats(named: prefix + ".train_prediction"), "\(prefix) train prediction")
     let loss = Baseline.bpr(scores)
     assertClose([loss.item()], try file.floats(named: prefix + ".loss"), "\(prefix) loss")
-    for (_, tensor) in model.namedParameters { tensor.zeroGrad() }
-    loss.backward()
-    for (name, tensor) in model.namedParameters {
-      let grad = tensor.grad.isEmpty ? [Float](repeating: 0, count: tensor.count) : tensor.grad
-      assertClose(grad, try file.floats(named: "\(prefix).grad.\(name)"), relative: 1e-3, absolute: 1e-6, "\(prefix) grad \(name)")
-    }
+    try checkGradients(model, of: loss, prefix)
     assertClose(evaluate(try input(train: false)).data, try file.floats(named: prefix + ".eval_prediction"),
                 "\(prefix) eval prediction")
   }
@@ -246,13 +253,7 @@ final class BaselineModelTests: XCTestCase {
     let out = model.trainForward(try input(train: true), rng: &rng)
     assertClose(out.scores.data, try file.floats(named: "comirec.train_prediction"), "train prediction")
     assertClose([out.loss.item()], try file.floats(named: "comirec.loss"), "loss")
-    for (_, tensor) in model.namedParameters { tensor.zeroGrad() }
-    out.loss.backward()
-    for (name, tensor) in model.namedParameters {
-      let grad = tensor.grad.isEmpty ? [Float](repeating: 0, count: tensor.count) : tensor.grad
-      let theirs = "comirec.grad." + name.dropFirst("interest_extractor.".count)
-      assertClose(grad, try file.floats(named: theirs), relative: 1e-3, absolute: 1e-6, "grad \(name)")
-    }
+    try checkGradients(model, of: out.loss, "comirec", dropping: "interest_extractor.")
     let expected = try file.floats(named: "comirec.eval_prediction")
     assertClose(model.evaluationScores(try input(train: false)).data, expected, "eval prediction")
 
