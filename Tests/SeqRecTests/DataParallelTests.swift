@@ -40,8 +40,9 @@ final class DataParallelTests: XCTestCase {
   /// same gradients (relative to each tensor's largest entry), same parameters after Adam.
   /// Configurations without dropout: pretrain (the extractor has none) and finetune with a
   /// one-layer projection (dropout sits only between the layers of a deeper one).
-  func checkTwoWorkersEqualOne(stage: Stage) throws {
-    let (config, batch) = Self.firstBatch()
+  func checkTwoWorkersEqualOne(stage: Stage, adjust: (inout TiMiRecConfig) -> Void = { _ in }) throws {
+    var (config, batch) = Self.firstBatch()
+    adjust(&config)
     XCTAssertEqual(config.projectionLayers, 1, "the comparison needs a configuration without dropout")
     let (single, parallel) = Self.twins(config, stage: stage)
     let one = DataParallelStepper(model: single, threads: 1)
@@ -82,6 +83,14 @@ final class DataParallelTests: XCTestCase {
   func testTwoWorkersGiveTheUpdateOfOnePretrain() throws { try checkTwoWorkersEqualOne(stage: .pretrain) }
 
   func testTwoWorkersGiveTheUpdateOfOneFinetune() throws { try checkTwoWorkersEqualOne(stage: .finetune) }
+
+  /// Plain TiMiRec as the table recipes run it: no transformer, interests of raw embeddings.
+  func testTwoWorkersGiveTheUpdateOfOneWithRawAggregation() throws {
+    try checkTwoWorkersEqualOne(stage: .finetune) {
+      $0.addTransformer = false
+      $0.aggregateRaw = true
+    }
+  }
 
   /// Repeated two-worker pretrain steps keep recording (the race of issue 9 left the loss
   /// unchanged at ≈ ln 2 because backward stopped running): the loss falls over 30 steps on
